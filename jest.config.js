@@ -1,0 +1,9 @@
+/** Jest runs the TypeScript tests through swc (no type-check here: `npm test` runs tsc --noEmit first). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
+  testTimeout: 120000,
+};

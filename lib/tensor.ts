@@ -1,0 +1,120 @@
+// Tensor: float32, contiguous, on 'cpu' or 'cuda[:N]', over storage owned by the native core.
+import { native, NativeTensor } from './native';
+
+export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
+export type Shape = readonly number[];
+
+const disposeSymbol: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose');
+
+function checkShape(op: string, shape: unknown): number[] {
+  if (!Array.isArray(shape)) throw new TypeError(`${op}: shape must be an array of non-negative integers, got ${String(shape)}`);
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new TypeError(`${op}: shape must be an array of non-negative integers, got [${shape.join(', ')}]`);
+  }
+  return shape.slice();
+}
+
+function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 52);
+}
+
+export class Tensor {
+  /** @internal the native handle; every op reads it. */
+  readonly handle: NativeTensor;
+  private shapeCache?: Shape;
+
+  /** @internal use Tensor.from / zeros / rand / randn, or an op. */
+  constructor(handle: NativeTensor) {
+    this.handle = handle;
+  }
+
+  /** Copies `data` (any array of numbers) into a new tensor of `shape`. */
+  static from(data: ArrayLike<number>, shape: Shape, opts: { device?: Device } = {}): Tensor {
+    const arr = data instanceof Float32Array ? data : Float32Array.from(data);
+    return new Tensor(native.fromArray(arr, checkShape('Tensor.from', shape), opts.device));
+  }
+
+  static zeros(shape: Shape, opts: { device?: Device } = {}): Tensor {
+    return new Tensor(native.zeros(checkShape('Tensor.zeros', shape), opts.device));
+  }
+
+  /** Uniform in [low, high) (default [0, 1)); the same seed gives the same values on any thread count. */
+  static rand(shape: Shape, opts: { seed?: number; low?: number; high?: number; device?: Device } = {}): Tensor {
+    return new Tensor(native.rand(checkShape('Tensor.rand', shape), opts.seed ?? randomSeed(), opts.low ?? 0, opts.high ?? 1, opts.device));
+  }
+
+  /** Normal(mean, std) (default N(0, 1)). */
+  static randn(shape: Shape, opts: { seed?: number; mean?: number; std?: number; device?: Device } = {}): Tensor {
+    return new Tensor(native.randn(checkShape('Tensor.randn', shape), opts.seed ?? randomSeed(), opts.mean ?? 0, opts.std ?? 1, opts.device));
+  }
+
+  get shape(): Shape {
+    if (!this.shapeCache) this.shapeCache = Object.freeze(this.handle.shape);
+    return this.shapeCache;
+  }
+
+  get device(): Device {
+    return this.handle.device as Device;
+  }
+
+  get numel(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  get disposed(): boolean {
+    return this.handle.disposed;
+  }
+
+  /** CPU: a zero-copy Float32Array view of the storage. CUDA: a copy on the host. */
+  data(): Float32Array {
+    return this.handle.data();
+  }
+
+  /** A view with another shape over the same storage; one dimension may be -1 (inferred). */
+  reshape(shape: Shape): Tensor {
+    const dims = shape.slice();
+    const infer = dims.indexOf(-1);
+    if (infer >= 0) {
+      if (dims.indexOf(-1, infer + 1) >= 0) throw new Error(`reshape: only one dimension may be -1, got [${dims.join(', ')}]`);
+      const known = dims.reduce((a, d, i) => (i === infer ? a : a * d), 1);
+      if (known === 0 || this.numel % known !== 0) {
+        throw new Error(`reshape: cannot view a tensor of shape [${this.shape.join(', ')}] as [${dims.join(', ')}]`);
+      }
+      dims[infer] = this.numel / known;
+    }
+    return new Tensor(this.handle.reshape(checkShape('reshape', dims)));
+  }
+
+  /** A copy on `device`. */
+  to(device: Device): Tensor {
+    return new Tensor(this.handle.to(device));
+  }
+
+  /** Frees the storage now (a Float32Array from data() keeps its own reference alive). */
+  dispose(): void {
+    this.handle.dispose();
+  }
+
+  [disposeSymbol](): void {
+    this.dispose();
+  }
+
+  toString(): string {
+    return `Tensor(shape=[${this.shape.join(', ')}], device=${this.device})`;
+  }
+}
+
+export interface MemoryReport {
+  cpu: { tensors: number; bytes: number; cachedBytes: number };
+  cuda: { tensors: number; bytes: number; cachedBytes: number }[];
+}
+
+/** Live tensors (storages) and bytes per device, plus what the caching allocators hold for reuse. */
+export function memory(): MemoryReport {
+  return native.memory();
+}
+
+/** Returns the caching allocators' unused blocks to the system. */
+export function emptyCache(): void {
+  native.emptyCache();
+}

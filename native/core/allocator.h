@@ -1,0 +1,69 @@
+// Memory: every buffer is a Storage (RAII). CPU storage is 64-byte aligned and comes from a caching
+// allocator, because touching freshly mapped pages is very slow on these machines (TOOLCHAIN.md):
+// freed blocks are kept per size and reused, up to a bounded cache. Counters per device make leaks testable.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "device.h"
+
+namespace convnets {
+
+class Storage {
+ public:
+  // Allocates `bytes` on `device` (bytes may be 0). Throws convnets::Error on out-of-memory.
+  static std::shared_ptr<Storage> allocate(Device device, size_t bytes);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  size_t bytes() const { return bytes_; }
+  Device device() const { return device_; }
+
+ private:
+  Storage(Device device, void* data, size_t bytes) : device_(device), data_(data), bytes_(bytes) {}
+  Device device_;
+  void* data_;
+  size_t bytes_;
+};
+
+struct MemoryStats {
+  int64_t liveBuffers = 0;  // Storage objects alive
+  int64_t liveBytes = 0;    // bytes they hold
+  int64_t cachedBytes = 0;  // freed bytes kept by the caching allocator for reuse
+};
+
+MemoryStats memoryStats(Device device);
+// Returns cached (unused) blocks of every device to the system.
+void emptyCache();
+
+// Raw CPU blocks for workspaces: same cache, not counted as live tensors.
+void* cpuAllocate(size_t bytes);
+void cpuFree(void* p, size_t bytes);
+
+// RAII scratch buffer (kernel workspaces); comes from the CPU cache, so reusing sizes is cheap.
+class CpuBuffer {
+ public:
+  CpuBuffer() = default;
+  explicit CpuBuffer(size_t bytes) : p_(bytes ? cpuAllocate(bytes) : nullptr), bytes_(bytes) {}
+  ~CpuBuffer() { reset(); }
+  CpuBuffer(CpuBuffer&& o) noexcept : p_(o.p_), bytes_(o.bytes_) { o.p_ = nullptr; o.bytes_ = 0; }
+  CpuBuffer& operator=(CpuBuffer&& o) noexcept {
+    if (this != &o) { reset(); p_ = o.p_; bytes_ = o.bytes_; o.p_ = nullptr; o.bytes_ = 0; }
+    return *this;
+  }
+  CpuBuffer(const CpuBuffer&) = delete;
+  CpuBuffer& operator=(const CpuBuffer&) = delete;
+  template <class T = float>
+  T* as() const { return static_cast<T*>(p_); }
+  size_t bytes() const { return bytes_; }
+  void reset() { if (p_) cpuFree(p_, bytes_); p_ = nullptr; bytes_ = 0; }
+
+ private:
+  void* p_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+}  // namespace convnets

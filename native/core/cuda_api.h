@@ -1,0 +1,37 @@
+// The core's view of the CUDA backend. Implemented by native/cuda/ when the addon is built with nvcc,
+// and by core/cuda_off.cc otherwise (every call then reports that CUDA was not compiled in).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace convnets::cudart {
+
+struct Availability {
+  bool available = false;
+  std::string reason;  // why not, when !available (e.g. "no CUDA driver found (cudaErrorInsufficientDriver)")
+};
+Availability availability();
+bool compiledWithCuda();
+int deviceCount();  // 0 when unavailable
+
+struct DeviceInfo {
+  std::string name;
+  int major = 0, minor = 0;
+  int64_t totalMemory = 0;
+  int multiProcessors = 0;
+};
+DeviceInfo deviceInfo(int device);
+
+// Device memory from a caching pool (plain cudaMalloc, never managed memory).
+void* deviceAllocate(size_t bytes, int device);
+void deviceFree(void* p, size_t bytes, int device);
+int64_t cachedBytes(int device);
+void emptyCache();
+
+void copyHostToDevice(void* dst, const void* src, size_t bytes, int device);
+void copyDeviceToHost(void* dst, const void* src, size_t bytes, int device);
+void copyDeviceToDevice(void* dst, const void* src, size_t bytes, int device);
+void synchronize(int device);
+
+}  // namespace convnets::cudart

@@ -1,0 +1,12 @@
+// Device-level ops: check shapes, devices and arguments (messages name the op and the argument), then
+// dispatch to the CPU kernel (native/cpu/) or the CUDA kernel (native/cuda/).
+#pragma once
+#include "core/tensor.h"
+
+namespace convnets::ops {
+
+Tensor relu(const Tensor& x);
+// a + b, same shape; optionally followed by ReLU (the residual join of ResNet).
+Tensor add(const Tensor& a, const Tensor& b, bool relu = false);
+
+}  // namespace convnets::ops

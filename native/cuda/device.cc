@@ -1,0 +1,150 @@
+// CUDA runtime glue: availability, device queries, copies and the device-memory pool.
+// Linked with the static CUDA runtime: the addon needs only the driver (libcuda.so.1), which the
+// runtime opens itself; without one, cudaGetDeviceCount reports cudaErrorInsufficientDriver and
+// every entry reports that reason.
+#include <cuda_runtime.h>
+
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "core/cuda_api.h"
+#include "cuda/check.h"
+
+namespace convnets::cudart {
+namespace {
+
+struct Probe {
+  Availability a;
+  int count = 0;
+};
+
+const Probe& probe() {
+  static const Probe p = [] {
+    Probe r;
+    int n = 0;
+    cudaError_t e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess) {
+      (void)cudaGetLastError();
+      r.a = {false, std::string("no usable CUDA driver or device (") + cudaGetErrorName(e) + ": " +
+                        cudaGetErrorString(e) + ")"};
+    } else if (n == 0) {
+      r.a = {false, "no CUDA device found"};
+    } else {
+      r.a = {true, ""};
+      r.count = n;
+    }
+    return r;
+  }();
+  return p;
+}
+
+void requireDevice(int device, const char* what) {
+  const Probe& p = probe();
+  CN_CHECK(p.a.available, what, ": CUDA is not available: ", p.a.reason);
+  CN_CHECK(device >= 0 && device < p.count, what, ": CUDA device ", device, " does not exist");
+  CN_CUDA(cudaSetDevice(device));
+}
+
+// Caching pool: exact-size free lists per device (inference repeats shapes). On cudaMalloc failure
+// the cache is released and the allocation retried once before reporting out-of-memory.
+struct Pool {
+  std::mutex mu;
+  std::map<int, std::multimap<size_t, void*>> free;
+  std::map<int, int64_t> cached;
+};
+Pool& pool() {
+  static Pool* p = new Pool();
+  return *p;
+}
+size_t roundUp(size_t b) { return (b + 511) / 512 * 512; }
+
+void releaseDevice(Pool& p, int device) {
+  cudaSetDevice(device);
+  for (auto& kv : p.free[device]) cudaFree(kv.second);
+  p.free[device].clear();
+  p.cached[device] = 0;
+}
+
+}  // namespace
+
+Availability availability() { return probe().a; }
+bool compiledWithCuda() { return true; }
+int deviceCount() { return probe().count; }
+
+DeviceInfo deviceInfo(int device) {
+  requireDevice(device, "cuda.deviceInfo");
+  cudaDeviceProp prop{};
+  CN_CUDA(cudaGetDeviceProperties(&prop, device));
+  return {prop.name, prop.major, prop.minor, int64_t(prop.totalGlobalMem), prop.multiProcessorCount};
+}
+
+void* deviceAllocate(size_t bytes, int device) {
+  requireDevice(device, "cuda allocation");
+  size_t n = roundUp(bytes ? bytes : 1);
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  auto& fl = p.free[device];
+  auto it = fl.find(n);
+  if (it != fl.end()) {
+    void* ptr = it->second;
+    fl.erase(it);
+    p.cached[device] -= int64_t(n);
+    return ptr;
+  }
+  void* ptr = nullptr;
+  if (cudaMalloc(&ptr, n) != cudaSuccess) {
+    (void)cudaGetLastError();
+    releaseDevice(p, device);
+    cudaError_t e = cudaMalloc(&ptr, n);
+    if (e != cudaSuccess) {
+      (void)cudaGetLastError();
+      fail("out of memory on cuda:", device, ": could not allocate ", bytes, " bytes (", cudaGetErrorName(e), ")");
+    }
+  }
+  return ptr;
+}
+
+void deviceFree(void* ptr, size_t bytes, int device) {
+  if (!ptr) return;
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  size_t n = roundUp(bytes ? bytes : 1);
+  p.free[device].emplace(n, ptr);
+  p.cached[device] += int64_t(n);
+}
+
+int64_t cachedBytes(int device) {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  return p.cached[device];
+}
+
+void emptyCache() {
+  if (!probe().a.available) return;
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  for (auto& kv : p.free) releaseDevice(p, kv.first);
+}
+
+void copyHostToDevice(void* dst, const void* src, size_t bytes, int device) {
+  requireDevice(device, "copy to cuda");
+  CN_CUDA(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
+}
+
+void copyDeviceToHost(void* dst, const void* src, size_t bytes, int device) {
+  requireDevice(device, "copy from cuda");
+  CN_CUDA(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost));
+}
+
+void copyDeviceToDevice(void* dst, const void* src, size_t bytes, int device) {
+  requireDevice(device, "cuda copy");
+  CN_CUDA(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice));
+}
+
+void synchronize(int device) {
+  requireDevice(device, "cuda.synchronize");
+  CN_CUDA(cudaDeviceSynchronize());
+}
+
+}  // namespace convnets::cudart

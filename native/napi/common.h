@@ -1,0 +1,63 @@
+// Helpers shared by the binding files: argument readers that throw a JS-visible error naming the op and
+// the argument, and the Tensor handle wrapper. No maths here.
+#pragma once
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "core/device.h"
+#include "core/error.h"
+#include "core/tensor.h"
+
+namespace convnets::napi {
+
+// The JS-visible native tensor handle (lib/tensor.ts wraps it).
+class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
+ public:
+  static Napi::Function define(Napi::Env env);
+  explicit TensorWrap(const Napi::CallbackInfo& info);
+  ~TensorWrap() override;
+
+  const Tensor& tensor() const { return tensor_; }
+  void set(Napi::Env env, Tensor t);
+
+ private:
+  Napi::Value shape(const Napi::CallbackInfo& info);
+  Napi::Value device(const Napi::CallbackInfo& info);
+  Napi::Value disposed(const Napi::CallbackInfo& info);
+  Napi::Value data(const Napi::CallbackInfo& info);
+  Napi::Value dispose(const Napi::CallbackInfo& info);
+  Napi::Value reshape(const Napi::CallbackInfo& info);
+  Napi::Value to(const Napi::CallbackInfo& info);
+  void releaseMemory(Napi::Env env);
+
+  Tensor tensor_;
+  int64_t reportedBytes_ = 0;  // told to V8 so forgotten tensors are collected under memory pressure
+};
+
+// Per-addon state (N-API instance data): the TensorWrap constructor.
+struct AddonData {
+  Napi::FunctionReference tensorCtor;
+};
+
+Napi::Object wrapTensor(Napi::Env env, Tensor t);
+// The tensor behind argument `v`; throws "<op>: <name> must be a Tensor" / "... was disposed".
+const Tensor& tensorArg(const Napi::Value& v, const char* op, const char* name);
+// Like tensorArg, but null/undefined give an undefined Tensor (optional operands such as bias).
+Tensor optionalTensorArg(const Napi::Value& v, const char* op, const char* name);
+Shape shapeArg(const Napi::Value& v, const char* op, const char* name);
+std::vector<int64_t> intsArg(const Napi::Value& v, const char* op, const char* name);
+int64_t intArg(const Napi::Value& v, const char* op, const char* name);
+double numberArg(const Napi::Value& v, const char* op, const char* name);
+bool boolArg(const Napi::Value& v, const char* op, const char* name);
+std::string stringArg(const Napi::Value& v, const char* op, const char* name);
+Device deviceArg(const Napi::Value& v, const char* op);
+
+// Registration hooks, one per binding file; addon.cc calls each.
+void initTensor(Napi::Env env, Napi::Object exports);
+void initOps(Napi::Env env, Napi::Object exports);
+void initConv(Napi::Env env, Napi::Object exports);
+void initCuda(Napi::Env env, Napi::Object exports);
+
+}  // namespace convnets::napi

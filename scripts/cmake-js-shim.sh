@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# prebuildify always calls `node-gyp rebuild ...`; this shim runs cmake-js instead (TOOLCHAIN.md).
+# prebuildify then copies build/Release/*.node into prebuilds/<platform>-<arch>/.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+exec "$here/node_modules/.bin/cmake-js" rebuild --directory "$here"
