@@ -36,6 +36,7 @@ namespace {
 void relu(const Tensor&, Tensor&) { noCuda("relu"); }
 void add(const Tensor&, const Tensor&, bool, Tensor&) { noCuda("add"); }
 void fill(Tensor&, float) { noCuda("fill"); }
+void dropout(const Tensor&, float, uint64_t, Tensor&) { noCuda("dropout"); }
 void maxPool2d(const Tensor&, const Pool2dArgs&, Tensor&) { noCuda("maxPool2d"); }
 void avgPool2d(const Tensor&, const Pool2dArgs&, bool, Tensor&) { noCuda("avgPool2d"); }
 void adaptiveAvgPool2d(const Tensor&, Tensor&) { noCuda("adaptiveAvgPool2d"); }

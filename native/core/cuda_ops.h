@@ -18,6 +18,8 @@ namespace convnets::cuda_ops {
 void relu(const Tensor& x, Tensor& y);
 void add(const Tensor& a, const Tensor& b, bool relu, Tensor& y);
 void fill(Tensor& y, float value);
+// Training-mode dropout, the same mask as the CPU kernel for the same seed.
+void dropout(const Tensor& x, float p, uint64_t seed, Tensor& y);
 
 // x [N, C, H, W] -> y [N, C, OH, OW] (the output shape carries OH/OW: floor or ceil mode decided by the caller).
 struct Pool2dArgs {

@@ -44,6 +44,22 @@ __global__ void fillKernel(float* y, float value, int64_t n) {
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) y[i] = value;
 }
 
+// The same generator as core/random.h (splitmix64, top 24 bits as a float), usable on the device.
+__host__ __device__ __forceinline__ uint64_t mix64(uint64_t z) {
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+__global__ void dropoutKernel(const float* x, float* y, int64_t n, float p, float scale, uint64_t key) {
+  int64_t stride = int64_t(gridDim.x) * blockDim.x;
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    const float u = float(mix64(key ^ uint64_t(i)) >> 40) * (1.0f / 16777216.0f);
+    y[i] = u >= p ? x[i] * scale : 0.0f;
+  }
+}
+
 }  // namespace
 
 void relu(const float* x, float* y, int64_t n, cudaStream_t s) {
@@ -63,6 +79,13 @@ void add(const float* a, const float* b, float* y, int64_t n, bool relu, cudaStr
 void fill(float* y, float value, int64_t n, cudaStream_t s) {
   if (n <= 0) return;
   fillKernel<<<gridFor(n), kThreads, 0, s>>>(y, value, n);
+  CN_CUDA_LAUNCH();
+}
+
+void dropout(const float* x, float* y, int64_t n, float p, uint64_t seed, cudaStream_t s) {
+  if (n <= 0) return;
+  const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;  // as the CPU kernel computes it
+  dropoutKernel<<<gridFor(n), kThreads, 0, s>>>(x, y, n, p, scale, mix64(seed));
   CN_CUDA_LAUNCH();
 }
 

@@ -15,6 +15,10 @@ void relu(const float* x, float* y, int64_t n, cudaStream_t s);
 // y = a + b, then ReLU when `relu` (ResNet's residual join).
 void add(const float* a, const float* b, float* y, int64_t n, bool relu, cudaStream_t s);
 void fill(float* y, float value, int64_t n, cudaStream_t s);
+// Training-mode dropout with the CPU's counter-based mask (core/random.h): element i is kept, scaled by
+// 1/(1-p), when unitFloat(splitmix64(splitmix64(seed) ^ i)) >= p; the same seed gives the same mask on
+// both devices.
+void dropout(const float* x, float* y, int64_t n, float p, uint64_t seed, cudaStream_t s);
 
 // ---- sgemm.cu -------------------------------------------------------------------------------------
 enum class Bias { None, PerRow, PerCol };

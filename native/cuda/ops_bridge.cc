@@ -62,6 +62,12 @@ void fill(Tensor& y, float value) {
   cuda::afterOp(sc);
 }
 
+void dropout(const Tensor& x, float p, uint64_t seed, Tensor& y) {
+  auto sc = scopeFor("dropout", y, {&x});
+  cuda::dropout(x.data(), y.data(), x.numel(), p, seed, sc.stream);
+  cuda::afterOp(sc);
+}
+
 void maxPool2d(const Tensor& x, const Pool2dArgs& a, Tensor& y) {
   auto sc = scopeFor("maxPool2d", y, {&x});
   cuda::maxPool2d(x.data(), y.data(), poolShape(x, a, y, "maxPool2d"), sc.stream);
