@@ -1,5 +1,6 @@
 #include "cpu/activation.h"
 
+#include "core/random.h"
 #include "core/threadpool.h"
 
 namespace convnets::cpu {
@@ -20,6 +21,14 @@ void add(const float* a, const float* b, float* y, int64_t n, bool relu) {
     } else {
       for (int64_t i = s; i < e; ++i) y[i] = a[i] + b[i];
     }
+  });
+}
+
+void dropout(const float* x, float* y, int64_t n, float p, uint64_t seed) {
+  const uint64_t key = splitmix64(seed);
+  const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+  parallelFor(n, kGrain, [=](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) y[i] = unitFloat(splitmix64(key ^ uint64_t(i))) >= p ? x[i] * scale : 0.0f;
   });
 }
 
