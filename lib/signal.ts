@@ -15,6 +15,9 @@ export interface Array2D {
   shape: readonly [number, number];
 }
 
+// By tag, not instanceof: arrays made by the addon (or another realm, e.g. a vm context) are still Float64Arrays.
+const isF64 = (v: unknown): v is Float64Array => Object.prototype.toString.call(v) === '[object Float64Array]';
+
 function modeArg(op: string, mode: unknown): Mode {
   if (mode !== 'full' && mode !== 'same' && mode !== 'valid') {
     throw new TypeError(`${op}: mode must be 'full', 'same' or 'valid', got ${typeof mode === 'string' ? `'${mode}'` : String(mode)}`);
@@ -23,7 +26,7 @@ function modeArg(op: string, mode: unknown): Mode {
 }
 
 function vectorArg(op: string, name: string, v: unknown): Float64Array {
-  if (v instanceof Float64Array) return v;
+  if (isF64(v)) return v;
   if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return Float64Array.from(v);
   throw new TypeError(`${op}: ${name} must be a number[] or a Float64Array`);
 }
@@ -41,7 +44,7 @@ function matrixArg(op: string, name: string, m: unknown): { data: Float64Array; 
     return { data, shape: [rows, cols], nested: true };
   }
   const a = m as Partial<Array2D> | null;
-  if (a && a.data instanceof Float64Array && Array.isArray(a.shape) && a.shape.length === 2) {
+  if (a && isF64(a.data) && Array.isArray(a.shape) && a.shape.length === 2) {
     return { data: a.data, shape: [a.shape[0], a.shape[1]], nested: false };
   }
   throw new TypeError(`${op}: ${name} must be a number[][] or { data: Float64Array, shape: [rows, cols] }`);
@@ -49,7 +52,7 @@ function matrixArg(op: string, name: string, m: unknown): { data: Float64Array; 
 
 function oneD(op: string, a: unknown, v: unknown, mode: unknown, correlate: boolean): number[] | Float64Array {
   const out = native.signalConvolve(vectorArg(op, 'a', a), vectorArg(op, 'v', v), modeArg(op, mode), correlate);
-  return a instanceof Float64Array ? out : Array.from(out);
+  return isF64(a) ? out : Array.from(out);
 }
 
 function twoD(op: string, in1: unknown, in2: unknown, mode: unknown, correlate: boolean): number[][] | Array2D {

@@ -20,8 +20,9 @@ void rows(const float* x, float* y, int64_t outer, int64_t D, bool log) {
       float sum = 0.0f;
       if (log) {
         for (int64_t i = 0; i < D; ++i) sum += std::exp(xr[i] - mx);
-        const float shift = mx + std::log(sum);
-        for (int64_t i = 0; i < D; ++i) yr[i] = xr[i] - shift;
+        // (x - max) - log(sum), not x - (max + log(sum)): the latter loses the small digits of large logits.
+        const float lse = std::log(sum);
+        for (int64_t i = 0; i < D; ++i) yr[i] = (xr[i] - mx) - lse;
       } else {
         for (int64_t i = 0; i < D; ++i) sum += (yr[i] = std::exp(xr[i] - mx));
         const float inv = 1.0f / sum;
@@ -57,9 +58,9 @@ void strided(const float* x, float* y, int64_t outer, int64_t D, int64_t inner, 
         }
       }
       if (log) {
-        for (int64_t i = 0; i < len; ++i) sum[i] = mx[i] + std::log(sum[i]);  // now the shift
+        for (int64_t i = 0; i < len; ++i) sum[i] = std::log(sum[i]);  // now log Σ exp(x - max)
         for (int64_t d = 0; d < D; ++d)
-          for (int64_t i = 0; i < len; ++i) yo[d * inner + i] = xo[d * inner + i] - sum[i];
+          for (int64_t i = 0; i < len; ++i) yo[d * inner + i] = (xo[d * inner + i] - mx[i]) - sum[i];
       } else {
         for (int64_t i = 0; i < len; ++i) sum[i] = 1.0f / sum[i];
         for (int64_t d = 0; d < D; ++d)
