@@ -19,6 +19,7 @@ void localResponseNorm(const float* x, float* y, int64_t N, int64_t C, int64_t H
   const double scale = double(alpha) / double(size);
   parallelFor(N * tiles, grainFor(kTile * C * 3), [&](int64_t b, int64_t e) {
     double acc[kTile];
+    float base[kTile];
     for (int64_t task = b; task < e; ++task) {
       const int64_t n = task / tiles, p0 = (task % tiles) * kTile, len = std::min(kTile, HW - p0);
       const float* xn = x + n * C * HW + p0;
@@ -32,8 +33,17 @@ void localResponseNorm(const float* x, float* y, int64_t N, int64_t C, int64_t H
         const float* xc = xn + c * HW;
         float* yc = yn + c * HW;
         // max(…, 0): sliding can leave -1e-30 where the true sum is 0.
-        for (int64_t i = 0; i < len; ++i)
-          yc[i] = xc[i] / float(std::pow(double(k) + scale * std::max(acc[i], 0.0), double(beta)));
+        for (int64_t i = 0; i < len; ++i) base[i] = float(double(k) + scale * std::max(acc[i], 0.0));
+        if (beta == 0.75f) {
+          // AlexNet's and torch's default beta: base^0.75 = √base · √√base, two vectorisable square
+          // roots instead of a scalar pow (which cost ~25 ns per element here).
+          for (int64_t i = 0; i < len; ++i) {
+            const float r = std::sqrt(base[i]);
+            yc[i] = xc[i] / (r * std::sqrt(r));
+          }
+        } else {
+          for (int64_t i = 0; i < len; ++i) yc[i] = xc[i] / std::pow(base[i], beta);
+        }
         // Slide the window [c - front, c + back] to [c + 1 - front, c + 1 + back].
         if (c + 1 + back < C) {
           const float* xa = xn + (c + 1 + back) * HW;
