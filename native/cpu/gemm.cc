@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/allocator.h"
@@ -50,9 +51,11 @@ int64_t cacheSize(int name, int64_t fallback) {
 GemmBlocking gemmBlocking(const GemmKernel& k) {
   static const int64_t l1 = cacheSize(_SC_LEVEL1_DCACHE_SIZE, 32 << 10);
   static const int64_t l2 = cacheSize(_SC_LEVEL2_CACHE_SIZE, 512 << 10);
-  // KC: one B micro-panel (kc × nr) stays in L1 while the mr-row A panels stream past it; half of L1
+  // KC: one B micro-panel (kc × nr) stays in L1 while the mr-row A panels stream past it; two thirds of L1
   // leaves room for the A panel and C lines. MC: the A block (mc × kc) fills about half of L2.
-  int64_t kc = std::clamp<int64_t>(l1 / 2 / (k.nr * 4), 64, 1024) / 8 * 8;
+  int64_t kc = std::clamp<int64_t>(l1 * 2 / 3 / (k.nr * 4), 64, 1024) / 8 * 8;
+  static const int64_t kcEnv = std::getenv("CONVNETS_GEMM_KC") ? std::atoll(std::getenv("CONVNETS_GEMM_KC")) : 0;
+  if (kcEnv > 0) kc = kcEnv;
   int64_t mc = std::max<int64_t>(k.mr, (l2 / 2 / (kc * 4)) / k.mr * k.mr);
   return {kc, mc};
 }
