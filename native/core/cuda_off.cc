@@ -20,6 +20,7 @@ void copyHostToDevice(void*, const void*, size_t, int) { noCuda("copy to cuda");
 void copyDeviceToHost(void*, const void*, size_t, int) { noCuda("copy from cuda"); }
 void copyDeviceToDevice(void*, const void*, size_t, int) { noCuda("cuda copy"); }
 void zeroFill(void*, size_t, int) { noCuda("cuda zero fill"); }
+void injectFaultForTest(int) { noCuda("cudaInjectFault"); }
 void synchronize(int) { noCuda("cuda synchronize"); }
 
 }  // namespace convnets::cudart
