@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "core/cuda_ops.h"
 #include "core/error.h"
 #include "core/pool_desc.h"
 #include "cpu/activation.h"
@@ -95,8 +96,8 @@ Tensor softmaxImpl(const char* op, const Tensor& x, int64_t dim, bool log) {
 
 Tensor relu(const Tensor& x) {
   Tensor y = Tensor::empty(x.shape(), x.device());
-  requireCpuKernel("relu", x);
-  cpu::relu(x.data(), y.data(), x.numel());
+  if (x.device().isCuda()) cuda_ops::relu(x, y);
+  else cpu::relu(x.data(), y.data(), x.numel());
   return y;
 }
 
@@ -105,8 +106,8 @@ Tensor add(const Tensor& a, const Tensor& b, bool relu) {
   CN_CHECK(a.device() == b.device(), "add: operands are on different devices: ", a.device().str(), " and ",
            b.device().str());
   Tensor y = Tensor::empty(a.shape(), a.device());
-  requireCpuKernel("add", a);
-  cpu::add(a.data(), b.data(), y.data(), a.numel(), relu);
+  if (a.device().isCuda()) cuda_ops::add(a, b, relu, y);
+  else cpu::add(a.data(), b.data(), y.data(), a.numel(), relu);
   return y;
 }
 
