@@ -13,6 +13,9 @@ export interface NativeTensor {
   to(device: string): NativeTensor;
 }
 
+/** Prepared (packed/transformed) conv weights from convPrepare; freed when garbage collected. */
+export interface NativeConvPlan { readonly handle: unknown; readonly algo: string; readonly preparedBytes: number }
+
 export interface MemoryCounters { tensors: number; bytes: number; cachedBytes: number }
 
 export interface NativeBinding {
@@ -49,6 +52,23 @@ export interface NativeBinding {
   signalConvolve(a: Float64Array, v: Float64Array, mode: string, correlate: boolean): Float64Array;
   signalConvolve2d(in1: Float64Array, shape1: number[], in2: Float64Array, shape2: number[], mode: string,
                    correlate: boolean): { data: Float64Array; shape: [number, number] };
+
+  // convolution, linear/matmul and measuring helpers (napi/conv.cc)
+  conv2d(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, stride: [number, number],
+    padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string): NativeTensor;
+  convAlgorithms(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
+    dilation: [number, number], groups: number): { name: string; supported: boolean; reason: string; workspaceBytes: number }[];
+  findConvAlgorithm(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
+    dilation: [number, number], groups: number): { algo: string; timeMs: number; workspaceBytes: number }[];
+  chooseConvAlgorithm(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
+    dilation: [number, number], groups: number, algo: string): string;
+  convPrepare(weight: NativeTensor, bias: NativeTensor | null, inputShape: number[], stride: [number, number],
+    padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string): NativeConvPlan;
+  convRun(plan: NativeConvPlan, input: NativeTensor): NativeTensor;
+  linear(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, relu: boolean): NativeTensor;
+  matmul(a: NativeTensor, b: NativeTensor): NativeTensor;
+  peakFlops(threads: number): number;
+  winogradTransform(variant: string, which: 'weight' | 'input' | 'output', data: Float32Array): Float32Array;
 
   // CUDA queries (napi/cuda.cc)
   cudaAvailability(): { available: boolean; reason: string; compiled: boolean };

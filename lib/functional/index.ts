@@ -8,3 +8,5 @@ export type { LocalResponseNormOptions, BatchNormOptions } from './normalization
 export { softmax, logSoftmax } from './softmax';
 export { cat, flatten } from './shape';
 export type { Size2 } from './args';
+export { conv2d } from './conv';
+export { linear, matmul } from './linear';

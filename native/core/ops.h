@@ -55,3 +55,12 @@ struct Array2dView {
 Array2d convolve2d(Array2dView in1, Array2dView in2, SignalMode mode, bool correlate);
 
 }  // namespace convnets::ops
+
+namespace convnets::ops {
+
+// linear(input [N, in], weight [out, in], bias [out]?) = input·weightᵀ + bias, optionally ReLU (torch layout).
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias, bool relu = false);
+// matmul: [M, K]·[K, N] → [M, N], or batched [B, M, K]·[B, K, N] → [B, M, N].
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+}  // namespace convnets::ops
