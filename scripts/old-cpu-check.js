@@ -16,4 +16,11 @@ out.results.matmul = sum(F.matmul(Tensor.rand([33, 65], { seed: 3 }), Tensor.ran
 out.results.maxPool = sum(F.maxPool2d(x, { kernelSize: 3, stride: 2, ceilMode: true }));
 out.results.lrn = sum(F.localResponseNorm(x, { size: 5, k: 2 }));
 out.results.softmax = sum(F.softmax(x, 1));
+out.results.logSoftmax = sum(F.logSoftmax(x, -1));
+out.results.avgPool = sum(F.avgPool2d(x, { kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false }));
+out.results.adaptiveAvgPool = sum(F.adaptiveAvgPool2d(x, [5, 7]));
+out.results.batchNorm = sum(F.batchNorm(x, Tensor.rand([5], { seed: 7 }), Tensor.rand([5], { seed: 8, low: 0.5, high: 1 }), null, null, { relu: true }));
+out.results.dropout = sum(F.dropout(x, { p: 0.3, training: true, seed: 9 }));
+out.results.cat = sum(F.cat([x, x], 1));
+out.results.convolve2d = require('..').signal.convolve2d([[1, 2, 3], [4, 5, 6]], [[0.5, -1], [2, 0.25]]).flat();
 console.log(JSON.stringify(out));
