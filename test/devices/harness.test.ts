@@ -98,6 +98,7 @@ const conv: DeviceCase[] = [
     make: () => [rnd([3, 5, 9, 11], 70), rnd([7, 5, 3, 3], 71), rnd([7], 72)],
     run: (_F, [x, w, b]) => new ConvPlan(w, b, x.shape, { padding: 1, activation: 'relu' }).run(x),
     tol: GEMM,
+    keepsDeviceMemory: true, // the plan shares the weights until it is collected
   },
 ];
 
