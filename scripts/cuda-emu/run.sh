@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs the CUDA kernels' logic on the CPU (emu.h): for machines without a GPU. Needs g++ (C++20) and a
-# built addon (its CPU kernel objects are linked in as the reference). Usage: bash scripts/cuda-emu/run.sh
+# CPU-only build of the addon, whose CPU kernel objects are linked in as the reference:
+#   CONVNETS_CUDA=0 npx cmake-js compile -O build-cpu && bash scripts/cuda-emu/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 obj=""
 for d in build-cpu build; do
-  [[ -f "$d/CMakeFiles/convnets.dir/native/cpu/pool.cc.o" ]] && { obj="$d/CMakeFiles/convnets.dir/native"; break; }
+  [[ -f "$d/CMakeFiles/convnets.dir/native/core/cuda_off.cc.o" ]] && { obj="$d/CMakeFiles/convnets.dir/native"; break; }
 done
-[[ -n "$obj" ]] || { echo "build the addon first (npx cmake-js compile)"; exit 2; }
+[[ -n "$obj" ]] || { echo "needs a CPU-only build: CONVNETS_CUDA=0 npx cmake-js compile -O build-cpu"; exit 2; }
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # The kernels of a .cu: the text of its anonymous namespace (the launchers outside it are host code).
@@ -27,7 +28,7 @@ awk '/^constexpr int BM/,/^bool aligned16/' native/cuda/sgemm.cu | sed '$d' > "$
 kernels native/cuda/{elementwise,pool,lrn,norm,softmax,concat,conv_direct}.cu > "$tmp/ops.inc"
 flags=(-std=c++20 -O1 -pthread -w -Inative -Iscripts/cuda-emu -I"$tmp")
 g++ "${flags[@]}" scripts/cuda-emu/sgemm_emu.cc -o "$tmp/sgemm_emu"
-g++ "${flags[@]}" scripts/cuda-emu/ops_emu.cc "$obj"/cpu/{pool,softmax,lrn,concat}.cc.o "$obj"/core/threadpool.cc.o \
+g++ "${flags[@]}" scripts/cuda-emu/ops_emu.cc "$obj"/cpu/{pool,softmax,lrn,concat}.cc.o "$obj"/core/{threadpool,allocator,cuda_off}.cc.o \
   -o "$tmp/ops_emu"
 status=0
 "$tmp/sgemm_emu" > "$tmp/sgemm.txt" || status=1
