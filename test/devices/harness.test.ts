@@ -55,7 +55,7 @@ const softmaxAndShape: DeviceCase[] = [
   { name: 'logSoftmax dim 0 [5, 3, 4]', make: () => [rnd([5, 3, 4], 33, 4)], run: (F, [x]) => F.logSoftmax(x, 0), tol: REDUCE },
   { name: 'cat dim 1 of 3 [3, c, 5, 7]', make: () => [rnd([3, 2, 5, 7], 34), rnd([3, 5, 5, 7], 35), rnd([3, 1, 5, 7], 36)], run: (F, xs) => F.cat(xs, 1), tol: 0 },
   { name: 'flatten [3, 4, 5, 6] from dim 1 (a view on the device)', make: () => [rnd([3, 4, 5, 6], 39)], run: (F, [x]) => F.flatten(x, 1), tol: 0 },
-  { name: 'cat dim 0 and dim -1', make: () => [rnd([2, 3, 5], 37), rnd([2, 3, 4], 38)], run: (F, xs) => F.cat(xs, -1), tol: 0 },
+  { name: 'cat dim -1 [2, 3, 5] + [2, 3, 4]', make: () => [rnd([2, 3, 5], 37), rnd([2, 3, 4], 38)], run: (F, xs) => F.cat(xs, -1), tol: 0 },
   {
     name: 'cat of 40 tensors dim 1 (more than one launch)',
     make: () => Array.from({ length: 40 }, (_, i) => rnd([3, 1 + (i % 4), 3, 2], 100 + i)),
