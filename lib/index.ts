@@ -3,3 +3,8 @@ export type { Device, Shape, MemoryReport } from './tensor';
 export { setNumThreads, getNumThreads, cpuInfo, setIsa, cuda } from './runtime';
 export type { Isa } from './runtime';
 export * as F from './functional';
+export * as nn from './nn';
+export * as models from './models';
+export * as io from './io';
+export { summary } from './summary';
+export type { ModelSummary, LayerSummary } from './summary';

@@ -34,6 +34,9 @@ export interface NativeBinding {
   relu(x: NativeTensor): NativeTensor;
   add(a: NativeTensor, b: NativeTensor, relu?: boolean): NativeTensor;
 
+  // checkpoint I/O (napi/io.cc): stored bytes of a safetensors dtype → float32 CPU tensor
+  tensorFromBytes(bytes: Uint8Array, dtype: string, shape: number[]): NativeTensor;
+
   // CUDA queries (napi/cuda.cc)
   cudaAvailability(): { available: boolean; reason: string; compiled: boolean };
   cudaDeviceCount(): number;

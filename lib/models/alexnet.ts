@@ -1,7 +1,7 @@
 // AlexNet: torchvision's (the "one weird trick" single-tower variant: 64/192/384/256/256 channels) and the
 // 2012 paper's original (96/256/384/384/256 channels, LRN, and groups=2 where the two GPUs did not talk).
-import * as F from '../functional';
-import { Module, step } from '../nn/module';
+import { Module } from '../nn/module';
+import { forwardPooledClassifier, shapePooledClassifier } from './classifier_head';
 import { Shape, Tensor } from '../tensor';
 import { AdaptiveAvgPool2d, Conv2d, Dropout, Linear, LocalResponseNorm, MaxPool2d, ReLU, Sequential } from '../nn';
 
@@ -29,15 +29,11 @@ export class AlexNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = this.features.forward(x);
-    y = step(y, x, (t) => this.avgpool.forward(t));
-    y = step(y, x, (t) => F.flatten(t, 1));
-    return step(y, x, (t) => this.classifier.forward(t));
+    return forwardPooledClassifier(this, x);
   }
 
   protected inferShape(input: Shape): number[] {
-    const f = this.avgpool.outputShape(this.features.outputShape(input));
-    return this.classifier.outputShape([f[0], f[1] * f[2] * f[3]]);
+    return shapePooledClassifier(this, input);
   }
 }
 

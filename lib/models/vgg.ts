@@ -1,7 +1,7 @@
 // VGG (Simonyan & Zisserman 2014) as torchvision builds it: configurations A/B/D/E of 3×3 convs and 2×2
 // max-pools ('M'), optionally with BatchNorm after every conv, then a 4096-4096 classifier.
-import * as F from '../functional';
-import { Module, step } from '../nn/module';
+import { Module } from '../nn/module';
+import { forwardPooledClassifier, shapePooledClassifier } from './classifier_head';
 import { Shape, Tensor } from '../tensor';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Linear, MaxPool2d, ReLU, Sequential } from '../nn';
 
@@ -35,15 +35,11 @@ export class VGG extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = this.features.forward(x);
-    y = step(y, x, (t) => this.avgpool.forward(t));
-    y = step(y, x, (t) => F.flatten(t, 1));
-    return step(y, x, (t) => this.classifier.forward(t));
+    return forwardPooledClassifier(this, x);
   }
 
   protected inferShape(input: Shape): number[] {
-    const f = this.avgpool.outputShape(this.features.outputShape(input));
-    return this.classifier.outputShape([f[0], f[1] * f[2] * f[3]]);
+    return shapePooledClassifier(this, input);
   }
 }
 

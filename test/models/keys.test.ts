@@ -1,20 +1,9 @@
 // Every network's module tree, state_dict keys (in order) and shapes equal torchvision 0.14's, dumped by
 // scripts/dump_torchvision_keys.py into test/fixtures/models/keys/.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as models from '../../lib/models';
 import { Module } from '../../lib/nn';
+import { torchvisionRecord } from '../helpers/torchvision_keys';
 
-interface KeyRecord {
-  params: number;
-  macs224: number;
-  modules: [string, string][];
-  stateDict: [string, number[]][];
-}
-
-export function torchvisionRecord(name: string): KeyRecord {
-  return JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'models', 'keys', `${name}.json`), 'utf8'));
-}
 
 const BUILDERS: Record<string, () => Module> = {
   alexnet: () => models.alexnet(),
