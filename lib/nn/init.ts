@@ -26,9 +26,9 @@ export function uniform(shape: Shape, bound: number): Tensor {
 }
 
 export function constant(shape: Shape, value: number): Tensor {
-  const t = Tensor.zeros(shape);
-  if (value !== 0) t.data().fill(value);
-  return t;
+  if (value === 0) return Tensor.zeros(shape);
+  // filled on a host array and copied: a data() view would keep the storage alive until the next GC
+  return Tensor.from(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value), shape);
 }
 
 /** Inputs feeding each output: in-channels × kernel area for a conv weight, in-features for a linear one. */
