@@ -1,5 +1,6 @@
 // Conv2d as torch.nn.Conv2d: weight [out, in/groups, kh, kw], optional bias, torch's default init.
 import * as F from '../functional';
+import { chooseConvAlgorithm, convAlgorithms, ConvPlan } from '../functional/conv';
 import { Shape, Tensor } from '../tensor';
 import { torchDefaultBias, torchDefaultWeight } from './init';
 import { Module } from './module';
@@ -57,11 +58,14 @@ export class Conv2d extends Module {
   /** Forces `algo` for this layer; where the layer's shape does not allow it, the layer runs 'auto'. */
   setAlgorithm(algo: string): void {
     this.algorithm = algo;
-    this.unsupported = new Set();
   }
 
-  /** Input shapes (as 'H×W' keys) on which the forced algorithm was refused, so it is not retried. */
-  private unsupported = new Set<string>();
+  /** Prepared (packed / transformed) weights per resolved algorithm and activation, built on first use. */
+  private plans = new Map<string, ConvPlan>();
+
+  protected override stateChanged(): void {
+    this.plans.clear(); // weights were replaced or freed: the packed copies are stale
+  }
 
   forward(x: Tensor): Tensor {
     return this.run(x, 'none');
@@ -72,19 +76,34 @@ export class Conv2d extends Module {
     return this.run(x, 'relu');
   }
 
-  private run(x: Tensor, activation: 'none' | 'relu'): Tensor {
-    const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, activation };
-    const key = x.shape.join('x');
-    if (this.algorithm === 'auto' || this.unsupported.has(key)) return F.conv2d(x, this.weight, this.bias, opts);
-    try {
-      return F.conv2d(x, this.weight, this.bias, { ...opts, algo: this.algorithm });
-    } catch (e) {
-      // A forced algorithm that does not fit this layer (e.g. Winograd on a 7×7 stride-2 conv) falls back to
-      // auto; any other error is real and propagates.
-      if (!/support/i.test((e as Error).message)) throw e;
-      this.unsupported.add(key);
-      return F.conv2d(x, this.weight, this.bias, opts);
+  private get convOptions() {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+  }
+
+  /** The algorithm this layer runs on `input`: the forced one if it supports the shape, else auto's choice. */
+  resolveAlgorithm(input: Shape): string {
+    const desc = { input, weight: this.weight.shape, ...this.convOptions };
+    if (this.algorithm !== 'auto' && this.algorithm !== 'find') {
+      const entry = convAlgorithms(desc).find((a) => a.name === this.algorithm);
+      if (!entry) throw new Error(`Conv2d: unknown convolution algorithm '${this.algorithm}'`);
+      if (entry.supported) return entry.name;
+      return chooseConvAlgorithm(desc, 'auto');
     }
+    return chooseConvAlgorithm(desc, this.algorithm);
+  }
+
+  private run(x: Tensor, activation: 'none' | 'relu'): Tensor {
+    if (x.device !== 'cpu' || this.weight.device !== 'cpu') {
+      return F.conv2d(x, this.weight, this.bias, { ...this.convOptions, activation, algo: this.algorithm });
+    }
+    const algo = this.resolveAlgorithm(x.shape);
+    const key = `${algo}:${activation}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = new ConvPlan(this.weight, this.bias, x.shape, { ...this.convOptions, activation, algo });
+      this.plans.set(key, plan);
+    }
+    return plan.run(x);
   }
 
   protected inferShape(input: Shape): number[] {

@@ -39,8 +39,9 @@ export abstract class Module {
   private readonly childMap = new Map<string, Module>();
   private readonly paramMap = new Map<string, Tensor | null>();
   private readonly bufferMap = new Map<string, Tensor | null>();
-  /** Bumped whenever a parameter or buffer is replaced, so layers can drop caches built from the old one. */
-  protected stateVersion = 0;
+
+  /** Called when this module's parameters or buffers are replaced, moved or freed (layers drop caches). */
+  protected stateChanged(): void {}
 
   /** torch's class name for this module (what named_modules() shows); subclasses named differently override. */
   get typeName(): string {
@@ -208,7 +209,7 @@ export abstract class Module {
       const copy = Tensor.from(t.device === 'cpu' ? t.data() : t.to('cpu').data(), t.shape, { device: slot.tensor.device });
       slot.tensor.dispose();
       slot.owner.set(slot.name, copy);
-      slot.module.stateVersion++;
+      slot.module.stateChanged();
     }
     return { missingKeys, unexpectedKeys };
   }
@@ -235,7 +236,7 @@ export abstract class Module {
           }
         }
       }
-      m.stateVersion++;
+      m.stateChanged();
     }
     return this;
   }
@@ -244,7 +245,7 @@ export abstract class Module {
   dispose(): void {
     for (const m of this.modules()) {
       for (const map of [m.paramMap, m.bufferMap]) for (const t of map.values()) t?.dispose();
-      m.stateVersion++;
+      m.stateChanged();
     }
   }
 

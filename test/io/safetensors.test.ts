@@ -122,3 +122,21 @@ describe('safetensors', () => {
     });
   });
 });
+
+describe('files written by scripts/export_torchvision.py', () => {
+  const dir = path.join(__dirname, '..', 'fixtures', 'io');
+  const expected = Array.from({ length: 24 }, (_, i) => (i - 11.5) / 8);
+  for (const dtype of ['f32', 'f16', 'bf16']) {
+    test(`${dtype}: values, shapes and metadata`, () => {
+      const file = path.join(dir, `tiny_${dtype}.safetensors`);
+      const t = io.loadSafetensors(file);
+      expect([...t.keys()]).toEqual(['conv.weight', 'bn.running_var', 'bn.num_batches_tracked']);
+      expect(t.get('conv.weight')!.shape).toEqual([2, 3, 2, 2]);
+      expect(Array.from(t.get('conv.weight')!.data())).toEqual(expected);
+      expect(Array.from(t.get('bn.running_var')!.data())).toEqual([0.5, 1.25]);
+      expect(t.get('bn.num_batches_tracked')!.shape).toEqual([]);
+      expect(Array.from(t.get('bn.num_batches_tracked')!.data())).toEqual([7]);
+      expect(io.readHeader(fs.readFileSync(file)).metadata).toEqual({ format: 'pt', source: 'tiny.pth' });
+    });
+  }
+});
