@@ -11,6 +11,7 @@ Run with Debian's torch 1.13 / torchvision 0.14:  /usr/bin/python3 scripts/fixtu
 import json
 import math
 import os
+import re
 import sys
 
 import numpy as np
@@ -47,6 +48,8 @@ def range_for(key, shape):
         return (0.5, 1.5)
     if key.endswith('running_mean') or key.endswith('bias'):
         return (-0.1, 0.1)
+    if re.match(r'^layer\d+\.\d+\.bn3\.weight$', key):
+        return (0.1, 0.3)
     if key.endswith('weight') and len(shape) == 1:
         return (0.5, 1.5)
     fan_in = int(np.prod(shape[1:]))
@@ -92,14 +95,16 @@ class AlexNetOriginal(nn.Module):
 
 
 ODD = (199, 237)
+# VGG is 15 GMACs per 224² image: its odd size is smaller, so forcing every conv algorithm stays cheap
+VGG_ODD = (115, 141)
 # name → (builder, options recorded for the TS side, input sizes)
 NETS = {
     'alexnet': (lambda: tvm.alexnet(num_classes=NUM_CLASSES), {}, [(224, 224), ODD]),
     'alexnetOriginal': (lambda: AlexNetOriginal(NUM_CLASSES), {}, [(227, 227), (235, 251)]),
-    'vgg11': (lambda: tvm.vgg11(num_classes=NUM_CLASSES), {}, [(224, 224), ODD]),
-    'vgg11_bn': (lambda: tvm.vgg11_bn(num_classes=NUM_CLASSES), {}, [(224, 224), ODD]),
-    'vgg16': (lambda: tvm.vgg16(num_classes=NUM_CLASSES), {}, [(224, 224), ODD]),
-    'vgg16_bn': (lambda: tvm.vgg16_bn(num_classes=NUM_CLASSES), {}, [(224, 224), ODD]),
+    'vgg11': (lambda: tvm.vgg11(num_classes=NUM_CLASSES), {}, [(224, 224), VGG_ODD]),
+    'vgg11_bn': (lambda: tvm.vgg11_bn(num_classes=NUM_CLASSES), {}, [(224, 224), VGG_ODD]),
+    'vgg16': (lambda: tvm.vgg16(num_classes=NUM_CLASSES), {}, [(224, 224), VGG_ODD]),
+    'vgg16_bn': (lambda: tvm.vgg16_bn(num_classes=NUM_CLASSES), {}, [(224, 224), VGG_ODD]),
     'googlenet': (lambda: tvm.googlenet(num_classes=NUM_CLASSES, aux_logits=False, transform_input=True, init_weights=False),
                   {'transformInput': True}, [(224, 224), ODD]),
     'resnet18': (lambda: tvm.resnet18(num_classes=NUM_CLASSES), {}, [(224, 224), ODD]),

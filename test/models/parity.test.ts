@@ -74,7 +74,7 @@ describe('networks match PyTorch', () => {
       afterAll(() => model.dispose());
 
       for (const c of fx.cases) {
-        test(`${c.input.join('×')}: auto and every applicable conv algorithm`, () => {
+        test(`${c.input.join('×')}: auto${name.startsWith('vgg') && c.input[2] >= 224 ? '' : ' and every applicable conv algorithm'}`, () => {
           const x = counterInput(c.input);
           const refLogits = slice(c.outputs.logits);
           const refFeatures = slice(c.outputs.penultimate);
@@ -84,8 +84,10 @@ describe('networks match PyTorch', () => {
           expect(rms(Array.from(refLogits, (v, i) => v - bias[i % fx.numClasses]))).toBeGreaterThan(5 * rms(bias));
           expect(relErr(refLogits.subarray(0, fx.numClasses), refLogits.subarray(fx.numClasses))).toBeGreaterThan(1e-2);
 
-          const algos = ['auto', ...applicableAlgorithms(model, c.input)];
-          expect(algos.length).toBeGreaterThan(2);
+          // VGG at 224² is 15 GMACs per image: there only auto; its (smaller) odd size forces every algorithm
+          const forceAll = !name.startsWith('vgg') || c.input[2] < 224;
+          const algos = forceAll ? ['auto', ...applicableAlgorithms(model, c.input)] : ['auto'];
+          if (forceAll) expect(algos.length).toBeGreaterThan(3);
           const report: string[] = [];
           for (const algo of algos) {
             model.setConvAlgorithm(algo);
