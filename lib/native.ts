@@ -13,6 +13,9 @@ export interface NativeTensor {
   to(device: string): NativeTensor;
 }
 
+/** Prepared (packed/transformed) conv weights from convPrepare; freed when garbage collected. */
+export interface NativeConvPlan { readonly handle: unknown; readonly algo: string; readonly preparedBytes: number }
+
 export interface MemoryCounters { tensors: number; bytes: number; cachedBytes: number }
 
 export interface NativeBinding {
@@ -33,6 +36,39 @@ export interface NativeBinding {
   // elementwise and layer ops (napi/ops.cc)
   relu(x: NativeTensor): NativeTensor;
   add(a: NativeTensor, b: NativeTensor, relu?: boolean): NativeTensor;
+  maxPool2d(x: NativeTensor, kernel: number[], stride: number[], padding: number[], dilation: number[], ceilMode: boolean): NativeTensor;
+  avgPool2d(x: NativeTensor, kernel: number[], stride: number[], padding: number[], ceilMode: boolean, countIncludePad: boolean): NativeTensor;
+  adaptiveAvgPool2d(x: NativeTensor, outputSize: number[]): NativeTensor;
+  localResponseNorm(x: NativeTensor, size: number, alpha: number, beta: number, k: number): NativeTensor;
+  batchNorm(x: NativeTensor, runningMean: NativeTensor, runningVar: NativeTensor, weight: NativeTensor | null,
+            bias: NativeTensor | null, eps: number, relu: boolean): NativeTensor;
+  /** Training-mode dropout; the mask depends only on (seed, element index). */
+  dropout(x: NativeTensor, p: number, seed: number): NativeTensor;
+  softmax(x: NativeTensor, dim: number): NativeTensor;
+  logSoftmax(x: NativeTensor, dim: number): NativeTensor;
+  cat(tensors: NativeTensor[], dim: number): NativeTensor;
+
+  // the maths of convolution on plain float64 arrays (napi/ops.cc; numpy / scipy.signal semantics)
+  signalConvolve(a: Float64Array, v: Float64Array, mode: string, correlate: boolean): Float64Array;
+  signalConvolve2d(in1: Float64Array, shape1: number[], in2: Float64Array, shape2: number[], mode: string,
+                   correlate: boolean): { data: Float64Array; shape: [number, number] };
+
+  // convolution, linear/matmul and measuring helpers (napi/conv.cc)
+  conv2d(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, stride: [number, number],
+    padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string): NativeTensor;
+  convAlgorithms(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
+    dilation: [number, number], groups: number): { name: string; supported: boolean; reason: string; workspaceBytes: number }[];
+  findConvAlgorithm(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
+    dilation: [number, number], groups: number): { algo: string; timeMs: number; workspaceBytes: number }[];
+  chooseConvAlgorithm(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
+    dilation: [number, number], groups: number, algo: string): string;
+  convPrepare(weight: NativeTensor, bias: NativeTensor | null, inputShape: number[], stride: [number, number],
+    padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string): NativeConvPlan;
+  convRun(plan: NativeConvPlan, input: NativeTensor): NativeTensor;
+  linear(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, relu: boolean): NativeTensor;
+  matmul(a: NativeTensor, b: NativeTensor): NativeTensor;
+  peakFlops(threads: number): number;
+  winogradTransform(variant: string, which: 'weight' | 'input' | 'output', data: Float32Array): Float32Array;
 
   // checkpoint I/O (napi/io.cc): stored bytes of a safetensors dtype → float32 CPU tensor
   tensorFromBytes(bytes: Uint8Array, dtype: string, shape: number[]): NativeTensor;

@@ -1,8 +1,179 @@
-// Bindings for convolution: conv2d, the algorithm registry and the chooser.
+// Bindings for convolution (conv2d, prepared plans, the algorithm registry and chooser), linear/matmul,
+// and the measuring helpers (peakFlops, Winograd transform test hook). No maths here.
+#include <memory>
+
+#include "core/algo.h"
+#include "core/ops.h"
+#include "core/threadpool.h"
+#include "cpu/conv_winograd.h"
+#include "cpu/peak_flops.h"
 #include "napi/common.h"
 
 namespace convnets::napi {
+namespace {
 
-void initConv(Napi::Env env, Napi::Object exports) {}
+std::pair<int64_t, int64_t> pairArg(const Napi::Value& v, const char* op, const char* name) {
+  std::vector<int64_t> p = intsArg(v, op, name);
+  CN_CHECK(p.size() == 2, op, ": ", name, " must have 2 values [h, w], got ", p.size());
+  return {p[0], p[1]};
+}
+
+// (stride [h,w], padding [h,w] | 'same', dilation [h,w], groups) at info[i..i+3].
+ConvOptions optionsArg(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  ConvOptions o;
+  std::tie(o.strideH, o.strideW) = pairArg(info[i], op, "stride");
+  if (info[i + 1].IsString()) {
+    std::string p = info[i + 1].As<Napi::String>().Utf8Value();
+    CN_CHECK(p == "same" || p == "valid", op, ": padding must be a number, [h, w], 'same' or 'valid', got '", p, "'");
+    o.samePadding = p == "same";
+  } else {
+    std::tie(o.padH, o.padW) = pairArg(info[i + 1], op, "padding");
+  }
+  std::tie(o.dilationH, o.dilationW) = pairArg(info[i + 2], op, "dilation");
+  o.groups = intArg(info[i + 3], op, "groups");
+  return o;
+}
+
+// conv2d(input, weight, bias|null, stride, padding, dilation, groups, relu, algo)
+Napi::Value conv2d(const Napi::CallbackInfo& info) {
+  const Tensor& x = tensorArg(info[0], "conv2d", "input");
+  const Tensor& w = tensorArg(info[1], "conv2d", "weight");
+  Tensor b = optionalTensorArg(info[2], "conv2d", "bias");
+  ConvOptions o = optionsArg(info, 3, "conv2d");
+  bool relu = boolArg(info[7], "conv2d", "relu");
+  std::string algo = stringArg(info[8], "conv2d", "algo");
+  return wrapTensor(info.Env(), convnets::conv2d(x, w, b, o, relu, algo));
+}
+
+// desc from (inputShape, weightShape, stride, padding, dilation, groups)
+ConvDesc descArg(const Napi::CallbackInfo& info, const char* op) {
+  Shape in = shapeArg(info[0], op, "input");
+  Shape w = shapeArg(info[1], op, "weight");
+  return ConvDesc(in, w, optionsArg(info, 2, op));
+}
+
+Napi::Value convAlgorithms(const Napi::CallbackInfo& info) {
+  ConvDesc d = descArg(info, "convAlgorithms");
+  Napi::Env env = info.Env();
+  auto out = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (const ConvAlgo& a : convnets::convAlgorithms()) {
+    std::string why = a.supports(d);
+    auto o = Napi::Object::New(env);
+    o.Set("name", a.name);
+    o.Set("supported", why.empty());
+    o.Set("reason", why);
+    o.Set("workspaceBytes", why.empty() ? double(a.workspaceBytes(d, activeIsa())) : 0.0);
+    out.Set(i++, o);
+  }
+  return out;
+}
+
+Napi::Value findConvAlgorithm(const Napi::CallbackInfo& info) {
+  ConvDesc d = descArg(info, "findConvAlgorithm");
+  Napi::Env env = info.Env();
+  auto out = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (const ConvTiming& t : findConv(d)) {
+    auto o = Napi::Object::New(env);
+    o.Set("algo", t.algo);
+    o.Set("timeMs", t.timeMs);
+    o.Set("workspaceBytes", double(t.workspaceBytes));
+    out.Set(i++, o);
+  }
+  return out;
+}
+
+Napi::Value chooseConvAlgorithm(const Napi::CallbackInfo& info) {
+  ConvDesc d = descArg(info, "chooseConvAlgorithm");
+  return Napi::String::New(info.Env(), resolveConvAlgo(d, stringArg(info[6], "chooseConvAlgorithm", "algo")).name);
+}
+
+// A prepared layer: the plan lives as long as the JS handle (finalizer frees packed weights).
+struct PlanHolder {
+  std::unique_ptr<ConvPlan> plan;
+  ConvOptions opts;
+};
+
+// convPrepare(weight, bias|null, inputShape, stride, padding, dilation, groups, relu, algo) → handle
+Napi::Value convPrepare(const Napi::CallbackInfo& info) {
+  const Tensor& w = tensorArg(info[0], "convPrepare", "weight");
+  Tensor b = optionalTensorArg(info[1], "convPrepare", "bias");
+  Shape in = shapeArg(info[2], "convPrepare", "inputShape");
+  ConvOptions o = optionsArg(info, 3, "convPrepare");
+  bool relu = boolArg(info[7], "convPrepare", "relu");
+  std::string algo = stringArg(info[8], "convPrepare", "algo");
+  ConvDesc d(in, w.shape(), o, b.defined() ? b.numel() : -1);
+  CN_CHECK(!b.defined() || b.dim() == 1, "conv2d: bias must be 1-D, got ", shapeStr(b.shape()));
+  auto* holder = new PlanHolder{std::make_unique<ConvPlan>(d, w, b, algo, relu), o};
+  int64_t bytes = holder->plan->preparedBytes();
+  Napi::Env env = info.Env();
+  if (bytes) Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+  auto ext = Napi::External<PlanHolder>::New(env, holder, [bytes](Napi::Env e, PlanHolder* h) {
+    if (bytes) Napi::MemoryManagement::AdjustExternalMemory(e, -bytes);
+    delete h;
+  });
+  auto o2 = Napi::Object::New(env);
+  o2.Set("handle", ext);
+  o2.Set("algo", holder->plan->algo().name);
+  o2.Set("preparedBytes", double(bytes));
+  return o2;
+}
+
+// convRun(plan, input)
+Napi::Value convRun(const Napi::CallbackInfo& info) {
+  CN_CHECK(info[0].IsObject() && info[0].As<Napi::Object>().Get("handle").IsExternal(),
+           "convRun: plan must come from convPrepare");
+  auto* h = info[0].As<Napi::Object>().Get("handle").As<Napi::External<PlanHolder>>().Data();
+  const Tensor& x = tensorArg(info[1], "conv2d", "input");
+  return wrapTensor(info.Env(), h->plan->run(x, h->opts));
+}
+
+Napi::Value linear(const Napi::CallbackInfo& info) {
+  const Tensor& x = tensorArg(info[0], "linear", "input");
+  const Tensor& w = tensorArg(info[1], "linear", "weight");
+  Tensor b = optionalTensorArg(info[2], "linear", "bias");
+  bool relu = info[3].IsUndefined() ? false : boolArg(info[3], "linear", "relu");
+  return wrapTensor(info.Env(), ops::linear(x, w, b, relu));
+}
+
+Napi::Value matmul(const Napi::CallbackInfo& info) {
+  return wrapTensor(info.Env(), ops::matmul(tensorArg(info[0], "matmul", "a"), tensorArg(info[1], "matmul", "b")));
+}
+
+Napi::Value peakFlops(const Napi::CallbackInfo& info) {
+  int64_t t = intArg(info[0], "peakFlops", "threads");
+  CN_CHECK(t >= 1 && t <= 1024, "peakFlops: threads must be from 1 to 1024, got ", t);
+  return Napi::Number::New(info.Env(), cpu::peakFlops(int(t)));
+}
+
+// winogradTransform(variant, 'weight'|'input'|'output', Float32Array of whole tiles) → Float32Array
+Napi::Value winogradTransform(const Napi::CallbackInfo& info) {
+  std::string variant = stringArg(info[0], "winogradTransform", "variant");
+  std::string which = stringArg(info[1], "winogradTransform", "which");
+  CN_CHECK(info[2].IsTypedArray() && info[2].As<Napi::TypedArray>().TypedArrayType() == napi_float32_array,
+           "winogradTransform: data must be a Float32Array");
+  auto a = info[2].As<Napi::Float32Array>();
+  std::vector<float> in(a.Data(), a.Data() + a.ElementLength());
+  std::vector<float> out = cpu::winogradTransform(variant, which, in);
+  auto r = Napi::Float32Array::New(info.Env(), out.size());
+  std::copy(out.begin(), out.end(), r.Data());
+  return r;
+}
+
+}  // namespace
+
+void initConv(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv2d", Napi::Function::New(env, conv2d));
+  exports.Set("convAlgorithms", Napi::Function::New(env, convAlgorithms));
+  exports.Set("findConvAlgorithm", Napi::Function::New(env, findConvAlgorithm));
+  exports.Set("chooseConvAlgorithm", Napi::Function::New(env, chooseConvAlgorithm));
+  exports.Set("convPrepare", Napi::Function::New(env, convPrepare));
+  exports.Set("convRun", Napi::Function::New(env, convRun));
+  exports.Set("linear", Napi::Function::New(env, linear));
+  exports.Set("matmul", Napi::Function::New(env, matmul));
+  exports.Set("peakFlops", Napi::Function::New(env, peakFlops));
+  exports.Set("winogradTransform", Napi::Function::New(env, winogradTransform));
+}
 
 }  // namespace convnets::napi

@@ -1,0 +1,102 @@
+// Convolution (F.conv2d), the algorithm registry/chooser queries and prepared-weight plans.
+import { native, NativeConvPlan } from '../native';
+import { Tensor, Shape } from '../tensor';
+
+export type Pair = number | [number, number];
+export type ConvAlgo = 'auto' | 'find' | 'direct' | 'im2col' | 'gemm_1x1' | 'winograd_2x2_3x3' | 'winograd_4x4_3x3';
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair | 'same' | 'valid';
+  dilation?: Pair;
+  groups?: number;
+  activation?: 'none' | 'relu';
+  /** 'auto' (heuristic, default), 'find' (time every supported algorithm once, cache the winner) or a name. */
+  algo?: ConvAlgo | string;
+}
+
+/** A convolution described by shapes (for the registry queries). */
+export interface ConvDescription {
+  input: Shape;
+  weight: Shape;
+  stride?: Pair;
+  padding?: Pair | 'same' | 'valid';
+  dilation?: Pair;
+  groups?: number;
+}
+
+function pair(op: string, name: string, v: Pair | undefined, dflt: number): [number, number] {
+  if (v === undefined) return [dflt, dflt];
+  if (typeof v === 'number') return [v, v];
+  if (Array.isArray(v) && v.length === 2) return [v[0], v[1]];
+  throw new TypeError(`${op}: ${name} must be a number or [h, w], got ${JSON.stringify(v)}`);
+}
+
+function padding(op: string, v: Pair | 'same' | 'valid' | undefined): [number, number] | 'same' | 'valid' {
+  return typeof v === 'string' ? v : pair(op, 'padding', v, 0);
+}
+
+function activation(op: string, a: string | undefined): boolean {
+  if (a === undefined || a === 'none') return false;
+  if (a === 'relu') return true;
+  throw new TypeError(`${op}: activation must be 'none' or 'relu', got '${a}'`);
+}
+
+function descArgs(op: string, d: ConvDescription) {
+  return [d.input.slice(), d.weight.slice(), pair(op, 'stride', d.stride, 1), padding(op, d.padding),
+    pair(op, 'dilation', d.dilation, 1), d.groups ?? 1] as const;
+}
+
+/**
+ * 2-D convolution (torch.nn.functional.conv2d): input [N, C, H, W], weight [K, C/groups, R, S], bias [K].
+ * Weights are packed/transformed per call; layers that run repeatedly should hold a ConvPlan (prepareConv2d).
+ */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  return new Tensor(native.conv2d(input.handle, weight.handle, bias ? bias.handle : null, pair('conv2d', 'stride', opts.stride, 1),
+    padding('conv2d', opts.padding), pair('conv2d', 'dilation', opts.dilation, 1), opts.groups ?? 1,
+    activation('conv2d', opts.activation), opts.algo ?? 'auto'));
+}
+
+/** Every registered algorithm for `desc`: whether it can run it (else why not) and its scratch bytes. */
+export function convAlgorithms(desc: ConvDescription): { name: string; supported: boolean; reason: string; workspaceBytes: number }[] {
+  return native.convAlgorithms(...descArgs('convAlgorithms', desc));
+}
+
+/** Times every supported algorithm on `desc` (random data), fastest first; caches the winner for algo: 'find'. */
+export function findConvAlgorithm(desc: ConvDescription): { algo: string; timeMs: number; workspaceBytes: number }[] {
+  return native.findConvAlgorithm(...descArgs('findConvAlgorithm', desc));
+}
+
+/** The algorithm `algo` ('auto' | 'find' | a name) resolves to for `desc` (throws the reason if unsupported). */
+export function chooseConvAlgorithm(desc: ConvDescription, algo: string = 'auto'): string {
+  return native.chooseConvAlgorithm(...descArgs('chooseConvAlgorithm', desc), algo);
+}
+
+/**
+ * Weights of one conv layer packed/transformed once for its algorithm (chosen for `inputShape`); run()
+ * reuses them. nn.Conv2d keeps one. The packed copy is freed when the plan is garbage collected.
+ */
+export class ConvPlan {
+  private readonly plan: NativeConvPlan;
+  constructor(weight: Tensor, bias: Tensor | null | undefined, inputShape: Shape, opts: Conv2dOptions = {}) {
+    this.plan = native.convPrepare(weight.handle, bias ? bias.handle : null, inputShape.slice(),
+      pair('conv2d', 'stride', opts.stride, 1), padding('conv2d', opts.padding), pair('conv2d', 'dilation', opts.dilation, 1),
+      opts.groups ?? 1, activation('conv2d', opts.activation), opts.algo ?? 'auto');
+  }
+  /** The algorithm the plan runs. */
+  get algo(): string {
+    return this.plan.algo;
+  }
+  /** Bytes of packed/transformed weights it holds. */
+  get preparedBytes(): number {
+    return this.plan.preparedBytes;
+  }
+  run(input: Tensor): Tensor {
+    return new Tensor(native.convRun(this.plan, input.handle));
+  }
+}
+
+/** Test hook: one Winograd transform ('weight' 3×3 → α×α, 'input' α×α → α×α, 'output' α×α → m×m) on whole tiles. */
+export function winogradTransform(variant: 'winograd_2x2_3x3' | 'winograd_4x4_3x3', which: 'weight' | 'input' | 'output', data: Float32Array): Float32Array {
+  return native.winogradTransform(variant, which, data);
+}

@@ -1,0 +1,43 @@
+// A 2-D convolution, fully described: what every algorithm's supports/workspace/run reads.
+// Built (and validated) from the input and weight shapes plus torch-style options, before any kernel runs.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "core/tensor.h"
+
+namespace convnets {
+
+struct ConvOptions {
+  int64_t strideH = 1, strideW = 1;
+  int64_t padH = 0, padW = 0;  // top/left (and bottom/right unless samePadding)
+  bool samePadding = false;    // torch padding='same' (stride 1 only): pads split, the extra one bottom/right
+  int64_t dilationH = 1, dilationW = 1;
+  int64_t groups = 1;
+};
+
+struct ConvDesc {
+  int64_t N = 0, C = 0, H = 0, W = 0;  // input
+  int64_t K = 0, R = 0, S = 0;         // output channels, kernel height, width
+  int64_t strideH = 1, strideW = 1;
+  int64_t padH = 0, padW = 0;          // top, left
+  int64_t padBottom = 0, padRight = 0; // equal to padH/padW except for 'same' with an even kernel
+  int64_t dilationH = 1, dilationW = 1;
+  int64_t groups = 1;
+  int64_t outH = 0, outW = 0;
+
+  ConvDesc() = default;
+  // Validates shapes and options; throws "conv2d: ..." naming what is wrong. biasNumel < 0: no bias.
+  ConvDesc(const Shape& input, const Shape& weight, const ConvOptions& opts, int64_t biasNumel = -1);
+
+  int64_t Cg() const { return C / groups; }  // input channels per group
+  int64_t Kg() const { return K / groups; }  // output channels per group
+  // Multiply-adds ×2 of the direct definition: 2·N·K·(C/g)·R·S·OH·OW.
+  double flops() const { return 2.0 * N * K * Cg() * R * S * outH * outW; }
+  Shape outputShape() const { return {N, K, outH, outW}; }
+  Shape weightShape() const { return {K, Cg(), R, S}; }
+  // "N3 C5 H9 W11 K17 R3 S3 s1x1 p1x1/1x1 d1x1 g1": a cache key and a readable label.
+  std::string key() const;
+};
+
+}  // namespace convnets

@@ -1,0 +1,31 @@
+// The CPU convolution algorithms, one file each; core/algo.cc lists them in the registry.
+#pragma once
+#include "core/algo.h"
+#include "cpu/gemm.h"
+
+namespace convnets::cpu {
+
+ConvAlgo convDirect();          // conv_direct.cc
+ConvAlgo convIm2col();          // conv_im2col.cc
+ConvAlgo convGemm1x1();         // conv_1x1.cc
+ConvAlgo convWinograd2x2_3x3(); // conv_winograd_2x2_3x3.cc
+ConvAlgo convWinograd4x4_3x3(); // conv_winograd_4x4_3x3.cc
+
+// Shared by the GEMM-based algorithms: weights [g][Kg × Cg·R·S] as packed GEMM A panels per group.
+void prepareGemmWeights(const ConvDesc& d, const float* weight, Isa isa, ConvPrepared& out);
+
+}  // namespace convnets::cpu
+
+namespace convnets::cpu {
+
+// Writes columns [j0, j0 + nb) of image n, group g's B operand (Cg·R·S × OH·OW) as packed panels.
+using PackColumnsFn = void (*)(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb,
+                               float* dst);
+// The GEMM convolution engine shared by im2col and gemm_1x1: tasks over (image, group, column block,
+// row block); each packs its column block into an L2-sized buffer and multiplies it by the packed
+// weights, bias and ReLU fused into the store.
+void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias, bool relu, float* y,
+                 PackColumnsFn pack);
+int64_t gemmConvWorkspace(const ConvDesc& d, Isa isa);
+
+}  // namespace convnets::cpu

@@ -1,0 +1,63 @@
+// The GEMM convolution engine (im2col and gemm_1x1): y[n, g] = W[g] · cols(x[n, g]) per image and group.
+#include <algorithm>
+
+#include "core/threadpool.h"
+#include "cpu/conv_algos.h"
+
+namespace convnets::cpu {
+namespace {
+
+int64_t gemmDepth(const ConvDesc& d) { return d.Cg() * d.R * d.S; }
+
+// Column blocks sized so one packed block (depth × nb floats) stays in half of L2 while every row
+// block of the weights passes over it.
+int64_t maxColumns(const ConvDesc& d, const GemmKernel& k) {
+  return std::max<int64_t>(k.nr, (128 << 10) / std::max<int64_t>(1, gemmDepth(d)) / k.nr * k.nr);
+}
+
+}  // namespace
+
+void prepareGemmWeights(const ConvDesc& d, const float* w, Isa isa, ConvPrepared& out) {
+  const GemmKernel& k = gemmKernel(isa);
+  const int64_t depth = gemmDepth(d);
+  out.isa = isa;
+  out.groupStride = packedASize(k, d.Kg(), depth);
+  out.data = CpuBuffer(size_t(d.groups * out.groupStride) * sizeof(float));
+  for (int64_t g = 0; g < d.groups; ++g)
+    packA(k, d.Kg(), depth, w + g * d.Kg() * depth, depth, 1, out.data.as() + g * out.groupStride);
+}
+
+int64_t gemmConvWorkspace(const ConvDesc& d, Isa isa) {
+  const GemmKernel& k = gemmKernel(isa);
+  // One packed column block per parallel chunk (at most 4 per thread).
+  return int64_t(getNumThreads()) * 4 * maxColumns(d, k) * gemmDepth(d) * int64_t(sizeof(float));
+}
+
+void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias, bool relu, float* y,
+                 PackColumnsFn pack) {
+  const GemmKernel& k = gemmKernel(w.isa);
+  const int64_t depth = gemmDepth(d), P = d.outH * d.outW, Kg = d.Kg();
+  const int64_t images = d.N * d.groups;
+  const GemmSplit s = gemmSplit(k, images, Kg, P, maxColumns(d, k));
+  const int64_t perImage = s.mBlocks * s.nBlocks;
+  parallelFor(images * perImage, 1, [&](int64_t t0, int64_t t1) {
+    CpuBuffer cols(size_t(s.nb * depth) * sizeof(float));
+    int64_t packed = -1;  // which (image, column block) `cols` holds: row blocks of one column block reuse it
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t img = t / perImage, rest = t % perImage;
+      const int64_t nBlock = rest / s.mBlocks, mBlock = rest % s.mBlocks;
+      const int64_t n = img / d.groups, g = img % d.groups;
+      const int64_t j0 = nBlock * s.nb, nb = std::min(s.nb, P - j0);
+      const int64_t m0 = mBlock * s.mb, mb = std::min(s.mb, Kg - m0);
+      if (packed != img * s.nBlocks + nBlock) {
+        pack(d, k, x + (n * d.C + g * d.Cg()) * d.H * d.W, j0, nb, cols.as());
+        packed = img * s.nBlocks + nBlock;
+      }
+      GemmOperands op{w.data.as() + g * w.groupStride + m0 * depth, cols.as(),
+                      y + (n * d.K + g * Kg + m0) * P + j0, bias ? bias + g * Kg + m0 : nullptr, nullptr};
+      gemmPackedSerial(k, mb, nb, depth, op, P, relu);
+    }
+  });
+}
+
+}  // namespace convnets::cpu

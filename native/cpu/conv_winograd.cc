@@ -1,0 +1,189 @@
+// Winograd engine: tiling, packed-operand layout, the α² GEMMs, chunking over tiles.
+#include "cpu/conv_winograd.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "core/threadpool.h"
+
+namespace convnets::cpu {
+namespace {
+
+struct Tiling {
+  int64_t tilesH, tilesW, perImage, total;
+};
+Tiling tiling(const WinogradVariant& v, const ConvDesc& d) {
+  Tiling t;
+  t.tilesH = (d.outH + v.m - 1) / v.m;
+  t.tilesW = (d.outW + v.m - 1) / v.m;
+  t.perImage = t.tilesH * t.tilesW;
+  t.total = d.N * t.perImage;
+  return t;
+}
+
+// Tiles per pass: the transformed input (α²·Cg per tile) and GEMM output (α²·Kg per tile) of one pass
+// stay within ~8 MB (L3-resident), a multiple of the lane count and of the kernel's nr.
+int64_t chunkTiles(const WinogradVariant& v, const ConvDesc& d, const GemmKernel& k, const Tiling& t) {
+  const int64_t unit = std::max<int64_t>(kWinoLanes, k.nr);  // nr is 16 or 32: a multiple of the lanes
+  const int64_t perTile = int64_t(v.alpha) * v.alpha * d.groups * (d.Cg() + d.Kg()) * 4;
+  int64_t c = std::max<int64_t>(unit, (8 << 20) / perTile / unit * unit);
+  return std::min(c, ceilDiv(t.total, unit) * unit);
+}
+
+}  // namespace
+
+std::string winogradSupports(const WinogradVariant& v, const ConvDesc& d) {
+  std::string n = v.name;
+  if (d.R != 3 || d.S != 3) return n + " needs a 3x3 kernel, got " + std::to_string(d.R) + "x" + std::to_string(d.S);
+  if (d.strideH != 1 || d.strideW != 1) return n + " needs stride 1";
+  if (d.dilationH != 1 || d.dilationW != 1) return n + " needs dilation 1";
+  return "";
+}
+
+int64_t winogradWorkspace(const WinogradVariant& v, const ConvDesc& d, Isa isa) {
+  const GemmKernel& k = gemmKernel(isa);
+  const Tiling t = tiling(v, d);
+  const int64_t pc = chunkTiles(v, d, k, t), a2 = int64_t(v.alpha) * v.alpha;
+  return (d.groups * a2 * (packedBSize(k, d.Cg(), pc) + d.Kg() * pc)) * int64_t(sizeof(float));
+}
+
+void winogradPrepare(const WinogradVariant& v, const ConvDesc& d, const float* w, Isa isa, ConvPrepared& out) {
+  const GemmKernel& k = gemmKernel(isa);
+  const int64_t a2 = int64_t(v.alpha) * v.alpha, Kg = d.Kg(), Cg = d.Cg();
+  const int64_t planeA = packedASize(k, Kg, Cg);
+  out.isa = isa;
+  out.groupStride = a2 * planeA;
+  out.data = CpuBuffer(size_t(d.groups * out.groupStride) * sizeof(float));
+  // U[g][ξ] = (G g Gᵀ)[ξ] for every (k, c), as a Kg × Cg matrix per ξ, then packed as GEMM A.
+  CpuBuffer u(size_t(a2 * Kg * Cg) * sizeof(float));
+  for (int64_t g = 0; g < d.groups; ++g) {
+    parallelFor(Kg * Cg, 64, [&](int64_t b, int64_t e) {
+      float tile[64];
+      for (int64_t kc = b; kc < e; ++kc) {
+        v.weight(w + (g * Kg * Cg + kc) * 9, tile);
+        for (int64_t xi = 0; xi < a2; ++xi) u.as()[xi * Kg * Cg + kc] = tile[xi];
+      }
+    });
+    for (int64_t xi = 0; xi < a2; ++xi)
+      packA(k, Kg, Cg, u.as() + xi * Kg * Cg, Cg, 1, out.data.as() + g * out.groupStride + xi * planeA);
+  }
+}
+
+void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias,
+                 bool relu, float* y) {
+  const GemmKernel& k = gemmKernel(w.isa);
+  const Tiling t = tiling(v, d);
+  const int m = v.m, alpha = v.alpha;
+  const int64_t a2 = int64_t(alpha) * alpha, Kg = d.Kg(), Cg = d.Cg(), G = d.groups;
+  const int64_t PC = chunkTiles(v, d, k, t);
+  const int64_t planeA = packedASize(k, Kg, Cg), planeB = packedBSize(k, Cg, PC);
+  CpuBuffer ws(size_t(G * a2 * (planeB + Kg * PC)) * sizeof(float));
+  float* V = ws.as();
+  float* M = V + G * a2 * planeB;
+  const int64_t H = d.H, W = d.W, OH = d.outH, OW = d.outW;
+
+  for (int64_t p0 = 0; p0 < t.total; p0 += PC) {
+    const int64_t pc = std::min(PC, t.total - p0);
+    const int64_t laneBlocks = ceilDiv(pc, kWinoLanes);
+    // 1. Input transform, written straight into the packed B panels of each (group, ξ) GEMM: a block of
+    //    16 tiles of one channel lands as 16 contiguous floats of one panel row.
+    parallelFor(G * Cg * laneBlocks, 4, [&](int64_t b0, int64_t b1) {
+      WinoVec dt[64], vt[64];
+      for (int64_t b = b0; b < b1; ++b) {
+        const int64_t lb = b % laneBlocks, gc = b / laneBlocks, g = gc / Cg, c = gc % Cg;
+        for (int l = 0; l < kWinoLanes; ++l) {
+          const int64_t p = p0 + lb * kWinoLanes + l;
+          if (p >= p0 + pc) {
+            for (int64_t i = 0; i < a2; ++i) dt[i][l] = 0.0f;
+            continue;
+          }
+          const int64_t n = p / t.perImage, tt = p % t.perImage;
+          const int64_t ih0 = (tt / t.tilesW) * m - d.padH, iw0 = (tt % t.tilesW) * m - d.padW;
+          const float* xc = x + ((n * d.C) + g * Cg + c) * H * W;
+          for (int i = 0; i < alpha; ++i) {
+            const int64_t ih = ih0 + i;
+            const bool rowIn = ih >= 0 && ih < H;
+            for (int j = 0; j < alpha; ++j) {
+              const int64_t iw = iw0 + j;
+              dt[i * alpha + j][l] = rowIn && iw >= 0 && iw < W ? xc[ih * W + iw] : 0.0f;
+            }
+          }
+        }
+        v.input(dt, vt);
+        const int64_t q = lb * kWinoLanes;  // tile index within the chunk
+        float* base = V + (g * a2) * planeB + (q / k.nr) * Cg * k.nr + c * k.nr + q % k.nr;
+        for (int64_t xi = 0; xi < a2; ++xi) __builtin_memcpy(base + xi * planeB, &vt[xi], sizeof(WinoVec));
+      }
+    });
+    // 2. α² GEMMs per group: M[ξ] (Kg × pc) = U[ξ] (Kg × Cg) · V[ξ] (Cg × pc).
+    gemmPackedBatch(k, G * a2, Kg, pc, Cg, pc, [&](int64_t b) {
+      return GemmOperands{w.data.as() + (b / a2) * w.groupStride + (b % a2) * planeA, V + b * planeB,
+                          M + b * Kg * pc, nullptr, nullptr};
+    }, false);
+    // 3. Output transform per (group, k, 16 tiles) with bias and ReLU fused; crops the edge tiles.
+    parallelFor(G * Kg * laneBlocks, 4, [&](int64_t b0, int64_t b1) {
+      WinoVec mt[64], ot[16];
+      for (int64_t b = b0; b < b1; ++b) {
+        const int64_t lb = b % laneBlocks, gk = b / laneBlocks, g = gk / Kg, kk = gk % Kg;
+        const int64_t q = lb * kWinoLanes;
+        const int64_t lanes = std::min<int64_t>(kWinoLanes, pc - q);
+        const float* src = M + (g * a2) * Kg * pc + kk * pc + q;
+        for (int64_t xi = 0; xi < a2; ++xi) {
+          if (lanes == kWinoLanes) __builtin_memcpy(&mt[xi], src + xi * Kg * pc, sizeof(WinoVec));
+          else for (int l = 0; l < kWinoLanes; ++l) mt[xi][l] = l < lanes ? src[xi * Kg * pc + l] : 0.0f;
+        }
+        v.output(mt, ot);
+        const float bv = bias ? bias[g * Kg + kk] : 0.0f;
+        for (int64_t l = 0; l < lanes; ++l) {
+          const int64_t p = p0 + q + l, n = p / t.perImage, tt = p % t.perImage;
+          const int64_t oh0 = (tt / t.tilesW) * m, ow0 = (tt % t.tilesW) * m;
+          float* yk = y + ((n * d.K) + g * Kg + kk) * OH * OW;
+          const int hn = int(std::min<int64_t>(m, OH - oh0)), wn = int(std::min<int64_t>(m, OW - ow0));
+          for (int i = 0; i < hn; ++i)
+            for (int j = 0; j < wn; ++j) {
+              float val = ot[i * m + j][l] + bv;
+              yk[(oh0 + i) * OW + ow0 + j] = relu && val < 0.0f ? 0.0f : val;
+            }
+        }
+      }
+    });
+  }
+}
+
+std::vector<float> winogradTransform(const std::string& variant, const std::string& which,
+                                     const std::vector<float>& in) {
+  const WinogradVariant* v = variant == "winograd_2x2_3x3"   ? &winograd2x2_3x3()
+                             : variant == "winograd_4x4_3x3" ? &winograd4x4_3x3()
+                                                             : nullptr;
+  CN_CHECK(v, "winogradTransform: unknown variant '", variant, "' (winograd_2x2_3x3 or winograd_4x4_3x3)");
+  const int a2 = v->alpha * v->alpha, m2 = v->m * v->m;
+  std::vector<float> out;
+  if (which == "weight") {
+    CN_CHECK(in.size() % 9 == 0, "winogradTransform: weight tiles are 3x3, got ", in.size(), " values");
+    for (size_t i = 0; i < in.size(); i += 9) {
+      float u[64];
+      v->weight(in.data() + i, u);
+      out.insert(out.end(), u, u + a2);
+    }
+    return out;
+  }
+  CN_CHECK(which == "input" || which == "output", "winogradTransform: expected 'weight', 'input' or 'output', got '",
+           which, "'");
+  const bool input = which == "input";
+  const int inSize = input ? a2 : a2, outSize = input ? a2 : m2;
+  CN_CHECK(in.size() % inSize == 0, "winogradTransform: ", which, " tiles have ", inSize, " values, got ", in.size());
+  const size_t tiles = in.size() / inSize;
+  out.resize(tiles * outSize);
+  for (size_t t0 = 0; t0 < tiles; t0 += kWinoLanes) {
+    WinoVec a[64] = {}, b[64];
+    for (size_t l = 0; l < size_t(kWinoLanes) && t0 + l < tiles; ++l)
+      for (int i = 0; i < inSize; ++i) a[i][l] = in[(t0 + l) * inSize + i];
+    if (input) v->input(a, b);
+    else v->output(a, b);
+    for (size_t l = 0; l < size_t(kWinoLanes) && t0 + l < tiles; ++l)
+      for (int i = 0; i < outSize; ++i) out[(t0 + l) * outSize + i] = b[i][l];
+  }
+  return out;
+}
+
+}  // namespace convnets::cpu

@@ -1,0 +1,93 @@
+// Single-precision GEMM, BLIS style: both operands are packed into micro-panels (A into mr-row panels,
+// B into nr-column panels, zero padded), a register-blocked microkernel per ISA computes mr×nr tiles,
+// and the driver blocks K (KC, L1) and M (MC, L2) from the cache sizes and splits tiles over the pool.
+// The epilogue (per-row or per-column bias, ReLU, accumulate) is fused into the microkernel's store.
+//
+// Packed layouts (what conv algorithms write directly, e.g. Winograd's input transform):
+//   A (M×K): panel p = rows [p·mr, p·mr+mr), element (i, k) at  p·K·mr + k·mr + i%mr
+//   B (K×N): panel q = cols [q·nr, q·nr+nr), element (k, j) at  q·K·nr + k·nr + j%nr
+// A KC-slice of a panel is therefore contiguous: offset k0·mr (A) or k0·nr (B).
+#pragma once
+#include <cstdint>
+#include <functional>
+
+#include "core/cpu_features.h"
+
+namespace convnets::cpu {
+
+// mr×nr tile of C: (accumulate ? C : 0) + Σ_k a[k·mr + i]·b[k·nr + j]; then + rowBias[i] + colBias[j]
+// (either may be null) and ReLU when asked. mr/nr may be smaller than the kernel's (edge tiles).
+struct TileEpilogue {
+  bool accumulate = false;
+  const float* rowBias = nullptr;
+  const float* colBias = nullptr;
+  bool relu = false;
+};
+using MicroKernelFn = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr,
+                               const TileEpilogue& e);
+
+struct GemmKernel {
+  Isa isa;
+  int mr, nr;
+  MicroKernelFn fn;
+};
+// The microkernel for `isa` (gemm_kernel_<isa>.cc).
+const GemmKernel& gemmKernel(Isa isa);
+GemmKernel gemmKernelAvx512();
+GemmKernel gemmKernelAvx2();
+GemmKernel gemmKernelGeneric();
+// Stores an mr×nr tile computed into `tile` (row stride ldt) with the epilogue: used by the kernels
+// for edge tiles, and by the generic kernel always. Lives in gemm.cc (no ISA flags).
+void storeTile(const float* tile, int64_t ldt, float* c, int64_t ldc, int mr, int nr, const TileEpilogue& e);
+
+// Whole-GEMM epilogue: bias per row of C (length M) or per column (length N), ReLU, C += instead of C =.
+struct GemmEpilogue {
+  const float* rowBias = nullptr;
+  const float* colBias = nullptr;
+  bool relu = false;
+  bool accumulate = false;
+};
+
+inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+// Floats needed by a packed A (M×K) or B (K×N) for kernel k.
+int64_t packedASize(const GemmKernel& k, int64_t M, int64_t K);
+int64_t packedBSize(const GemmKernel& k, int64_t K, int64_t N);
+// Packs A: element (i, k) read at src[i·rs + k·cs]. Parallel over panels unless `serial`.
+void packA(const GemmKernel& k, int64_t M, int64_t K, const float* src, int64_t rs, int64_t cs, float* dst,
+           bool serial = false);
+// Packs B: element (k, j) read at src[k·rs + j·cs].
+void packB(const GemmKernel& k, int64_t K, int64_t N, const float* src, int64_t rs, int64_t cs, float* dst,
+           bool serial = false);
+
+// Operands of product number b of a batch (all of the same M×N×K).
+struct GemmOperands {
+  const float* a;  // packed A
+  const float* b;  // packed B
+  float* c;        // row-major C, row stride ldc
+  const float* rowBias = nullptr;
+  const float* colBias = nullptr;
+};
+using GemmOperandsFn = std::function<GemmOperands(int64_t b)>;
+
+// One task's product, serially: C (M×N) = A·B from packed A (M×K) and packed B (K×N), blocked by KC.
+void gemmPackedSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const GemmOperands& op, int64_t ldc,
+                      bool relu, bool accumulate = false);
+// How to cut `batch` products of M×N into tasks for the pool: blocks of mb rows × nb columns
+// (multiples of mr / nr), starting from the L2 block and split until each thread has a few tasks.
+struct GemmSplit { int64_t mb, nb, mBlocks, nBlocks; };
+GemmSplit gemmSplit(const GemmKernel& k, int64_t batch, int64_t M, int64_t N, int64_t maxNb = 4096);
+
+// `batch` independent products C_b = A_b·B_b from packed operands, all tiles in one parallel region.
+void gemmPackedBatch(const GemmKernel& k, int64_t batch, int64_t M, int64_t N, int64_t K, int64_t ldc,
+                     const GemmOperandsFn& operands, bool relu, bool accumulate = false);
+
+// C (M×N, row stride ldc) = A·B + epilogue. A element (i, k) at A[i·ars + k·acs], B element (k, j) at
+// B[k·brs + j·bcs] (so transposed operands are just swapped strides). Packs into a workspace.
+void sgemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t ars, int64_t acs, const float* B, int64_t brs,
+           int64_t bcs, float* C, int64_t ldc, const GemmEpilogue& e = {});
+
+// Blocking chosen from the cache sizes (exposed for the benchmark's report).
+struct GemmBlocking { int64_t kc, mc; };
+GemmBlocking gemmBlocking(const GemmKernel& k);
+
+}  // namespace convnets::cpu

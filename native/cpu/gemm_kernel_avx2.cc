@@ -1,0 +1,57 @@
+// AVX2 + FMA GEMM microkernel: 6×16 tile (12 ymm accumulators + 2 for B + 1 broadcast = 15 of 16
+// registers, the classic Haswell/Zen shape). Edge tiles go through a local tile and storeTile.
+#include <immintrin.h>
+
+#include "cpu/gemm.h"
+
+namespace convnets::cpu {
+namespace {
+
+constexpr int MR = 6, NR = 16;
+
+void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr, const TileEpilogue& e) {
+  __m256 acc[MR][2];
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+  for (int64_t k = 0; k < kc; ++k) {
+    __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; ++i) {
+      __m256 ai = _mm256_broadcast_ss(a + i);
+      acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+      acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+    }
+    a += MR;
+    b += NR;
+  }
+  if (mr < MR || nr < NR) {
+    alignas(32) float tile[MR * NR];
+    for (int i = 0; i < MR; ++i) {
+      _mm256_store_ps(tile + i * NR, acc[i][0]);
+      _mm256_store_ps(tile + i * NR + 8, acc[i][1]);
+    }
+    storeTile(tile, NR, c, ldc, mr, nr, e);
+    return;
+  }
+  __m256 cb0 = _mm256_setzero_ps(), cb1 = _mm256_setzero_ps();
+  if (e.colBias) { cb0 = _mm256_loadu_ps(e.colBias); cb1 = _mm256_loadu_ps(e.colBias + 8); }
+  const __m256 zero = _mm256_setzero_ps();
+  for (int i = 0; i < MR; ++i) {
+    float* ci = c + i * ldc;
+    __m256 v0 = _mm256_add_ps(acc[i][0], cb0), v1 = _mm256_add_ps(acc[i][1], cb1);
+    if (e.rowBias) {
+      __m256 rb = _mm256_set1_ps(e.rowBias[i]);
+      v0 = _mm256_add_ps(v0, rb);
+      v1 = _mm256_add_ps(v1, rb);
+    }
+    if (e.accumulate) { v0 = _mm256_add_ps(v0, _mm256_loadu_ps(ci)); v1 = _mm256_add_ps(v1, _mm256_loadu_ps(ci + 8)); }
+    if (e.relu) { v0 = _mm256_max_ps(v0, zero); v1 = _mm256_max_ps(v1, zero); }
+    _mm256_storeu_ps(ci, v0);
+    _mm256_storeu_ps(ci + 8, v1);
+  }
+}
+
+}  // namespace
+
+GemmKernel gemmKernelAvx2() { return {Isa::Avx2, MR, NR, kernel}; }
+
+}  // namespace convnets::cpu

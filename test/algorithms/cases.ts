@@ -1,0 +1,55 @@
+// Awkward convolution shapes shared by the algorithm tests: odd sizes, batch 3, channels 5/17/33,
+// every padding style, groups (incl. depthwise), strides 1/2/4, dilation 2, K beyond the GEMM's KC.
+import { Conv2dOptions } from '../../lib/functional/conv';
+import { RefConvOptions, samePad } from '../reference/conv';
+
+export interface ConvCase {
+  name: string;
+  input: [number, number, number, number];
+  weight: [number, number, number, number];
+  opts: Conv2dOptions;
+}
+
+export const convCases: ConvCase[] = [
+  { name: '3x3 p1 C5 batch3', input: [3, 5, 11, 13], weight: [7, 5, 3, 3], opts: { padding: 1 } },
+  { name: '3x3 p0 C17→33 batch3', input: [3, 17, 9, 10], weight: [33, 17, 3, 3], opts: { padding: 0, activation: 'relu' } },
+  { name: '3x3 p2 C33→17', input: [1, 33, 15, 14], weight: [17, 33, 3, 3], opts: { padding: 2 } },
+  { name: '3x3 same C17→19 batch2', input: [2, 17, 12, 11], weight: [19, 17, 3, 3], opts: { padding: 'same', activation: 'relu' } },
+  { name: '3x3 p1 C200→24 (K > KC)', input: [1, 200, 6, 7], weight: [24, 200, 3, 3], opts: { padding: 1 } },
+  { name: '3x3 p1 7x7 K40', input: [2, 16, 7, 7], weight: [40, 16, 3, 3], opts: { padding: 1, activation: 'relu' } },
+  { name: 'even kernel 2x4 same dilation 2', input: [2, 5, 9, 9], weight: [6, 5, 2, 4], opts: { padding: 'same', dilation: 2 } },
+  { name: '1x1 C17→33 batch3', input: [3, 17, 13, 13], weight: [33, 17, 1, 1], opts: { activation: 'relu' } },
+  { name: '1x1 stride 2', input: [3, 17, 13, 12], weight: [20, 17, 1, 1], opts: { stride: 2 } },
+  { name: '1x1 groups 4', input: [1, 8, 5, 5], weight: [12, 2, 1, 1], opts: { groups: 4 } },
+  { name: '1x1 padding 1', input: [1, 5, 6, 6], weight: [7, 5, 1, 1], opts: { padding: 1 } },
+  { name: '3x3 groups 3', input: [1, 6, 12, 12], weight: [12, 2, 3, 3], opts: { padding: 1, groups: 3, activation: 'relu' } },
+  { name: 'depthwise 3x3', input: [2, 17, 10, 11], weight: [17, 1, 3, 3], opts: { padding: 1, groups: 17 } },
+  { name: 'AlexNet-like 11x11/4 C3', input: [1, 3, 35, 35], weight: [10, 3, 11, 11], opts: { stride: 4, padding: 2, activation: 'relu' } },
+  { name: '7x7/2 stem', input: [1, 3, 23, 23], weight: [9, 3, 7, 7], opts: { stride: 2, padding: 3 } },
+  { name: '3x3 dilation 2 p2', input: [2, 5, 13, 12], weight: [7, 5, 3, 3], opts: { padding: 2, dilation: 2 } },
+  { name: '3x3 stride 2', input: [1, 17, 14, 15], weight: [9, 17, 3, 3], opts: { stride: 2, padding: 1 } },
+  { name: '5x5 p2 batch3', input: [3, 5, 7, 9], weight: [4, 5, 5, 5], opts: { padding: 2 } },
+  { name: '3x3 stride [1,2] pad [0,1]', input: [1, 5, 9, 10], weight: [6, 5, 3, 3], opts: { stride: [1, 2], padding: [0, 1] } },
+  { name: '3x3 stride 4 K>16 (two direct blocks)', input: [1, 4, 17, 17], weight: [35, 4, 3, 3], opts: { stride: 4, padding: 1 } },
+];
+
+function pairOf(v: number | [number, number] | undefined, d: number): [number, number] {
+  return v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v;
+}
+
+/** The reference's options for a case. */
+export function refOptions(c: ConvCase): RefConvOptions {
+  const dil = pairOf(c.opts.dilation, 1);
+  let pad: [number, number, number, number];
+  if (c.opts.padding === 'same') pad = samePad(c.weight[2], c.weight[3], dil);
+  else if (c.opts.padding === 'valid') pad = [0, 0, 0, 0];
+  else {
+    const p = pairOf(c.opts.padding, 0);
+    pad = [p[0], p[1], p[0], p[1]];
+  }
+  return { stride: pairOf(c.opts.stride, 1), pad, dilation: dil, groups: c.opts.groups ?? 1, relu: c.opts.activation === 'relu' };
+}
+
+export const tolerance: Record<string, number> = {
+  direct: 1e-5, im2col: 1e-5, gemm_1x1: 1e-5, winograd_2x2_3x3: 1e-4, winograd_4x4_3x3: 5e-4,
+};

@@ -1,0 +1,111 @@
+// Argument validation (ConvDesc messages), the chooser (auto/find/forced), prepared plans and memory.
+import { Tensor, F, ConvPlan, convAlgorithms, findConvAlgorithm, chooseConvAlgorithm, memory } from '../../lib';
+
+describe('conv2d validates before computing', () => {
+  const x = Tensor.rand([2, 4, 8, 8], { seed: 1 });
+  test.each([
+    [[3, 224], [64, 3, 3, 3], {}, 'conv2d: expected a 4-D input (N, C, H, W), got [3, 224]'],
+    [[2, 4, 8, 8], [64, 3, 3, 3], {}, 'conv2d: weight has 3 input channels per group but input has 4'],
+    [[2, 6, 8, 8], [64, 2, 3, 3], { groups: 3 }, 'conv2d: groups=3 does not divide 64 output channels'],
+    [[2, 4, 8, 8], [6, 2, 3, 3], { groups: 3 }, 'conv2d: groups=3 does not divide 4 input channels'],
+    [[2, 4, 8, 8], [6, 4, 3], {}, 'conv2d: expected a 4-D weight (K, C/groups, R, S), got [6, 4, 3]'],
+    [[2, 4, 8, 8], [6, 4, 3, 3], { stride: 2, padding: 'same' as const }, "conv2d: padding='same' is not supported for strided convolutions"],
+    [[2, 4, 2, 2], [6, 4, 3, 3], {}, 'conv2d: input [2, 4, 2, 2] with padding [0, 0] is smaller than the (dilated) kernel 3x3'],
+    [[2, 4, 8, 8], [6, 4, 3, 3], { stride: 0 }, 'conv2d: stride must be at least 1, got [0, 0]'],
+    [[2, 4, 8, 8], [6, 4, 3, 3], { dilation: [1, 0] as [number, number] }, 'conv2d: dilation must be at least 1, got [1, 0]'],
+    [[2, 4, 8, 8], [6, 4, 3, 3], { padding: -1 }, 'conv2d: padding must be non-negative, got [-1, -1]'],
+    [[2, 4, 8, 8], [6, 4, 3, 3], { groups: 0 }, 'conv2d: groups must be at least 1, got 0'],
+  ])('input %j weight %j %j', (xs, ws, opts, msg) => {
+    const xx = Tensor.rand(xs);
+    const w = Tensor.rand(ws);
+    expect(() => F.conv2d(xx, w, null, opts)).toThrow(msg);
+    expect(() => convAlgorithms({ input: xs, weight: ws, ...opts })).toThrow(msg);
+  });
+  test('bias length, activation, algorithm names, option shapes', () => {
+    const w = Tensor.rand([64, 4, 3, 3]);
+    expect(() => F.conv2d(x, w, Tensor.rand([10]))).toThrow('conv2d: bias has 10 elements but weight has 64 output channels');
+    expect(() => F.conv2d(x, w, null, { activation: 'gelu' as 'relu' })).toThrow("conv2d: activation must be 'none' or 'relu', got 'gelu'");
+    expect(() => F.conv2d(x, w, null, { algo: 'fft' })).toThrow(
+      "conv2d: unknown algorithm 'fft' (expected 'auto', 'find' or one of: direct, im2col, gemm_1x1, winograd_2x2_3x3, winograd_4x4_3x3)");
+    expect(() => F.conv2d(x, w, null, { stride: [1, 2, 3] as unknown as [number, number] })).toThrow(/stride must be a number or \[h, w\]/);
+    expect(() => F.conv2d(x, w, null, { padding: 'full' as 'same' })).toThrow(/padding must be a number, \[h, w\], 'same' or 'valid', got 'full'/);
+    expect(() => F.conv2d(x, w, null, { groups: 1.5 })).toThrow(/groups must be an integer/);
+  });
+  test('forcing an unsupported algorithm throws its reason', () => {
+    const w = Tensor.rand([8, 4, 3, 3]);
+    expect(() => F.conv2d(x, w, null, { stride: 2, algo: 'winograd_4x4_3x3' }))
+      .toThrow("conv2d: algorithm 'winograd_4x4_3x3' cannot run this convolution: winograd_4x4_3x3 needs stride 1");
+    expect(() => F.conv2d(x, w, null, { dilation: 2, algo: 'winograd_2x2_3x3' })).toThrow(/needs dilation 1/);
+    expect(() => F.conv2d(x, w, null, { algo: 'gemm_1x1' })).toThrow(/gemm_1x1 needs a 1x1 kernel, got 3x3/);
+    expect(() => new ConvPlan(w, null, [2, 4, 8, 8], { stride: 2, algo: 'winograd_2x2_3x3' })).toThrow(/needs stride 1/);
+  });
+  test("padding 'valid' is padding 0", () => {
+    const w = Tensor.rand([8, 4, 3, 3], { seed: 2 });
+    const a = F.conv2d(x, w, null, { padding: 'valid' });
+    expect(a.shape).toEqual([2, 8, 6, 6]);
+    expect(Array.from(a.data())).toEqual(Array.from(F.conv2d(x, w, null, { padding: 0 }).data()));
+  });
+});
+
+describe('chooser', () => {
+  test('auto picks the expected algorithm families', () => {
+    const pick = (input: number[], weight: number[], o: object = {}) => chooseConvAlgorithm({ input, weight, ...o });
+    expect(pick([1, 64, 56, 56], [256, 64, 1, 1])).toBe('gemm_1x1');
+    expect(pick([1, 256, 56, 56], [512, 256, 1, 1], { stride: 2 })).toBe('gemm_1x1');
+    expect(pick([1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 })).toMatch(/^winograd_/);
+    expect(pick([1, 64, 56, 56], [64, 1, 3, 3], { padding: 1, groups: 64 })).toBe('direct');
+    expect(pick([1, 3, 224, 224], [64, 3, 11, 11], { stride: 4, padding: 2 })).not.toMatch(/winograd|gemm_1x1/);
+  });
+  test('find times every supported algorithm, fastest first, and caches a supported winner', () => {
+    const d = { input: [1, 16, 12, 12], weight: [16, 16, 3, 3], padding: 1 };
+    const supported = convAlgorithms(d).filter((a) => a.supported).map((a) => a.name);
+    const times = findConvAlgorithm(d);
+    expect(times.map((t) => t.algo).sort()).toEqual([...supported].sort());
+    for (let i = 1; i < times.length; i++) expect(times[i].timeMs).toBeGreaterThanOrEqual(times[i - 1].timeMs);
+    for (const t of times) expect(t.timeMs).toBeGreaterThan(0);
+    expect(chooseConvAlgorithm(d, 'find')).toBe(times[0].algo);
+    const unsupported = { input: [1, 16, 12, 12], weight: [16, 16, 1, 1], padding: 1 };
+    expect(findConvAlgorithm(unsupported).map((t) => t.algo)).not.toContain('gemm_1x1');
+  });
+});
+
+describe('memory', () => {
+  test('repeated F.conv2d, plans, linear and matmul do not grow live memory', () => {
+    const x = Tensor.rand([2, 16, 14, 14], { seed: 4 });
+    const w = Tensor.rand([24, 16, 3, 3], { seed: 5 });
+    const b = Tensor.rand([24], { seed: 6 });
+    const lw = Tensor.rand([5, 16 * 14 * 14], { seed: 7 });
+    const xf = x.reshape([2, -1]);
+    const plans = ['direct', 'im2col', 'winograd_2x2_3x3', 'winograd_4x4_3x3'].map((algo) => new ConvPlan(w, b, x.shape, { padding: 1, algo }));
+    const round = () => {
+      for (const algo of ['auto', 'direct', 'im2col', 'winograd_2x2_3x3', 'winograd_4x4_3x3']) F.conv2d(x, w, b, { padding: 1, algo }).dispose();
+      for (const p of plans) p.run(x).dispose();
+      F.linear(xf, lw, null).dispose();
+      F.matmul(xf, lw.reshape([16 * 14 * 14, 5])).dispose();
+    };
+    round();
+    const before = memory().cpu;
+    for (let i = 0; i < 20; i++) round();
+    const after = memory().cpu;
+    expect(after.tensors).toBe(before.tensors);
+    expect(after.bytes).toBe(before.bytes);
+    expect(after.cachedBytes).toBe(before.cachedBytes);
+  });
+  test('plans and outputs are counted exactly: disposed outputs leave nothing behind', () => {
+    const x = Tensor.rand([1, 8, 10, 10], { seed: 1 });
+    const w = Tensor.rand([8, 8, 3, 3], { seed: 2 });
+    const plan = new ConvPlan(w, null, x.shape, { padding: 1, algo: 'winograd_4x4_3x3' });
+    expect(plan.preparedBytes).toBeGreaterThan(0);
+    plan.run(x).dispose();
+    F.conv2d(x, w, null, { padding: 1 }).dispose();
+    const before = memory().cpu;
+    for (let i = 0; i < 50; i++) {
+      plan.run(x).dispose();
+      F.conv2d(x, w, null, { padding: 1 }).dispose();
+    }
+    const after = memory().cpu;
+    expect(after.tensors).toBe(before.tensors);
+    expect(after.bytes).toBe(before.bytes);
+    expect(after.cachedBytes).toBe(before.cachedBytes);
+  });
+});
