@@ -189,3 +189,19 @@ describe('loadStateDict', () => {
     plain.dispose();
   });
 });
+
+describe('GoogLeNet aux heads', () => {
+  test('present only when asked, run only in training (eval gives logits alone)', () => {
+    const g = models.googlenet({ auxLogits: true, numClasses: 6 }).eval();
+    const x = Tensor.rand([1, 3, 64, 64], { seed: 4, low: -1, high: 1 });
+    const out = g.forwardWithAux(x);
+    expect(out.logits.shape).toEqual([1, 6]);
+    expect(out.aux1).toBeNull();
+    expect(out.aux2).toBeNull();
+    expect(Array.from(g.forward(x).data())).toEqual(Array.from(out.logits.data()));
+    g.train();
+    expect(() => g.forwardWithAux(x)).toThrow(/call model\.eval\(\)/);
+    expect(models.googlenet().namedChildren().some(([n]) => n.startsWith('aux'))).toBe(false);
+    g.dispose();
+  });
+});
