@@ -140,3 +140,15 @@ describe('files written by scripts/export_torchvision.py', () => {
     });
   }
 });
+
+test('a model saved with its stateDict loads back into a fresh model', () => {
+  const { models } = require('../../lib') as typeof import('../../lib');
+  const file = path.join(tmpDir, 'resnet18.safetensors');
+  const a = models.resnet18({ numClasses: 7 });
+  io.saveSafetensors(file, a.stateDict());
+  const b = models.resnet18({ numClasses: 7 });
+  expect(b.loadStateDict(io.loadSafetensors(file))).toEqual({ missingKeys: [], unexpectedKeys: [] });
+  for (const [k, t] of a.stateDict()) expect(Array.from(b.stateDict().get(k)!.data())).toEqual(Array.from(t.data()));
+  a.dispose();
+  b.dispose();
+});
