@@ -9,6 +9,10 @@
 namespace convnets::cpu {
 
 constexpr int kWinoLanes = 16;
+// The 16-lane transforms are compiled for AVX-512, AVX2 and baseline x86-64 (GCC function multi-
+// versioning; the loader picks the best clone the CPU runs, so the binary stays portable). Vector-
+// extension code compiled without flags would run as 4-wide SSE.
+#define CN_WINO_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 typedef float WinoVec __attribute__((vector_size(64)));  // 16 lanes (GCC vector extension)
 
 struct WinogradVariant {

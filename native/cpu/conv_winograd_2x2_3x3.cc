@@ -35,7 +35,7 @@ void input1d(const WinoVec* d, int sd, WinoVec* v, int sv) {
   v[2 * sv] = d[2 * sd] - d[sd];
   v[3 * sv] = d[sd] - d[3 * sd];
 }
-void inputTransform(const WinoVec* d, WinoVec* v) {
+CN_WINO_CLONES void inputTransform(const WinoVec* d, WinoVec* v) {
   WinoVec t[16];
   for (int j = 0; j < 4; ++j) input1d(d + j, 4, t + j, 4);
   for (int i = 0; i < 4; ++i) input1d(t + i * 4, 1, v + i * 4, 1);
@@ -49,7 +49,7 @@ void output1d(const WinoVec* mm, int sm, WinoVec* o, int so) {
   o[0] = mm[0] + mm[sm] + mm[2 * sm];
   o[so] = mm[sm] - mm[2 * sm] - mm[3 * sm];
 }
-void outputTransform(const WinoVec* mm, WinoVec* o) {
+CN_WINO_CLONES void outputTransform(const WinoVec* mm, WinoVec* o) {
   WinoVec t[2 * 4];
   for (int j = 0; j < 4; ++j) output1d(mm + j, 4, t + j, 4);
   for (int i = 0; i < 2; ++i) output1d(t + i * 4, 1, o + i * 2, 1);

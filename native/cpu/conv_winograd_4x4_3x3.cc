@@ -45,7 +45,7 @@ void input1d(const WinoVec* d, int sd, WinoVec* v, int sv) {
   v[4 * sv] = 2.0f * (d1 - d3) - d2 + d4;
   v[5 * sv] = 4.0f * d1 - 5.0f * d3 + d5;
 }
-void inputTransform(const WinoVec* d, WinoVec* v) {
+CN_WINO_CLONES void inputTransform(const WinoVec* d, WinoVec* v) {
   WinoVec t[36];
   for (int j = 0; j < 6; ++j) input1d(d + j, 6, t + j, 6);      // columns: t = Bᵀ d
   for (int i = 0; i < 6; ++i) input1d(t + i * 6, 1, v + i * 6, 1);  // rows: v = t B
@@ -65,7 +65,7 @@ void output1d(const WinoVec* mm, int sm, WinoVec* o, int so) {
   o[2 * so] = a + 4.0f * c;
   o[3 * so] = b + 8.0f * e + mm[5 * sm];
 }
-void outputTransform(const WinoVec* mm, WinoVec* o) {
+CN_WINO_CLONES void outputTransform(const WinoVec* mm, WinoVec* o) {
   WinoVec t[4 * 6];
   for (int j = 0; j < 6; ++j) output1d(mm + j, 6, t + j, 6);      // columns: t = Aᵀ M (4×6)
   for (int i = 0; i < 4; ++i) output1d(t + i * 6, 1, o + i * 4, 1);  // rows: o = t A (4×4)
