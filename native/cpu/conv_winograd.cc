@@ -30,6 +30,29 @@ int64_t chunkTiles(const WinogradVariant& v, const ConvDesc& d, const GemmKernel
   return std::min(c, ceilDiv(t.total, unit) * unit);
 }
 
+// The narrow (16-column) kernel when the whole convolution is one pass whose tile count it pads
+// at least 20% less than the main kernel (small images: 4–49 tiles).
+bool useNarrow(const WinogradVariant& v, const ConvDesc& d, Isa isa) {
+  const GemmKernel& main = gemmKernel(isa);
+  const GemmKernel& narrow = gemmKernelNarrow(isa);
+  if (narrow.nr == main.nr) return false;
+  const Tiling t = tiling(v, d);
+  if (t.total > chunkTiles(v, d, main, t)) return false;
+  return ceilDiv(t.total, narrow.nr) * narrow.nr * 5 < ceilDiv(t.total, main.nr) * main.nr * 4;
+}
+
+const GemmKernel& kernelFor(const WinogradVariant& v, const ConvDesc& d, Isa isa) {
+  return useNarrow(v, d, isa) ? gemmKernelNarrow(isa) : gemmKernel(isa);
+}
+
+// Copies one interior α×α input tile into lane `o` of the gathered block (element ξ at o[ξ·16]).
+// α is a template argument so the 36 (or 16) copies unroll into straight moves.
+template <int ALPHA>
+void gatherInterior(const float* src, int64_t W, float* o) {
+  for (int i = 0; i < ALPHA; ++i)
+    for (int j = 0; j < ALPHA; ++j) o[(i * ALPHA + j) * kWinoLanes] = src[i * W + j];
+}
+
 }  // namespace
 
 std::string winogradSupports(const WinogradVariant& v, const ConvDesc& d) {
@@ -41,14 +64,15 @@ std::string winogradSupports(const WinogradVariant& v, const ConvDesc& d) {
 }
 
 int64_t winogradWorkspace(const WinogradVariant& v, const ConvDesc& d, Isa isa) {
-  const GemmKernel& k = gemmKernel(isa);
+  const GemmKernel& k = kernelFor(v, d, isa);
   const Tiling t = tiling(v, d);
   const int64_t pc = chunkTiles(v, d, k, t), a2 = int64_t(v.alpha) * v.alpha;
   return (d.groups * a2 * (packedBSize(k, d.Cg(), pc) + d.Kg() * pc)) * int64_t(sizeof(float));
 }
 
 void winogradPrepare(const WinogradVariant& v, const ConvDesc& d, const float* w, Isa isa, ConvPrepared& out) {
-  const GemmKernel& k = gemmKernel(isa);
+  const GemmKernel& k = kernelFor(v, d, isa);
+  out.narrowKernel = useNarrow(v, d, isa);
   const int64_t a2 = int64_t(v.alpha) * v.alpha, Kg = d.Kg(), Cg = d.Cg();
   const int64_t planeA = packedASize(k, Kg, Cg);
   out.isa = isa;
@@ -71,7 +95,7 @@ void winogradPrepare(const WinogradVariant& v, const ConvDesc& d, const float* w
 
 void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias,
                  bool relu, float* y) {
-  const GemmKernel& k = gemmKernel(w.isa);
+  const GemmKernel& k = preparedKernel(w);
   const Tiling t = tiling(v, d);
   const int m = v.m, alpha = v.alpha;
   const int64_t a2 = int64_t(alpha) * alpha, Kg = d.Kg(), Cg = d.Cg(), G = d.groups;
@@ -82,34 +106,53 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
   float* M = V + G * a2 * planeB;
   const int64_t H = d.H, W = d.W, OH = d.outH, OW = d.outW;
 
+  // Per tile of a pass: image, top-left input row/column (may be negative: padding). Computed once per
+  // pass, not per channel: the divisions cost more than the gather they would address.
+  struct TileAt { int64_t n, ih0, iw0; };
+  CpuBuffer geo(size_t(PC) * sizeof(TileAt));
+  TileAt* at = geo.as<TileAt>();
+
   for (int64_t p0 = 0; p0 < t.total; p0 += PC) {
     const int64_t pc = std::min(PC, t.total - p0);
     const int64_t laneBlocks = ceilDiv(pc, kWinoLanes);
+    for (int64_t q = 0; q < pc; ++q) {
+      const int64_t p = p0 + q, tt = p % t.perImage;
+      at[q] = {p / t.perImage, (tt / t.tilesW) * m, (tt % t.tilesW) * m};
+    }
     // 1. Input transform, written straight into the packed B panels of each (group, ξ) GEMM: a block of
     //    16 tiles of one channel lands as 16 contiguous floats of one panel row.
     parallelFor(G * Cg * laneBlocks, 4, [&](int64_t b0, int64_t b1) {
-      WinoVec dt[64], vt[64];
+      // Gathered as plain floats (element ξ of lane l at dt[ξ·16 + l]); writing single lanes of a vector
+      // variable compiles to load-insert-store sequences that cost more than the transform itself.
+      alignas(64) float dt[64 * kWinoLanes];
+      WinoVec vt[64];
       for (int64_t b = b0; b < b1; ++b) {
         const int64_t lb = b % laneBlocks, gc = b / laneBlocks, g = gc / Cg, c = gc % Cg;
         for (int l = 0; l < kWinoLanes; ++l) {
           const int64_t p = p0 + lb * kWinoLanes + l;
           if (p >= p0 + pc) {
-            for (int64_t i = 0; i < a2; ++i) dt[i][l] = 0.0f;
+            for (int64_t i = 0; i < a2; ++i) dt[i * kWinoLanes + l] = 0.0f;
             continue;
           }
-          const int64_t n = p / t.perImage, tt = p % t.perImage;
-          const int64_t ih0 = (tt / t.tilesW) * m - d.padH, iw0 = (tt % t.tilesW) * m - d.padW;
-          const float* xc = x + ((n * d.C) + g * Cg + c) * H * W;
+          const TileAt& ta = at[p - p0];
+          const int64_t ih0 = ta.ih0 - d.padH, iw0 = ta.iw0 - d.padW;
+          const float* xc = x + ((ta.n * d.C) + g * Cg + c) * H * W;
+          float* o = dt + l;
+          if (ih0 >= 0 && iw0 >= 0 && ih0 + alpha <= H && iw0 + alpha <= W) {  // interior tile: no checks
+            if (alpha == 6) gatherInterior<6>(xc + ih0 * W + iw0, W, o);
+            else gatherInterior<4>(xc + ih0 * W + iw0, W, o);
+            continue;
+          }
           for (int i = 0; i < alpha; ++i) {
             const int64_t ih = ih0 + i;
             const bool rowIn = ih >= 0 && ih < H;
             for (int j = 0; j < alpha; ++j) {
               const int64_t iw = iw0 + j;
-              dt[i * alpha + j][l] = rowIn && iw >= 0 && iw < W ? xc[ih * W + iw] : 0.0f;
+              o[(i * alpha + j) * kWinoLanes] = rowIn && iw >= 0 && iw < W ? xc[ih * W + iw] : 0.0f;
             }
           }
         }
-        v.input(dt, vt);
+        v.input(reinterpret_cast<const WinoVec*>(dt), vt);
         const int64_t q = lb * kWinoLanes;  // tile index within the chunk
         float* base = V + (g * a2) * planeB + (q / k.nr) * Cg * k.nr + c * k.nr + q % k.nr;
         for (int64_t xi = 0; xi < a2; ++xi) __builtin_memcpy(base + xi * planeB, &vt[xi], sizeof(WinoVec));
@@ -123,6 +166,7 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
     // 3. Output transform per (group, k, 16 tiles) with bias and ReLU fused; crops the edge tiles.
     parallelFor(G * Kg * laneBlocks, 4, [&](int64_t b0, int64_t b1) {
       WinoVec mt[64], ot[16];
+      alignas(64) float of[16 * kWinoLanes];
       for (int64_t b = b0; b < b1; ++b) {
         const int64_t lb = b % laneBlocks, gk = b / laneBlocks, g = gk / Kg, kk = gk % Kg;
         const int64_t q = lb * kWinoLanes;
@@ -133,15 +177,16 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
           else for (int l = 0; l < kWinoLanes; ++l) mt[xi][l] = l < lanes ? src[xi * Kg * pc + l] : 0.0f;
         }
         v.output(mt, ot);
+        __builtin_memcpy(of, ot, sizeof(float) * m * m * kWinoLanes);
         const float bv = bias ? bias[g * Kg + kk] : 0.0f;
         for (int64_t l = 0; l < lanes; ++l) {
-          const int64_t p = p0 + q + l, n = p / t.perImage, tt = p % t.perImage;
-          const int64_t oh0 = (tt / t.tilesW) * m, ow0 = (tt % t.tilesW) * m;
-          float* yk = y + ((n * d.K) + g * Kg + kk) * OH * OW;
+          const TileAt& ta = at[q + l];
+          const int64_t oh0 = ta.ih0, ow0 = ta.iw0;
+          float* yk = y + ((ta.n * d.K) + g * Kg + kk) * OH * OW;
           const int hn = int(std::min<int64_t>(m, OH - oh0)), wn = int(std::min<int64_t>(m, OW - ow0));
           for (int i = 0; i < hn; ++i)
             for (int j = 0; j < wn; ++j) {
-              float val = ot[i * m + j][l] + bv;
+              float val = of[(i * m + j) * kWinoLanes + l] + bv;
               yk[(oh0 + i) * OW + ow0 + j] = relu && val < 0.0f ? 0.0f : val;
             }
         }
