@@ -13,6 +13,8 @@ std::string supports(const ConvDesc&) { return ""; }
 // A panel's nr columns are output pixels j0..j0+nr; they fall into runs along output rows. Within a run
 // and one (c, r, s) row of the im2col matrix the source is one input row read at stride sw: a memcpy
 // when sw = 1, with the padding's zeros only at the ends (no per-element bounds checks).
+// Multiversioned like the Winograd transforms: strided copies vectorise only with AVX2/AVX-512.
+__attribute__((target_clones("avx512f", "avx2", "default")))
 void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst) {
   const int64_t depth = d.Cg() * d.R * d.S, sw = d.strideW, W = d.W;
   const int nr = k.nr;
