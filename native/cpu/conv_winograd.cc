@@ -21,12 +21,15 @@ Tiling tiling(const WinogradVariant& v, const ConvDesc& d) {
   return t;
 }
 
-// Tiles per pass: the transformed input (α²·Cg per tile) and GEMM output (α²·Kg per tile) of one pass
-// stay within ~8 MB (L3-resident), a multiple of the lane count and of the kernel's nr.
-int64_t chunkTiles(const WinogradVariant& v, const ConvDesc& d, const GemmKernel& k, const Tiling& t) {
+// Tiles per task: one task transforms its tiles' input (α²·Cg floats per tile), runs the α² GEMMs and
+// transforms their output (α²·Kg per tile) while both stay in L2 (~768 KB of the 1 MB); a multiple of
+// the lane count and of the kernel's nr. (A first version transformed all tiles, then ran the GEMMs,
+// then the output transform over 8 MB buffers: the output transform then spent most of its time
+// waiting for GEMM results to come back from L3.)
+int64_t blockTiles(const WinogradVariant& v, const ConvDesc& d, const GemmKernel& k, const Tiling& t) {
   const int64_t unit = std::max<int64_t>(kWinoLanes, k.nr);  // nr is 16 or 32: a multiple of the lanes
-  const int64_t perTile = int64_t(v.alpha) * v.alpha * d.groups * (d.Cg() + d.Kg()) * 4;
-  int64_t c = std::max<int64_t>(unit, (8 << 20) / perTile / unit * unit);
+  const int64_t perTile = int64_t(v.alpha) * v.alpha * (d.Cg() + d.Kg()) * 4;
+  int64_t c = std::clamp<int64_t>((768 << 10) / perTile / unit * unit, unit, 256);
   return std::min(c, ceilDiv(t.total, unit) * unit);
 }
 
@@ -37,7 +40,7 @@ bool useNarrow(const WinogradVariant& v, const ConvDesc& d, Isa isa) {
   const GemmKernel& narrow = gemmKernelNarrow(isa);
   if (narrow.nr == main.nr) return false;
   const Tiling t = tiling(v, d);
-  if (t.total > chunkTiles(v, d, main, t)) return false;
+  if (t.total > blockTiles(v, d, main, t)) return false;
   return ceilDiv(t.total, narrow.nr) * narrow.nr * 5 < ceilDiv(t.total, main.nr) * main.nr * 4;
 }
 
@@ -53,6 +56,13 @@ void gatherInterior(const float* src, int64_t W, float* o) {
     for (int j = 0; j < ALPHA; ++j) o[(i * ALPHA + j) * kWinoLanes] = src[i * W + j];
 }
 
+// Writes lane `of` of an m×m output block to an interior tile of y (unrolled like gatherInterior).
+template <int M>
+void scatterInterior(const float* of, float* y, int64_t OW) {
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < M; ++j) y[i * OW + j] = of[(i * M + j) * kWinoLanes];
+}
+
 }  // namespace
 
 std::string winogradSupports(const WinogradVariant& v, const ConvDesc& d) {
@@ -63,11 +73,16 @@ std::string winogradSupports(const WinogradVariant& v, const ConvDesc& d) {
   return "";
 }
 
+// Per task: the packed transformed input of its tiles and the α² GEMM results; one per thread.
+static int64_t taskFloats(const WinogradVariant& v, const ConvDesc& d, const GemmKernel& k, int64_t tb) {
+  const int64_t a2 = int64_t(v.alpha) * v.alpha;
+  return a2 * (packedBSize(k, d.Cg(), tb) + d.Kg() * tb);
+}
+
 int64_t winogradWorkspace(const WinogradVariant& v, const ConvDesc& d, Isa isa) {
   const GemmKernel& k = kernelFor(v, d, isa);
-  const Tiling t = tiling(v, d);
-  const int64_t pc = chunkTiles(v, d, k, t), a2 = int64_t(v.alpha) * v.alpha;
-  return (d.groups * a2 * (packedBSize(k, d.Cg(), pc) + d.Kg() * pc)) * int64_t(sizeof(float));
+  const int64_t tb = blockTiles(v, d, k, tiling(v, d));
+  return int64_t(getNumThreads()) * taskFloats(v, d, k, tb) * int64_t(sizeof(float));
 }
 
 void winogradPrepare(const WinogradVariant& v, const ConvDesc& d, const float* w, Isa isa, ConvPrepared& out) {
@@ -99,100 +114,106 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
   const Tiling t = tiling(v, d);
   const int m = v.m, alpha = v.alpha;
   const int64_t a2 = int64_t(alpha) * alpha, Kg = d.Kg(), Cg = d.Cg(), G = d.groups;
-  const int64_t PC = chunkTiles(v, d, k, t);
-  const int64_t planeA = packedASize(k, Kg, Cg), planeB = packedBSize(k, Cg, PC);
-  CpuBuffer ws(size_t(G * a2 * (planeB + Kg * PC)) * sizeof(float));
-  float* V = ws.as();
-  float* M = V + G * a2 * planeB;
+  const int64_t TB = blockTiles(v, d, k, t), blocks = ceilDiv(t.total, TB);
+  const int64_t planeA = packedASize(k, Kg, Cg), planeB = packedBSize(k, Cg, TB);
   const int64_t H = d.H, W = d.W, OH = d.outH, OW = d.outW;
 
-  // Per tile of a pass: image, top-left input row/column (may be negative: padding). Computed once per
-  // pass, not per channel: the divisions cost more than the gather they would address.
-  struct TileAt { int64_t n, ih0, iw0; };
-  CpuBuffer geo(size_t(PC) * sizeof(TileAt));
+  // Per tile: image and top-left output row/column (the input tile starts `pad` before it). Computed
+  // once, not per channel: the divisions cost more than the gather they would address.
+  struct TileAt { int64_t n, oh0, ow0; };
+  CpuBuffer geo(size_t(t.total) * sizeof(TileAt));
   TileAt* at = geo.as<TileAt>();
-
-  for (int64_t p0 = 0; p0 < t.total; p0 += PC) {
-    const int64_t pc = std::min(PC, t.total - p0);
-    const int64_t laneBlocks = ceilDiv(pc, kWinoLanes);
-    for (int64_t q = 0; q < pc; ++q) {
-      const int64_t p = p0 + q, tt = p % t.perImage;
-      at[q] = {p / t.perImage, (tt / t.tilesW) * m, (tt % t.tilesW) * m};
-    }
-    // 1. Input transform, written straight into the packed B panels of each (group, ξ) GEMM: a block of
-    //    16 tiles of one channel lands as 16 contiguous floats of one panel row.
-    parallelFor(G * Cg * laneBlocks, 4, [&](int64_t b0, int64_t b1) {
-      // Gathered as plain floats (element ξ of lane l at dt[ξ·16 + l]); writing single lanes of a vector
-      // variable compiles to load-insert-store sequences that cost more than the transform itself.
-      alignas(64) float dt[64 * kWinoLanes];
-      WinoVec vt[64];
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t lb = b % laneBlocks, gc = b / laneBlocks, g = gc / Cg, c = gc % Cg;
-        for (int l = 0; l < kWinoLanes; ++l) {
-          const int64_t p = p0 + lb * kWinoLanes + l;
-          if (p >= p0 + pc) {
-            for (int64_t i = 0; i < a2; ++i) dt[i * kWinoLanes + l] = 0.0f;
-            continue;
-          }
-          const TileAt& ta = at[p - p0];
-          const int64_t ih0 = ta.ih0 - d.padH, iw0 = ta.iw0 - d.padW;
-          const float* xc = x + ((ta.n * d.C) + g * Cg + c) * H * W;
-          float* o = dt + l;
-          if (ih0 >= 0 && iw0 >= 0 && ih0 + alpha <= H && iw0 + alpha <= W) {  // interior tile: no checks
-            if (alpha == 6) gatherInterior<6>(xc + ih0 * W + iw0, W, o);
-            else gatherInterior<4>(xc + ih0 * W + iw0, W, o);
-            continue;
-          }
-          for (int i = 0; i < alpha; ++i) {
-            const int64_t ih = ih0 + i;
-            const bool rowIn = ih >= 0 && ih < H;
-            for (int j = 0; j < alpha; ++j) {
-              const int64_t iw = iw0 + j;
-              o[(i * alpha + j) * kWinoLanes] = rowIn && iw >= 0 && iw < W ? xc[ih * W + iw] : 0.0f;
-            }
-          }
-        }
-        v.input(reinterpret_cast<const WinoVec*>(dt), vt);
-        const int64_t q = lb * kWinoLanes;  // tile index within the chunk
-        float* base = V + (g * a2) * planeB + (q / k.nr) * Cg * k.nr + c * k.nr + q % k.nr;
-        for (int64_t xi = 0; xi < a2; ++xi) __builtin_memcpy(base + xi * planeB, &vt[xi], sizeof(WinoVec));
-      }
-    });
-    // 2. α² GEMMs per group: M[ξ] (Kg × pc) = U[ξ] (Kg × Cg) · V[ξ] (Cg × pc).
-    gemmPackedBatch(k, G * a2, Kg, pc, Cg, pc, [&](int64_t b) {
-      return GemmOperands{w.data.as() + (b / a2) * w.groupStride + (b % a2) * planeA, V + b * planeB,
-                          M + b * Kg * pc, nullptr, nullptr};
-    }, false);
-    // 3. Output transform per (group, k, 16 tiles) with bias and ReLU fused; crops the edge tiles.
-    parallelFor(G * Kg * laneBlocks, 4, [&](int64_t b0, int64_t b1) {
-      WinoVec mt[64], ot[16];
-      alignas(64) float of[16 * kWinoLanes];
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t lb = b % laneBlocks, gk = b / laneBlocks, g = gk / Kg, kk = gk % Kg;
-        const int64_t q = lb * kWinoLanes;
-        const int64_t lanes = std::min<int64_t>(kWinoLanes, pc - q);
-        const float* src = M + (g * a2) * Kg * pc + kk * pc + q;
-        for (int64_t xi = 0; xi < a2; ++xi) {
-          if (lanes == kWinoLanes) __builtin_memcpy(&mt[xi], src + xi * Kg * pc, sizeof(WinoVec));
-          else for (int l = 0; l < kWinoLanes; ++l) mt[xi][l] = l < lanes ? src[xi * Kg * pc + l] : 0.0f;
-        }
-        v.output(mt, ot);
-        __builtin_memcpy(of, ot, sizeof(float) * m * m * kWinoLanes);
-        const float bv = bias ? bias[g * Kg + kk] : 0.0f;
-        for (int64_t l = 0; l < lanes; ++l) {
-          const TileAt& ta = at[q + l];
-          const int64_t oh0 = ta.ih0, ow0 = ta.iw0;
-          float* yk = y + ((ta.n * d.K) + g * Kg + kk) * OH * OW;
-          const int hn = int(std::min<int64_t>(m, OH - oh0)), wn = int(std::min<int64_t>(m, OW - ow0));
-          for (int i = 0; i < hn; ++i)
-            for (int j = 0; j < wn; ++j) {
-              float val = of[(i * m + j) * kWinoLanes + l] + bv;
-              yk[(oh0 + i) * OW + ow0 + j] = relu && val < 0.0f ? 0.0f : val;
-            }
-        }
-      }
-    });
+  for (int64_t p = 0; p < t.total; ++p) {
+    const int64_t tt = p % t.perImage;
+    at[p] = {p / t.perImage, (tt / t.tilesW) * m, (tt % t.tilesW) * m};
   }
+
+  // One task = one group × one block of TB tiles: input transform → α² GEMMs → output transform, with
+  // its buffers in L2.
+  parallelFor(G * blocks, 1, [&](int64_t t0, int64_t t1) {
+    CpuBuffer ws(size_t(taskFloats(v, d, k, TB)) * sizeof(float));
+    float* V = ws.as();
+    float* M = V + a2 * planeB;
+    // Gathered as plain floats (element ξ of lane l at dt[ξ·16 + l]); writing single lanes of a vector
+    // variable compiles to load-insert-store sequences that cost more than the transform itself.
+    alignas(64) float dt[64 * kWinoLanes];
+    alignas(64) float of[16 * kWinoLanes];
+    WinoVec vt[64], mt[64], ot[16];
+    for (int64_t task = t0; task < t1; ++task) {
+      const int64_t g = task / blocks, p0 = (task % blocks) * TB, pc = std::min(TB, t.total - p0);
+      const int64_t laneBlocks = ceilDiv(pc, kWinoLanes);
+      const TileAt* ta = at + p0;
+      // 1. Input transform, written straight into the packed B panels of the α² GEMMs: a block of 16
+      //    tiles of one channel lands as 16 contiguous floats of one panel row.
+      for (int64_t c = 0; c < Cg; ++c)
+        for (int64_t lb = 0; lb < laneBlocks; ++lb) {
+          for (int l = 0; l < kWinoLanes; ++l) {
+            const int64_t q = lb * kWinoLanes + l;
+            float* o = dt + l;
+            if (q >= pc) {
+              for (int64_t i = 0; i < a2; ++i) o[i * kWinoLanes] = 0.0f;
+              continue;
+            }
+            const int64_t ih0 = ta[q].oh0 - d.padH, iw0 = ta[q].ow0 - d.padW;
+            const float* xc = x + ((ta[q].n * d.C) + g * Cg + c) * H * W;
+            if (ih0 >= 0 && iw0 >= 0 && ih0 + alpha <= H && iw0 + alpha <= W) {  // interior: no checks
+              if (alpha == 6) gatherInterior<6>(xc + ih0 * W + iw0, W, o);
+              else gatherInterior<4>(xc + ih0 * W + iw0, W, o);
+              continue;
+            }
+            for (int i = 0; i < alpha; ++i) {
+              const int64_t ih = ih0 + i;
+              const bool rowIn = ih >= 0 && ih < H;
+              for (int j = 0; j < alpha; ++j) {
+                const int64_t iw = iw0 + j;
+                o[(i * alpha + j) * kWinoLanes] = rowIn && iw >= 0 && iw < W ? xc[ih * W + iw] : 0.0f;
+              }
+            }
+          }
+          v.input(reinterpret_cast<const WinoVec*>(dt), vt);
+          const int64_t q = lb * kWinoLanes;
+          float* base = V + (q / k.nr) * Cg * k.nr + c * k.nr + q % k.nr;
+          for (int64_t xi = 0; xi < a2; ++xi) __builtin_memcpy(base + xi * planeB, &vt[xi], sizeof(WinoVec));
+        }
+      // 2. α² GEMMs: M[ξ] (Kg × pc) = U[ξ] (Kg × Cg) · V[ξ] (Cg × pc).
+      for (int64_t xi = 0; xi < a2; ++xi) {
+        GemmOperands op{w.data.as() + g * w.groupStride + xi * planeA, V + xi * planeB, M + xi * Kg * pc, nullptr, nullptr};
+        gemmPackedSerial(k, Kg, pc, Cg, op, pc, false);
+      }
+      // 3. Output transform per (k, 16 tiles); bias and ReLU on whole vectors, then each lane's m×m
+      //    tile is written out, cropped at the right and bottom edges.
+      for (int64_t kk = 0; kk < Kg; ++kk) {
+        const float bv = bias ? bias[g * Kg + kk] : 0.0f;
+        for (int64_t lb = 0; lb < laneBlocks; ++lb) {
+          const int64_t q = lb * kWinoLanes, lanes = std::min<int64_t>(kWinoLanes, pc - q);
+          const float* src = M + kk * pc + q;
+          for (int64_t xi = 0; xi < a2; ++xi) {
+            if (lanes == kWinoLanes) __builtin_memcpy(&mt[xi], src + xi * Kg * pc, sizeof(WinoVec));
+            else for (int l = 0; l < kWinoLanes; ++l) mt[xi][l] = l < lanes ? src[xi * Kg * pc + l] : 0.0f;
+          }
+          v.output(mt, ot);
+          const WinoVec zero = {};
+          for (int i = 0; i < m * m; ++i) {
+            ot[i] += bv;
+            if (relu) ot[i] = ot[i] > zero ? ot[i] : zero;
+          }
+          __builtin_memcpy(of, ot, sizeof(float) * m * m * kWinoLanes);
+          for (int64_t l = 0; l < lanes; ++l) {
+            const TileAt& tl = ta[q + l];
+            float* yt = y + ((tl.n * d.K) + g * Kg + kk) * OH * OW + tl.oh0 * OW + tl.ow0;
+            if (tl.oh0 + m <= OH && tl.ow0 + m <= OW) {
+              if (m == 4) scatterInterior<4>(of + l, yt, OW);
+              else scatterInterior<2>(of + l, yt, OW);
+              continue;
+            }
+            const int hn = int(std::min<int64_t>(m, OH - tl.oh0)), wn = int(std::min<int64_t>(m, OW - tl.ow0));
+            for (int i = 0; i < hn; ++i)
+              for (int j = 0; j < wn; ++j) yt[i * OW + j] = of[(i * m + j) * kWinoLanes + l];
+          }
+        }
+      }
+    }
+  });
 }
 
 std::vector<float> winogradTransform(const std::string& variant, const std::string& which,
