@@ -50,6 +50,8 @@ void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_
             hi = std::max(hi, lo);
             for (int64_t t = 0; t < lo; ++t) o[t] = 0.0f;
             if (sw == 1) std::memcpy(o + lo, xr + iw0 + lo, size_t(hi - lo) * sizeof(float));
+            else if (sw == 2)  // a constant stride vectorises (two loads and a permute per vector)
+              for (int64_t t = lo; t < hi; ++t) o[t] = xr[iw0 + t * 2];
             else
               for (int64_t t = lo; t < hi; ++t) o[t] = xr[iw0 + t * sw];
             for (int64_t t = hi; t < u.len; ++t) o[t] = 0.0f;
