@@ -36,6 +36,22 @@ export interface NativeBinding {
   // elementwise and layer ops (napi/ops.cc)
   relu(x: NativeTensor): NativeTensor;
   add(a: NativeTensor, b: NativeTensor, relu?: boolean): NativeTensor;
+  maxPool2d(x: NativeTensor, kernel: number[], stride: number[], padding: number[], dilation: number[], ceilMode: boolean): NativeTensor;
+  avgPool2d(x: NativeTensor, kernel: number[], stride: number[], padding: number[], ceilMode: boolean, countIncludePad: boolean): NativeTensor;
+  adaptiveAvgPool2d(x: NativeTensor, outputSize: number[]): NativeTensor;
+  localResponseNorm(x: NativeTensor, size: number, alpha: number, beta: number, k: number): NativeTensor;
+  batchNorm(x: NativeTensor, runningMean: NativeTensor, runningVar: NativeTensor, weight: NativeTensor | null,
+            bias: NativeTensor | null, eps: number, relu: boolean): NativeTensor;
+  /** Training-mode dropout; the mask depends only on (seed, element index). */
+  dropout(x: NativeTensor, p: number, seed: number): NativeTensor;
+  softmax(x: NativeTensor, dim: number): NativeTensor;
+  logSoftmax(x: NativeTensor, dim: number): NativeTensor;
+  cat(tensors: NativeTensor[], dim: number): NativeTensor;
+
+  // the maths of convolution on plain float64 arrays (napi/ops.cc; numpy / scipy.signal semantics)
+  signalConvolve(a: Float64Array, v: Float64Array, mode: string, correlate: boolean): Float64Array;
+  signalConvolve2d(in1: Float64Array, shape1: number[], in2: Float64Array, shape2: number[], mode: string,
+                   correlate: boolean): { data: Float64Array; shape: [number, number] };
 
   // convolution, linear/matmul and measuring helpers (napi/conv.cc)
   conv2d(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, stride: [number, number],

@@ -1,11 +1,34 @@
 import { native } from '../native';
 import { Tensor } from '../tensor';
+import { boolArg, intArg, numberArg, optionsArg, randomSeed, tensorArg } from './args';
 
 export function relu(input: Tensor): Tensor {
-  return new Tensor(native.relu(input.handle));
+  return new Tensor(native.relu(tensorArg('relu', 'input', input).handle));
 }
 
 /** a + b (same shape); `{relu: true}` fuses the ReLU that follows a residual join. */
 export function add(a: Tensor, b: Tensor, opts: { relu?: boolean } = {}): Tensor {
-  return new Tensor(native.add(a.handle, b.handle, opts.relu ?? false));
+  const o = optionsArg('add', opts);
+  return new Tensor(native.add(tensorArg('add', 'a', a).handle, tensorArg('add', 'b', b).handle, boolArg('add', 'relu', o.relu ?? false)));
+}
+
+export interface DropoutOptions {
+  /** Probability of zeroing an element (default 0.5). */
+  p?: number;
+  /** Default false (this library runs inference): then the result is a copy of the input. */
+  training?: boolean;
+  /** Same seed, same mask (on any thread count); default a fresh random seed. */
+  seed?: number;
+}
+
+/** In training, zeroes each element with probability p and scales the rest by 1/(1-p). */
+export function dropout(input: Tensor, opts: DropoutOptions = {}): Tensor {
+  const op = 'dropout';
+  const x = tensorArg(op, 'input', input);
+  const o = optionsArg(op, opts);
+  const p = numberArg(op, 'p', o.p ?? 0.5);
+  if (p < 0 || p > 1) throw new RangeError(`${op}: p must be between 0 and 1, got ${p}`);
+  if (!boolArg(op, 'training', o.training ?? false)) return x.to(x.device);
+  const seed = o.seed === undefined ? randomSeed() : intArg(op, 'seed', o.seed);
+  return new Tensor(native.dropout(x.handle, p, seed));
 }

@@ -1,4 +1,12 @@
 // F: functional ops with torch.nn.functional's names, argument conventions and semantics (NCHW).
-export { relu, add } from './elementwise';
+export { relu, add, dropout } from './elementwise';
+export type { DropoutOptions } from './elementwise';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pooling';
+export type { MaxPool2dOptions, AvgPool2dOptions } from './pooling';
+export { localResponseNorm, batchNorm } from './normalization';
+export type { LocalResponseNormOptions, BatchNormOptions } from './normalization';
+export { softmax, logSoftmax } from './softmax';
+export { cat, flatten } from './shape';
+export type { Size2 } from './args';
 export { conv2d } from './conv';
 export { linear, matmul } from './linear';

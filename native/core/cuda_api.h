@@ -31,7 +31,10 @@ void emptyCache();
 
 void copyHostToDevice(void* dst, const void* src, size_t bytes, int device);
 void copyDeviceToHost(void* dst, const void* src, size_t bytes, int device);
+// Copies and fills are queued on the device's stream (native/cuda/stream.h); copyDeviceToHost and
+// synchronize wait for everything queued before them.
 void copyDeviceToDevice(void* dst, const void* src, size_t bytes, int device);
+void zeroFill(void* dst, size_t bytes, int device);
 void synchronize(int device);
 
 }  // namespace convnets::cudart

@@ -19,6 +19,37 @@ void emptyCache() {}
 void copyHostToDevice(void*, const void*, size_t, int) { noCuda("copy to cuda"); }
 void copyDeviceToHost(void*, const void*, size_t, int) { noCuda("copy from cuda"); }
 void copyDeviceToDevice(void*, const void*, size_t, int) { noCuda("cuda copy"); }
+void zeroFill(void*, size_t, int) { noCuda("cuda zero fill"); }
 void synchronize(int) { noCuda("cuda synchronize"); }
 
 }  // namespace convnets::cudart
+
+// core/cuda_ops.h without CUDA: no tensor can be on a CUDA device in this build, so these are never
+// reached; they throw rather than do nothing, should a caller ever get there.
+#include "core/cuda_ops.h"
+
+namespace convnets::cuda_ops {
+namespace {
+[[noreturn]] void noCuda(const char* op) { fail(op, ": ", cudart::availability().reason); }
+}  // namespace
+
+void relu(const Tensor&, Tensor&) { noCuda("relu"); }
+void add(const Tensor&, const Tensor&, bool, Tensor&) { noCuda("add"); }
+void fill(Tensor&, float) { noCuda("fill"); }
+void dropout(const Tensor&, float, uint64_t, Tensor&) { noCuda("dropout"); }
+void maxPool2d(const Tensor&, const Pool2dArgs&, Tensor&) { noCuda("maxPool2d"); }
+void avgPool2d(const Tensor&, const Pool2dArgs&, bool, Tensor&) { noCuda("avgPool2d"); }
+void adaptiveAvgPool2d(const Tensor&, Tensor&) { noCuda("adaptiveAvgPool2d"); }
+void localResponseNorm(const Tensor&, int64_t, float, float, float, Tensor&) { noCuda("localResponseNorm"); }
+void batchNorm(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, float, bool, Tensor&) {
+  noCuda("batchNorm");
+}
+void softmax(const Tensor&, int64_t, bool, Tensor&) { noCuda("softmax"); }
+void cat(const std::vector<Tensor>&, int64_t, Tensor&) { noCuda("cat"); }
+void linear(const Tensor&, const Tensor&, const Tensor&, bool, Tensor&) { noCuda("linear"); }
+void matmul(const Tensor&, const Tensor&, Tensor&) { noCuda("matmul"); }
+void conv2dDirect(const Tensor&, const Tensor&, const Tensor&, const Conv2dArgs&, bool, Tensor&) {
+  noCuda("conv2d");
+}
+
+}  // namespace convnets::cuda_ops

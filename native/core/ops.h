@@ -1,6 +1,11 @@
 // Device-level ops: check shapes, devices and arguments (messages name the op and the argument), then
 // dispatch to the CPU kernel (native/cpu/) or the CUDA kernel (native/cuda/).
 #pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include "core/tensor.h"
 
 namespace convnets::ops {
@@ -8,6 +13,46 @@ namespace convnets::ops {
 Tensor relu(const Tensor& x);
 // a + b, same shape; optionally followed by ReLU (the residual join of ResNet).
 Tensor add(const Tensor& a, const Tensor& b, bool relu = false);
+
+// ---- layer ops (torch.nn.functional semantics, NCHW float32) ----------------------------------------
+
+using Pair = std::array<int64_t, 2>;  // {h, w}
+
+// torch's pooling output size: floor((in + 2p - d(k-1) - 1 + (ceilMode ? s-1 : 0)) / s) + 1, and in ceil
+// mode one less when the last window would start past the input and its left padding. May be <= 0.
+int64_t poolOutputSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceilMode);
+Tensor maxPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, Pair dilation, bool ceilMode);
+Tensor avgPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, bool ceilMode, bool countIncludePad);
+Tensor adaptiveAvgPool2d(const Tensor& x, Pair outputSize);
+Tensor localResponseNorm(const Tensor& x, int64_t size, double alpha, double beta, double k);
+// Inference batch norm from running statistics; weight and bias may be undefined (1 and 0).
+Tensor batchNorm(const Tensor& x, const Tensor& runningMean, const Tensor& runningVar, const Tensor& weight,
+                 const Tensor& bias, double eps, bool relu);
+// Training-mode dropout (the caller copies instead when not training).
+Tensor dropout(const Tensor& x, double p, uint64_t seed);
+Tensor softmax(const Tensor& x, int64_t dim);
+Tensor logSoftmax(const Tensor& x, int64_t dim);
+Tensor cat(const std::vector<Tensor>& xs, int64_t dim);
+
+// ---- the maths of convolution on plain float64 arrays ------------------------------------------------
+
+enum class SignalMode { Full, Same, Valid };
+SignalMode parseSignalMode(const std::string& mode, const char* op);  // "full" | "same" | "valid"
+
+// numpy.convolve(a, v, mode) when !correlate, numpy.correlate(a, v, mode) when correlate.
+std::vector<double> convolve1d(const double* a, int64_t na, const double* v, int64_t nv, SignalMode mode,
+                               bool correlate);
+
+struct Array2d {
+  std::vector<double> data;  // row-major
+  int64_t rows = 0, cols = 0;
+};
+struct Array2dView {
+  const double* data;
+  int64_t rows, cols;
+};
+// scipy.signal.convolve2d(in1, in2, mode) / correlate2d(in1, in2, mode), boundary 'fill' with 0.
+Array2d convolve2d(Array2dView in1, Array2dView in2, SignalMode mode, bool correlate);
 
 }  // namespace convnets::ops
 

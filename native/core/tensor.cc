@@ -40,9 +40,8 @@ Tensor Tensor::zeros(const Shape& shape, Device device) {
   Tensor t = empty(shape, device);
   if (device.isCpu()) {
     std::memset(t.data(), 0, size_t(t.numel_) * sizeof(float));
-  } else {
-    std::vector<float> host(size_t(t.numel_), 0.0f);
-    cudart::copyHostToDevice(t.data(), host.data(), host.size() * sizeof(float), device.index);
+  } else if (t.numel_) {
+    cudart::zeroFill(t.data(), size_t(t.numel_) * sizeof(float), device.index);
   }
   return t;
 }

@@ -10,6 +10,7 @@
 
 #include "core/cuda_api.h"
 #include "cuda/check.h"
+#include "cuda/stream.h"
 
 namespace convnets::cudart {
 namespace {
@@ -93,15 +94,17 @@ void* deviceAllocate(size_t bytes, int device) {
     return ptr;
   }
   void* ptr = nullptr;
-  if (cudaMalloc(&ptr, n) != cudaSuccess) {
+  cudaError_t e = cudaMalloc(&ptr, n);
+  if (e == cudaErrorMemoryAllocation) {
     (void)cudaGetLastError();
     releaseDevice(p, device);
-    cudaError_t e = cudaMalloc(&ptr, n);
-    if (e != cudaSuccess) {
+    e = cudaMalloc(&ptr, n);
+    if (e == cudaErrorMemoryAllocation) {
       (void)cudaGetLastError();
       fail("out of memory on cuda:", device, ": could not allocate ", bytes, " bytes (", cudaGetErrorName(e), ")");
     }
   }
+  if (e != cudaSuccess) cuda::cudaFail(e, "cudaMalloc");  // e.g. a sticky error from an earlier kernel
   return ptr;
 }
 
@@ -127,24 +130,36 @@ void emptyCache() {
   for (auto& kv : p.free) releaseDevice(p, kv.first);
 }
 
+// Copies run on the device's stream, so they are ordered with the kernels. Host-to-device waits for the
+// copy: the source is pageable host memory the caller may free or reuse as soon as we return.
 void copyHostToDevice(void* dst, const void* src, size_t bytes, int device) {
   requireDevice(device, "copy to cuda");
-  CN_CUDA(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
+  cudaStream_t s = cuda::streamFor(device);
+  CN_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, s));
+  CN_CUDA(cudaStreamSynchronize(s));
 }
 
+// Reading back is where asynchronous work ends: wait for everything queued on the stream.
 void copyDeviceToHost(void* dst, const void* src, size_t bytes, int device) {
   requireDevice(device, "copy from cuda");
-  CN_CUDA(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost));
+  cudaStream_t s = cuda::streamFor(device);
+  CN_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, s));
+  CN_CUDA(cudaStreamSynchronize(s));
 }
 
 void copyDeviceToDevice(void* dst, const void* src, size_t bytes, int device) {
   requireDevice(device, "cuda copy");
-  CN_CUDA(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice));
+  CN_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, cuda::streamFor(device)));
+}
+
+void zeroFill(void* dst, size_t bytes, int device) {
+  requireDevice(device, "cuda zero fill");
+  CN_CUDA(cudaMemsetAsync(dst, 0, bytes, cuda::streamFor(device)));
 }
 
 void synchronize(int device) {
   requireDevice(device, "cuda.synchronize");
-  CN_CUDA(cudaDeviceSynchronize());
+  CN_CUDA(cudaStreamSynchronize(cuda::streamFor(device)));
 }
 
 }  // namespace convnets::cudart

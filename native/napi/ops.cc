@@ -1,4 +1,6 @@
 // Bindings for the non-convolution ops: read arguments, call core/ops.h, wrap the result.
+#include <string>
+
 #include "core/ops.h"
 #include "napi/common.h"
 
@@ -15,11 +17,147 @@ Napi::Value add(const Napi::CallbackInfo& info) {
   return wrapTensor(info.Env(), ops::add(tensorArg(info[0], "add", "a"), tensorArg(info[1], "add", "b"), fuseRelu));
 }
 
+// [h, w] from a 2-element array (lib/functional normalises number | [h, w] before calling).
+ops::Pair pairArg(const Napi::Value& v, const char* op, const char* name) {
+  std::vector<int64_t> p = intsArg(v, op, name);
+  CN_CHECK(p.size() == 2, op, ": ", name, " must have 2 elements [h, w], got ", p.size());
+  return {p[0], p[1]};
+}
+
+// maxPool2d(x, kernel, stride, padding, dilation, ceilMode)
+Napi::Value maxPool2d(const Napi::CallbackInfo& info) {
+  const char* op = "maxPool2d";
+  return wrapTensor(info.Env(), ops::maxPool2d(tensorArg(info[0], op, "input"), pairArg(info[1], op, "kernelSize"),
+                                               pairArg(info[2], op, "stride"), pairArg(info[3], op, "padding"),
+                                               pairArg(info[4], op, "dilation"), boolArg(info[5], op, "ceilMode")));
+}
+
+// avgPool2d(x, kernel, stride, padding, ceilMode, countIncludePad)
+Napi::Value avgPool2d(const Napi::CallbackInfo& info) {
+  const char* op = "avgPool2d";
+  return wrapTensor(info.Env(),
+                    ops::avgPool2d(tensorArg(info[0], op, "input"), pairArg(info[1], op, "kernelSize"),
+                                   pairArg(info[2], op, "stride"), pairArg(info[3], op, "padding"),
+                                   boolArg(info[4], op, "ceilMode"), boolArg(info[5], op, "countIncludePad")));
+}
+
+// adaptiveAvgPool2d(x, [oh, ow])
+Napi::Value adaptiveAvgPool2d(const Napi::CallbackInfo& info) {
+  const char* op = "adaptiveAvgPool2d";
+  return wrapTensor(info.Env(),
+                    ops::adaptiveAvgPool2d(tensorArg(info[0], op, "input"), pairArg(info[1], op, "outputSize")));
+}
+
+// localResponseNorm(x, size, alpha, beta, k)
+Napi::Value localResponseNorm(const Napi::CallbackInfo& info) {
+  const char* op = "localResponseNorm";
+  return wrapTensor(info.Env(), ops::localResponseNorm(tensorArg(info[0], op, "input"), intArg(info[1], op, "size"),
+                                                       numberArg(info[2], op, "alpha"), numberArg(info[3], op, "beta"),
+                                                       numberArg(info[4], op, "k")));
+}
+
+// batchNorm(x, runningMean, runningVar, weight|null, bias|null, eps, relu)
+Napi::Value batchNorm(const Napi::CallbackInfo& info) {
+  const char* op = "batchNorm";
+  return wrapTensor(info.Env(), ops::batchNorm(tensorArg(info[0], op, "input"), tensorArg(info[1], op, "runningMean"),
+                                               tensorArg(info[2], op, "runningVar"),
+                                               optionalTensorArg(info[3], op, "weight"),
+                                               optionalTensorArg(info[4], op, "bias"), numberArg(info[5], op, "eps"),
+                                               boolArg(info[6], op, "relu")));
+}
+
+// dropout(x, p, seed): training mode (lib/functional copies when not training).
+Napi::Value dropout(const Napi::CallbackInfo& info) {
+  int64_t seed = intArg(info[2], "dropout", "seed");
+  CN_CHECK(seed >= 0, "dropout: seed must be a non-negative integer, got ", seed);
+  return wrapTensor(info.Env(), ops::dropout(tensorArg(info[0], "dropout", "input"), numberArg(info[1], "dropout", "p"),
+                                             uint64_t(seed)));
+}
+
+Napi::Value softmax(const Napi::CallbackInfo& info) {
+  return wrapTensor(info.Env(), ops::softmax(tensorArg(info[0], "softmax", "input"), intArg(info[1], "softmax", "dim")));
+}
+
+Napi::Value logSoftmax(const Napi::CallbackInfo& info) {
+  return wrapTensor(info.Env(),
+                    ops::logSoftmax(tensorArg(info[0], "logSoftmax", "input"), intArg(info[1], "logSoftmax", "dim")));
+}
+
+// cat(tensors[], dim)
+Napi::Value cat(const Napi::CallbackInfo& info) {
+  CN_CHECK(info[0].IsArray(), "cat: tensors must be an array of Tensors");
+  auto arr = info[0].As<Napi::Array>();
+  std::vector<Tensor> xs;
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    std::string name = "tensors[" + std::to_string(i) + "]";
+    xs.push_back(tensorArg(arr.Get(i), "cat", name.c_str()));
+  }
+  return wrapTensor(info.Env(), ops::cat(xs, intArg(info[1], "cat", "dim")));
+}
+
+// ---- signal: plain Float64Arrays in and out -------------------------------------------------------------
+
+Napi::Float64Array f64Arg(const Napi::Value& v, const char* op, const char* name) {
+  CN_CHECK(v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array, op, ": ", name,
+           " must be a Float64Array");
+  return v.As<Napi::Float64Array>();
+}
+
+Napi::Float64Array toF64(Napi::Env env, const std::vector<double>& v) {
+  auto out = Napi::Float64Array::New(env, v.size());
+  std::copy(v.begin(), v.end(), out.Data());
+  return out;
+}
+
+// signalConvolve(a, v, mode, correlate) -> Float64Array
+Napi::Value signalConvolve(const Napi::CallbackInfo& info) {
+  bool correlate = boolArg(info[3], "signal.convolve", "correlate");
+  const char* op = correlate ? "signal.correlate" : "signal.convolve";
+  auto a = f64Arg(info[0], op, "a"), v = f64Arg(info[1], op, "v");
+  auto out = ops::convolve1d(a.Data(), int64_t(a.ElementLength()), v.Data(), int64_t(v.ElementLength()),
+                             ops::parseSignalMode(stringArg(info[2], op, "mode"), op), correlate);
+  return toF64(info.Env(), out);
+}
+
+ops::Array2dView view2d(const Napi::Value& data, const Napi::Value& shape, const char* op, const char* name) {
+  auto d = f64Arg(data, op, name);
+  std::vector<int64_t> s = intsArg(shape, op, name);
+  CN_CHECK(s.size() == 2 && s[0] >= 0 && s[1] >= 0 && double(s[0]) * double(s[1]) == double(d.ElementLength()), op, ": ", name,
+           " has ", d.ElementLength(), " values, which does not fit the shape ", shapeStr(s));
+  return {d.Data(), s[0], s[1]};
+}
+
+// signalConvolve2d(in1, shape1, in2, shape2, mode, correlate) -> { data: Float64Array, shape: [rows, cols] }
+Napi::Value signalConvolve2d(const Napi::CallbackInfo& info) {
+  bool correlate = boolArg(info[5], "signal.convolve2d", "correlate");
+  const char* op = correlate ? "signal.correlate2d" : "signal.convolve2d";
+  ops::Array2d out = ops::convolve2d(view2d(info[0], info[1], op, "in1"), view2d(info[2], info[3], op, "in2"),
+                                     ops::parseSignalMode(stringArg(info[4], op, "mode"), op), correlate);
+  auto o = Napi::Object::New(info.Env());
+  o.Set("data", toF64(info.Env(), out.data));
+  auto shape = Napi::Array::New(info.Env(), 2);
+  shape.Set(0u, double(out.rows));
+  shape.Set(1u, double(out.cols));
+  o.Set("shape", shape);
+  return o;
+}
+
 }  // namespace
 
 void initOps(Napi::Env env, Napi::Object exports) {
   exports.Set("relu", Napi::Function::New(env, relu));
   exports.Set("add", Napi::Function::New(env, add));
+  exports.Set("maxPool2d", Napi::Function::New(env, maxPool2d));
+  exports.Set("avgPool2d", Napi::Function::New(env, avgPool2d));
+  exports.Set("adaptiveAvgPool2d", Napi::Function::New(env, adaptiveAvgPool2d));
+  exports.Set("localResponseNorm", Napi::Function::New(env, localResponseNorm));
+  exports.Set("batchNorm", Napi::Function::New(env, batchNorm));
+  exports.Set("dropout", Napi::Function::New(env, dropout));
+  exports.Set("softmax", Napi::Function::New(env, softmax));
+  exports.Set("logSoftmax", Napi::Function::New(env, logSoftmax));
+  exports.Set("cat", Napi::Function::New(env, cat));
+  exports.Set("signalConvolve", Napi::Function::New(env, signalConvolve));
+  exports.Set("signalConvolve2d", Napi::Function::New(env, signalConvolve2d));
 }
 
 }  // namespace convnets::napi

@@ -1,0 +1,38 @@
+// Normalisation layers: torch.nn.functional.local_response_norm and batch_norm (inference).
+import { native } from '../native';
+import { Tensor } from '../tensor';
+import { boolArg, intArg, numberArg, optionsArg, tensorArg } from './args';
+
+export interface LocalResponseNormOptions {
+  size: number;
+  alpha?: number;
+  beta?: number;
+  k?: number;
+}
+
+/** b_c = a_c / (k + alpha/size · Σ a_c'²)^beta over channels c' in [c - size/2, c + (size-1)/2] (torch). */
+export function localResponseNorm(input: Tensor, opts: LocalResponseNormOptions): Tensor {
+  const op = 'localResponseNorm';
+  const x = tensorArg(op, 'input', input);
+  const o = optionsArg(op, opts, true);
+  if (o.size === undefined) throw new TypeError(`${op}: options.size is required`);
+  return new Tensor(native.localResponseNorm(x.handle, intArg(op, 'size', o.size), numberArg(op, 'alpha', o.alpha ?? 1e-4),
+    numberArg(op, 'beta', o.beta ?? 0.75), numberArg(op, 'k', o.k ?? 1)));
+}
+
+export interface BatchNormOptions {
+  eps?: number;
+  /** Fuse a ReLU into the output write. */
+  relu?: boolean;
+}
+
+/** Inference batch norm: (x - runningMean) / sqrt(runningVar + eps) · weight + bias per channel (dim 1). */
+export function batchNorm(input: Tensor, runningMean: Tensor, runningVar: Tensor, weight?: Tensor | null,
+  bias?: Tensor | null, opts?: BatchNormOptions): Tensor {
+  const op = 'batchNorm';
+  const optional = (name: string, t: Tensor | null | undefined) => (t === undefined || t === null ? null : tensorArg(op, name, t).handle);
+  const o = optionsArg(op, opts);
+  return new Tensor(native.batchNorm(tensorArg(op, 'input', input).handle, tensorArg(op, 'runningMean', runningMean).handle,
+    tensorArg(op, 'runningVar', runningVar).handle, optional('weight', weight), optional('bias', bias),
+    numberArg(op, 'eps', o.eps ?? 1e-5), boolArg(op, 'relu', o.relu ?? false)));
+}

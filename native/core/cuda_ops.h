@@ -1,0 +1,52 @@
+// The core's bridge to the CUDA kernels: device-level ops call these when their operands are on a CUDA
+// device (`if (x.device().isCuda()) cuda_ops::relu(x, y)`), so the core needs no #ifdef. Implemented by
+// native/cuda/ops_bridge.cc when the addon is built with nvcc, and by core/cuda_off.cc otherwise (each
+// then throws "built without CUDA"; unreachable in practice, no tensor can live on CUDA in such a build).
+//
+// Contract: the caller (core/ops.cc, the algorithm registry) has checked shapes, devices and arguments and
+// allocated the output `y` with Tensor::empty(shape, x.device()); the bridge sets the device, queues the
+// kernel on the device's stream (asynchronous: reading y back waits for it) and checks the launch.
+// Optional tensors (bias, weight) are passed as undefined Tensors.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace convnets::cuda_ops {
+
+void relu(const Tensor& x, Tensor& y);
+void add(const Tensor& a, const Tensor& b, bool relu, Tensor& y);
+void fill(Tensor& y, float value);
+// Training-mode dropout, the same mask as the CPU kernel for the same seed.
+void dropout(const Tensor& x, float p, uint64_t seed, Tensor& y);
+
+// x [N, C, H, W] -> y [N, C, OH, OW] (the output shape carries OH/OW: floor or ceil mode decided by the caller).
+struct Pool2dArgs {
+  int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
+};
+void maxPool2d(const Tensor& x, const Pool2dArgs& a, Tensor& y);
+void avgPool2d(const Tensor& x, const Pool2dArgs& a, bool countIncludePad, Tensor& y);
+void adaptiveAvgPool2d(const Tensor& x, Tensor& y);
+
+// x [N, C, ...] (any trailing dims).
+void localResponseNorm(const Tensor& x, int64_t size, float alpha, float beta, float k, Tensor& y);
+void batchNorm(const Tensor& x, const Tensor& mean, const Tensor& var, const Tensor& weight, const Tensor& bias,
+               float eps, bool relu, Tensor& y);
+
+// Along dimension `dim` (already non-negative).
+void softmax(const Tensor& x, int64_t dim, bool log, Tensor& y);
+void cat(const std::vector<Tensor>& xs, int64_t dim, Tensor& y);
+
+// y [..., N] = x [..., K] · w[N, K]^T + bias[N] (then ReLU).
+void linear(const Tensor& x, const Tensor& w, const Tensor& bias, bool relu, Tensor& y);
+// y [..., M, N] = a [..., M, K] · b [..., K, N]; b may be 2-D (shared by every batch) or have a's batch dims.
+void matmul(const Tensor& a, const Tensor& b, Tensor& y);
+
+// x [N, C, H, W], w [K, C/groups, R, S] -> y [N, K, OH, OW]; bottom/right padding is implied by OH/OW.
+struct Conv2dArgs {
+  int64_t strideH = 1, strideW = 1, padTop = 0, padLeft = 0, dilH = 1, dilW = 1, groups = 1;
+};
+void conv2dDirect(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dArgs& a, bool relu, Tensor& y);
+
+}  // namespace convnets::cuda_ops

@@ -1,0 +1,19 @@
+// 2-D pooling on NCHW float32 (torch semantics). Every output element is written.
+#pragma once
+#include <cstdint>
+
+#include "core/pool_desc.h"
+
+namespace convnets::cpu {
+
+// Max over the in-bounds window elements; NaN anywhere in a window gives NaN (like torch); a window with
+// no in-bounds element (possible only with dilation) gives -inf.
+void maxPool2d(const float* x, float* y, const Pool2dDesc& d);
+// Mean over the window. Divisor (torch): with countIncludePad, the window clipped to the padded input
+// (so ceil-mode windows that run past the padding divide by their clipped size); without, the number of
+// in-bounds elements. Dilation must be 1.
+void avgPool2d(const float* x, float* y, const Pool2dDesc& d, bool countIncludePad);
+// Output cell (i, j) averages rows [floor(i*H/OH), ceil((i+1)*H/OH)) × columns likewise (torch).
+void adaptiveAvgPool2d(const float* x, float* y, int64_t planes, int64_t H, int64_t W, int64_t OH, int64_t OW);
+
+}  // namespace convnets::cpu
