@@ -130,7 +130,14 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
 
   // One task = one group × one block of TB tiles: input transform → α² GEMMs → output transform, with
   // its buffers in L2.
-  parallelFor(G * blocks, 1, [&](int64_t t0, int64_t t1) {
+  // Small images have fewer tile blocks than threads (7×7 and 14×14 are one block): then tasks also
+  // split the output channels, each redoing its block's input transform (cheap next to the GEMMs).
+  int64_t kSlice = Kg;
+  while (G * blocks * ceilDiv(Kg, kSlice) < 2 * getNumThreads() && kSlice >= 4 * k.mr)
+    kSlice = ceilDiv(kSlice / 2, k.mr) * k.mr;
+  const int64_t kSlices = ceilDiv(Kg, kSlice);
+
+  parallelFor(G * blocks * kSlices, 1, [&](int64_t t0, int64_t t1) {
     CpuBuffer ws(size_t(taskFloats(v, d, k, TB)) * sizeof(float));
     float* V = ws.as();
     float* M = V + a2 * planeB;
@@ -140,7 +147,9 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
     alignas(64) float of[16 * kWinoLanes];
     WinoVec vt[64], mt[64], ot[16];
     for (int64_t task = t0; task < t1; ++task) {
-      const int64_t g = task / blocks, p0 = (task % blocks) * TB, pc = std::min(TB, t.total - p0);
+      const int64_t ks = task % kSlices, gb = task / kSlices;
+      const int64_t g = gb / blocks, p0 = (gb % blocks) * TB, pc = std::min(TB, t.total - p0);
+      const int64_t k0 = ks * kSlice, kn = std::min(kSlice, Kg - k0);  // k0 is a multiple of mr
       const int64_t laneBlocks = ceilDiv(pc, kWinoLanes);
       const TileAt* ta = at + p0;
       // 1. Input transform, written straight into the packed B panels of the α² GEMMs: a block of 16
@@ -177,12 +186,13 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
         }
       // 2. α² GEMMs: M[ξ] (Kg × pc) = U[ξ] (Kg × Cg) · V[ξ] (Cg × pc).
       for (int64_t xi = 0; xi < a2; ++xi) {
-        GemmOperands op{w.data.as() + g * w.groupStride + xi * planeA, V + xi * planeB, M + xi * Kg * pc, nullptr, nullptr};
-        gemmPackedSerial(k, Kg, pc, Cg, op, pc, false);
+        GemmOperands op{w.data.as() + g * w.groupStride + xi * planeA + k0 * Cg, V + xi * planeB,
+                        M + xi * Kg * pc + k0 * pc, nullptr, nullptr};
+        gemmPackedSerial(k, kn, pc, Cg, op, pc, false);
       }
       // 3. Output transform per (k, 16 tiles); bias and ReLU on whole vectors, then each lane's m×m
       //    tile is written out, cropped at the right and bottom edges.
-      for (int64_t kk = 0; kk < Kg; ++kk) {
+      for (int64_t kk = k0; kk < k0 + kn; ++kk) {
         const float bv = bias ? bias[g * Kg + kk] : 0.0f;
         for (int64_t lb = 0; lb < laneBlocks; ++lb) {
           const int64_t q = lb * kWinoLanes, lanes = std::min<int64_t>(kWinoLanes, pc - q);
