@@ -6,6 +6,7 @@
 
 #include "core/threadpool.h"
 #include "cpu/conv_algos.h"
+#include "cpu/isa_variants.h"
 
 namespace convnets::cpu {
 namespace {
@@ -36,10 +37,9 @@ void prepare(const ConvDesc& d, const float* w, Isa isa, ConvPrepared& out) {
           }
 }
 
-// One output row of one block of ≤ 16 output channels. Multiversioned (AVX-512 / AVX2 / baseline):
-// the 16-lane vector type becomes one zmm, two ymm or four xmm registers.
-__attribute__((target_clones("avx512f", "avx2", "default")))
-void directRow(const ConvDesc& d, const float* wb, const float* xg, const float* bias, int64_t kn, int64_t oh, bool relu,
+// One output row of one block of ≤ 16 output channels, compiled per ISA (CN_ISA_VARIANTS): the 16-lane
+// vector type becomes one zmm, two ymm or four xmm registers.
+CN_ALWAYS_INLINE void directRowBody(const ConvDesc& d, const float* wb, const float* xg, const float* bias, int64_t kn, int64_t oh, bool relu,
                float* yk) {
   const int64_t RS = d.R * d.S, H = d.H, W = d.W, OW = d.outW, OHW = d.outH * d.outW;
   v16 vb = {};
@@ -76,13 +76,19 @@ void directRow(const ConvDesc& d, const float* wb, const float* xg, const float*
   }
 }
 
+CN_ISA_VARIANTS(directRow,
+                (const ConvDesc& d, const float* wb, const float* xg, const float* bias, int64_t kn, int64_t oh,
+                 bool relu, float* yk),
+                (d, wb, xg, bias, kn, oh, relu, yk))
+
 void run(const ConvDesc& d, const ConvPrepared& pw, const float* x, const float* bias, bool relu, float* y) {
   const int64_t Cg = d.Cg(), Kg = d.Kg(), kb = kBlocks(d), RS = d.R * d.S, OH = d.outH;
+  auto row = pw.isa == Isa::Avx512 ? directRowAvx512 : pw.isa == Isa::Avx2 ? directRowAvx2 : directRowGeneric;
   parallelFor(d.N * d.groups * kb * OH, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t oh = t % OH, b = (t / OH) % kb, g = (t / (OH * kb)) % d.groups, n = t / (OH * kb * d.groups);
       const int64_t k0 = b * KB;
-      directRow(d, pw.data.as() + g * pw.groupStride + b * Cg * RS * KB, x + (n * d.C + g * Cg) * d.H * d.W,
+      row(d, pw.data.as() + g * pw.groupStride + b * Cg * RS * KB, x + (n * d.C + g * Cg) * d.H * d.W,
                 bias ? bias + g * Kg + k0 : nullptr, std::min<int64_t>(KB, Kg - k0), oh, relu,
                 y + ((n * d.K + g * Kg + k0) * OH + oh) * d.outW);
     }

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "cpu/conv_algos.h"
+#include "cpu/isa_variants.h"
 
 namespace convnets::cpu {
 namespace {
@@ -13,9 +14,8 @@ std::string supports(const ConvDesc&) { return ""; }
 // A panel's nr columns are output pixels j0..j0+nr; they fall into runs along output rows. Within a run
 // and one (c, r, s) row of the im2col matrix the source is one input row read at stride sw: a memcpy
 // when sw = 1, with the padding's zeros only at the ends (no per-element bounds checks).
-// Multiversioned like the Winograd transforms: strided copies vectorise only with AVX2/AVX-512.
-__attribute__((target_clones("avx512f", "avx2", "default")))
-void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst) {
+CN_ALWAYS_INLINE void packColumnsBody(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb,
+                                      float* dst) {
   const int64_t depth = d.Cg() * d.R * d.S, sw = d.strideW, W = d.W;
   const int nr = k.nr;
   struct Run { int64_t jj, len, oh, ow; };
@@ -60,6 +60,17 @@ void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_
         }
     }
   }
+}
+
+// Compiled per ISA like the Winograd transforms: strided copies vectorise only with AVX2/AVX-512.
+CN_ISA_VARIANTS(packColumns,
+                (const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst),
+                (d, k, xg, j0, nb, dst))
+
+void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst) {
+  if (k.isa == Isa::Avx512) packColumnsAvx512(d, k, xg, j0, nb, dst);
+  else if (k.isa == Isa::Avx2) packColumnsAvx2(d, k, xg, j0, nb, dst);
+  else packColumnsGeneric(d, k, xg, j0, nb, dst);
 }
 
 void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias, bool relu, float* y) {

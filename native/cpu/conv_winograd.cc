@@ -179,7 +179,7 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
               }
             }
           }
-          v.input(reinterpret_cast<const WinoVec*>(dt), vt);
+          v.input[int(w.isa)](reinterpret_cast<const WinoVec*>(dt), vt);
           const int64_t q = lb * kWinoLanes;
           float* base = V + (q / k.nr) * Cg * k.nr + c * k.nr + q % k.nr;
           for (int64_t xi = 0; xi < a2; ++xi) __builtin_memcpy(base + xi * planeB, &vt[xi], sizeof(WinoVec));
@@ -201,7 +201,7 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
             if (lanes == kWinoLanes) __builtin_memcpy(&mt[xi], src + xi * Kg * pc, sizeof(WinoVec));
             else for (int l = 0; l < kWinoLanes; ++l) mt[xi][l] = l < lanes ? src[xi * Kg * pc + l] : 0.0f;
           }
-          v.output(mt, ot);
+          v.output[int(w.isa)](mt, ot);
           const WinoVec zero = {};
           for (int i = 0; i < m * m; ++i) {
             ot[i] += bv;
@@ -254,8 +254,9 @@ std::vector<float> winogradTransform(const std::string& variant, const std::stri
     WinoVec a[64] = {}, b[64];
     for (size_t l = 0; l < size_t(kWinoLanes) && t0 + l < tiles; ++l)
       for (int i = 0; i < inSize; ++i) a[i][l] = in[(t0 + l) * inSize + i];
-    if (input) v->input(a, b);
-    else v->output(a, b);
+    const int isa = int(activeIsa());
+    if (input) v->input[isa](a, b);
+    else v->output[isa](a, b);
     for (size_t l = 0; l < size_t(kWinoLanes) && t0 + l < tiles; ++l)
       for (int i = 0; i < outSize; ++i) out[(t0 + l) * outSize + i] = b[i][l];
   }
