@@ -316,7 +316,9 @@ Array2d convolve2d(Array2dView in1, Array2dView in2, SignalMode mode, bool corre
 }  // namespace convnets::ops
 
 // ---- linear / matmul (GEMM, cpu/gemm.h) ----
+#include "core/cpu_features.h"
 #include "cpu/gemm.h"
+#include "cpu/linear.h"
 
 namespace convnets::ops {
 
@@ -333,6 +335,11 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias, boo
   CN_CHECK(input.device().isCpu(), "linear: input is on ", input.device().str(), ", which has no kernel yet");
   const int64_t N = input.size(0), in = input.size(1), out = weight.size(0);
   Tensor y = Tensor::empty({N, out}, input.device());
+  if (N <= cpu::kLinearFewRows) {
+    cpu::linearFewRows(activeIsa(), input.data(), weight.data(), bias.defined() ? bias.data() : nullptr, relu, N, in,
+                       out, y.data());
+    return y;
+  }
   cpu::GemmEpilogue e;
   e.colBias = bias.defined() ? bias.data() : nullptr;
   e.relu = relu;
