@@ -97,13 +97,15 @@ describe('memory', () => {
       F.matmul(xf, lw.reshape([16 * 14 * 14, 5])).dispose();
     };
     emptyCache(); // a cache filled to its bound by earlier suites would drop blocks instead of keeping them
-    round();
+    for (let i = 0; i < 5; i++) round();
     const before = memory().cpu;
     for (let i = 0; i < 20; i++) round();
     const after = memory().cpu;
     expect(after.tensors).toBe(before.tensors);
     expect(after.bytes).toBe(before.bytes);
-    expect(after.cachedBytes).toBe(before.cachedBytes);
+    // The cache keeps a high-water mark per block size: per-thread workspaces taken at the same moment on
+    // both threads can add a block once. A block kept per round would add 20 of them.
+    expect(after.cachedBytes - before.cachedBytes).toBeLessThanOrEqual(64 * 1024);
   });
   test('plans and outputs are counted exactly: disposed outputs leave nothing behind', () => {
     const x = Tensor.rand([1, 8, 10, 10], { seed: 1 });
