@@ -74,9 +74,20 @@ Napi::Value emit(const Napi::CallbackInfo& info, const char* op, std::vector<Ten
   if (!tr) return wrapTensor(env, std::move(out));
   Step s;
   s.op = op;
+  bool traced = false;
   for (Tensor& x : inputs) {
     int slot = tr->slotOf(x);
+    traced = traced || slot >= 0;
     s.inputs.push_back(slot >= 0 ? StepRef{slot, Tensor()} : StepRef{-1, std::move(x)});
+  }
+  // Computed from constants only: a constant itself, computed once now (later steps capture it). Its
+  // handle is not freed at the end of tracing: the model may keep such a tensor (a cached weight view).
+  if (!traced) {
+    tr->tracedArgRead = false;
+    tr->inEmit = true;
+    Napi::Object v = wrapTensor(env, std::move(out));
+    tr->inEmit = false;
+    return v;
   }
   s.output = tr->add(out);
   s.fn = std::move(fn);
