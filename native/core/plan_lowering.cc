@@ -90,7 +90,8 @@ void fuseRelu(std::vector<Step>& steps, int output) {
   std::vector<bool> dead(steps.size(), false);
   for (size_t i = 0; i < steps.size(); ++i) {
     Step& p = steps[i];
-    bool convLayer = p.conv && !p.conv->relu;
+    // CPU convs only: a rebuilt CUDA plan would lose its workspace limit.
+    bool convLayer = p.conv && !p.conv->relu && p.conv->weight.device().isCpu();
     if ((!convLayer && !p.withRelu) || dead[i] || count[size_t(p.output)] != 1) continue;
     int j = soleReader(steps, i, p.output);
     if (j < 0 || steps[size_t(j)].op != "relu" || steps[size_t(j)].inputs[0].slot != p.output) continue;
