@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 
+#include "core/cuda_ops.h"
 #include "core/error.h"
 #include "core/random.h"
 #include "core/threadpool.h"
@@ -133,25 +134,47 @@ void checkOperands(const Tensor& input, const Tensor& weight, const Tensor& bias
   CN_CHECK(!bias.defined() || bias.device() == weight.device(), "conv2d: bias is on ", bias.device().str(),
            " but weight is on ", weight.device().str());
   CN_CHECK(!bias.defined() || bias.dim() == 1, "conv2d: bias must be 1-D, got ", shapeStr(bias.shape()));
-  CN_CHECK(input.device().isCpu(), "conv2d: input is on ", input.device().str(), ", which has no kernel yet");
+}
+
+// On CUDA the registry's CPU algorithms do not apply: the direct kernel (native/cuda/conv_direct.cu) runs
+// every convolution, so 'auto' and 'find' pick it; naming another algorithm is an error that says so.
+const ConvAlgo& resolveCudaConvAlgo(const std::string& algo) {
+  CN_CHECK(algo.empty() || algo == "auto" || algo == "find" || algo == "direct", "conv2d: algorithm '", algo,
+           "' has no CUDA kernel yet (available on CUDA: direct, auto, find)");
+  return convAlgorithm("direct");
 }
 
 }  // namespace
 
 ConvPlan::ConvPlan(const ConvDesc& d, const Tensor& weight, const Tensor& bias, const std::string& algo, bool relu)
-    : desc_(d), algo_(&resolveConvAlgo(d, algo)), bias_(bias), relu_(relu) {
+    : desc_(d),
+      algo_(weight.device().isCuda() ? &resolveCudaConvAlgo(algo) : &resolveConvAlgo(d, algo)),
+      bias_(bias),
+      relu_(relu) {
   CN_CHECK(weight.shape() == d.weightShape(), "conv2d: weight shape ", shapeStr(weight.shape()),
            " does not match the plan's ", shapeStr(d.weightShape()));
+  CN_CHECK(!bias.defined() || bias.device() == weight.device(), "conv2d: bias is on ", bias.device().str(),
+           " but weight is on ", weight.device().str());
+  if (weight.device().isCuda()) {  // the direct kernel reads the weights as they are
+    weight_ = weight;
+    return;
+  }
   CN_CHECK(weight.device().isCpu(), "conv2d: weight is on ", weight.device().str(), ", which has no kernel yet");
   algo_->prepare(d, weight.data(), activeIsa(), prepared_);
 }
 
 Tensor ConvPlan::run(const Tensor& input, const ConvOptions& opts) const {
   ConvDesc d(input.shape(), desc_.weightShape(), opts, bias_.defined() ? bias_.numel() : -1);
-  CN_CHECK(input.device().isCpu(), "conv2d: input is on ", input.device().str(), ", which has no kernel yet");
+  const Device wd = weight_.defined() ? weight_.device() : Device{};
+  CN_CHECK(input.device() == wd, "conv2d: input is on ", input.device().str(), " but the plan's weights are on ",
+           wd.str());
   std::string why = algo_->supports(d);
   CN_CHECK(why.empty(), "conv2d: algorithm '", algo_->name, "' cannot run this convolution: ", why);
   Tensor y = Tensor::empty(d.outputShape(), input.device());
+  if (input.device().isCuda()) {
+    cuda_ops::conv2dDirect(d, input, weight_, bias_, relu_, y);
+    return y;
+  }
   if (y.numel()) algo_->run(d, prepared_, input.data(), bias_.defined() ? bias_.data() : nullptr, relu_, y.data());
   return y;
 }
@@ -160,6 +183,13 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
               const std::string& algo) {
   ConvDesc d(input.shape(), weight.shape(), opts, bias.defined() ? bias.numel() : -1);
   checkOperands(input, weight, bias);
+  if (input.device().isCuda()) {
+    resolveCudaConvAlgo(algo);
+    Tensor y = Tensor::empty(d.outputShape(), input.device());
+    cuda_ops::conv2dDirect(d, input, weight, bias, relu, y);
+    return y;
+  }
+  CN_CHECK(input.device().isCpu(), "conv2d: input is on ", input.device().str(), ", which has no kernel yet");
   const ConvAlgo& a = resolveConvAlgo(d, algo);
   Tensor y = Tensor::empty(d.outputShape(), input.device());
   if (y.numel() == 0) return y;

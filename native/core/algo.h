@@ -69,6 +69,7 @@ class ConvPlan {
   ConvDesc desc_;
   const ConvAlgo* algo_;
   ConvPrepared prepared_;
+  Tensor weight_;  // CUDA plans only: the weights as given (the direct kernel needs no packing)
   Tensor bias_;
   bool relu_;
 };
