@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "core/cuda_api.h"
 #include "core/error.h"
 
 namespace convnets {
@@ -56,6 +57,9 @@ Tensor Plan::run(const Tensor& input) const {
     in.clear();  // drop our extra references first, so freeing below really frees
     for (int f : frees_[i]) slots[size_t(f)].release();
   }
+  // On CUDA the steps only queue kernels: wait for them, so a finished run means a computed output
+  // (a worker's promise must not resolve before the work is done).
+  if (device_.isCuda()) cudart::synchronize(device_.index);
   return slots[size_t(output_)];
 }
 

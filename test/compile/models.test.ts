@@ -2,10 +2,9 @@
 // folding them into the convs changes the weights. Skipped, with the reason, where lib/models is absent.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { Tensor, compile, memory } from '../../lib';
 import { relErr } from '../helpers/check';
+import { settleGc } from './gc';
 
 const haveModels = fs.existsSync(path.join(__dirname, '../../lib/models/index.ts'));
 const suite = haveModels ? describe : describe.skip;
@@ -35,16 +34,7 @@ suite(haveModels ? 'resnet18 at 64×64' : 'resnet18 (skipped: lib/models is not 
     model.eval();
     const shape = [2, 3, 64, 64];
     const x = Tensor.rand(shape, { seed: 99, low: -1, high: 1 });
-    // data() views (loadStateDict's, ours) keep a disposed tensor's storage until a GC: collect them.
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as () => void;
-    const settle = async () => {
-      for (let i = 0; i < 3; i++) {
-        gc();
-        await new Promise((r) => setImmediate(r));
-      }
-    };
-    await settle();
+    await settleGc(); // loadStateDict's data() views hold the replaced tensors until a GC
     const start = memory().cpu;
     const plan = compile(model, { inputShape: shape });
     const ops = plan.ops();
@@ -55,7 +45,7 @@ suite(haveModels ? 'resnet18 at 64×64' : 'resnet18 (skipped: lib/models is not 
     const out = Float32Array.from(y.data());
     y.dispose();
     plan.dispose();
-    await settle();
+    await settleGc();
     // Tracing freed its activations, the plan its folded weights: nothing waits for the garbage collector.
     expect(memory().cpu).toMatchObject({ tensors: start.tensors, bytes: start.bytes });
     const eager = model.forward(x);

@@ -1,17 +1,29 @@
 // A small composed network built from F ops (conv + BN + ReLU, max pool, a residual join, a 1×1 branch,
 // cat, a grouped strided conv, adaptive pool, flatten, two linear layers, softmax), with seeded weights.
 // Weights do not depend on the spatial size, so the same net runs at any input height and width.
-import { F, Tensor } from '../../lib';
+import { Device, F, Tensor } from '../../lib';
 import { ConvPlan } from '../../lib/functional/conv';
 
-let seed = 100;
-const rand = (shape: number[], low = -0.5, high = 0.5) => Tensor.rand(shape, { seed: seed++, low, high });
-
 interface Bn { mean: Tensor; var: Tensor; gamma: Tensor; beta: Tensor }
-const bn = (c: number): Bn => ({ mean: rand([c]), var: rand([c], 0.5, 1.5), gamma: rand([c], 0.5, 1.5), beta: rand([c]) });
+
+/** Seeded weight makers: every network built by the same maker on any device gets the same values. */
+function weights(device: Device = 'cpu') {
+  let seed = 100;
+  const rand = (shape: number[], low = -0.5, high = 0.5) => {
+    const t = Tensor.rand(shape, { seed: seed++, low, high });
+    if (device === 'cpu') return t;
+    const d = t.to(device);
+    t.dispose();
+    return d;
+  };
+  const bn = (c: number): Bn => ({ mean: rand([c]), var: rand([c], 0.5, 1.5), gamma: rand([c], 0.5, 1.5), beta: rand([c]) });
+  return { rand, bn };
+}
+
 const applyBn = (x: Tensor, p: Bn, relu = false) => F.batchNorm(x, p.mean, p.var, p.gamma, p.beta, { relu });
 
-export function makeNet() {
+export function makeNet(device: Device = 'cpu') {
+  const { rand, bn } = weights(device);
   const w = {
     stem: rand([6, 3, 3, 3]), stemB: rand([6]), bn0: bn(6),
     a1: rand([6, 6, 3, 3]), bn1: bn(6), a2: rand([6, 6, 3, 3]), bn2: bn(6),
@@ -42,6 +54,7 @@ export function makeNet() {
 
 /** conv → BN → ReLU through prepared ConvPlans (the path nn.Conv2d takes), then a head. */
 export function makePreparedNet(inputShape: number[]) {
+  const { rand, bn } = weights();
   const w1 = rand([5, 3, 3, 3]), b1 = rand([5]), p1 = bn(5);
   const w2 = rand([4, 5, 1, 1]), p2 = bn(4);
   const c1 = new ConvPlan(w1, b1, inputShape, { padding: 1 });

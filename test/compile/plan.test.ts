@@ -1,9 +1,10 @@
 // compile(): plan and eager results agree, lowering passes fold and fuse, runs are asynchronous and
 // concurrent, errors reject, and memory returns to where it was.
-import { F, Tensor, compile, memory } from '../../lib';
+import { F, Tensor, compile, cuda, memory } from '../../lib';
 import { native } from '../../lib/native';
 import { relErr } from '../helpers/check';
 import { forEachIsa } from '../helpers/isa';
+import { settleGc } from './gc';
 import { makeNet, makePreparedNet } from './net';
 
 const shape = [2, 3, 13, 11];
@@ -182,6 +183,7 @@ describe('errors', () => {
 test('memory() returns to its baseline after plan.dispose()', async () => {
   const net = makeNet();
   const x = Tensor.rand(shape, { seed: 7 });
+  await settleGc();
   const start = memory().cpu;
   const plan = compile(net.forward, { inputShape: shape });
   // Tracing frees its activations when compile returns; the plan keeps only the folded conv biases.
@@ -193,4 +195,19 @@ test('memory() returns to its baseline after plan.dispose()', async () => {
   plan.dispose();
   expect(memory().cpu).toMatchObject({ tensors: start.tensors, bytes: start.bytes });
   x.dispose(); net.dispose();
+});
+
+const gpu = cuda.isAvailable();
+(gpu ? test : test.skip)(`on CUDA: plan on the device matches eager on the CPU${gpu ? '' : ` (skipped: ${cuda.unavailableReason()})`}`, async () => {
+  const net = makeNet();
+  const x = Tensor.rand(shape, { seed: 7, low: -1, high: 1 });
+  const ref = eager(net.forward, x);
+  const onDevice = makeNet('cuda');
+  const plan = compile(onDevice.forward, { inputShape: shape, device: 'cuda' });
+  const xd = x.to('cuda');
+  const y = await plan.run(xd);
+  expect(y.device).toBe('cuda:0');
+  expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-4);
+  [x, xd, y].forEach((t) => t.dispose());
+  plan.dispose(); net.dispose(); onDevice.dispose();
 });
