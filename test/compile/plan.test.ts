@@ -66,6 +66,26 @@ test('prepared ConvPlans (the nn.Conv2d path) fold and fuse too', async () => {
   y.dispose(); x.dispose(); plan.dispose();
 });
 
+test('no folding or fusion where the conv output has another reader', async () => {
+  const w = Tensor.rand([4, 3, 3, 3], { seed: 3, low: -0.5, high: 0.5 });
+  const c = [Tensor.rand([4], { seed: 4, low: -0.2, high: 0.2 }), Tensor.rand([4], { seed: 5, low: 0.5, high: 1.5 })];
+  // The conv output feeds BN and the residual add; the BN output feeds relu and the add.
+  const f = (x: Tensor) => {
+    const y = F.conv2d(x, w, null, { padding: 1 });
+    const z = F.batchNorm(y, c[0], c[1], c[1], c[0]);
+    return F.add(F.add(F.relu(z), y), z);
+  };
+  const s = [2, 3, 7, 5];
+  const x = Tensor.rand(s, { seed: 6, low: -1, high: 1 });
+  const ref = eager(f, x);
+  const plan = compile(f, { inputShape: s });
+  expect(plan.ops()).toEqual(['conv2d', 'batchNorm', 'relu', 'add', 'add']);
+  const y = await plan.run(x);
+  expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-5);
+  [x, y, w, ...c].forEach((t) => t.dispose());
+  plan.dispose();
+});
+
 test('a module is put in eval mode and its forward traced; unused work is dropped', () => {
   const w = Tensor.rand([4, 3, 3, 3], { seed: 3 });
   let evalCalls = 0;
