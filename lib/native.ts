@@ -91,6 +91,8 @@ export interface NativeBinding {
   traceAbort(): void;
   /** Test hook: a copy of input for the first okCalls calls of this op instance, then an error. */
   testFailingOp(input: NativeTensor, okCalls: number): NativeTensor;
+  // checkpoint I/O (napi/io.cc): stored bytes of a safetensors dtype → float32 CPU tensor
+  tensorFromBytes(bytes: Uint8Array, dtype: string, shape: number[]): NativeTensor;
 
   // CUDA queries (napi/cuda.cc)
   cudaAvailability(): { available: boolean; reason: string; compiled: boolean };

@@ -11,6 +11,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   initCuda(env, exports);
   initTrace(env, exports);
   initPlan(env, exports);
+  initIo(env, exports);
   return exports;
 }
 

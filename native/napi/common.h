@@ -66,5 +66,6 @@ void initConv(Napi::Env env, Napi::Object exports);
 void initCuda(Napi::Env env, Napi::Object exports);
 void initTrace(Napi::Env env, Napi::Object exports);
 void initPlan(Napi::Env env, Napi::Object exports);
+void initIo(Napi::Env env, Napi::Object exports);
 
 }  // namespace convnets::napi
