@@ -93,6 +93,7 @@ export interface NativeBinding {
   testFailingOp(input: NativeTensor, okCalls: number): NativeTensor;
   // checkpoint I/O (napi/io.cc): stored bytes of a safetensors dtype → float32 CPU tensor
   tensorFromBytes(bytes: Uint8Array, dtype: string, shape: number[]): NativeTensor;
+  imageToTensor(pixels: Uint8Array, height: number, width: number, channels: number): NativeTensor;
 
   // CUDA queries (napi/cuda.cc)
   cudaAvailability(): { available: boolean; reason: string; compiled: boolean };

@@ -21,6 +21,7 @@ struct ConvPrepared {
   Isa isa = Isa::Generic;
   CpuBuffer data;
   int64_t groupStride = 0;  // floats between the groups' blocks in data
+  bool narrowKernel = false;  // packed for the ISA's narrow GEMM kernel (few output columns)
 };
 
 struct ConvAlgo {

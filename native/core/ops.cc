@@ -357,7 +357,9 @@ Array2d convolve2d(Array2dView in1, Array2dView in2, SignalMode mode, bool corre
 }  // namespace convnets::ops
 
 // ---- linear / matmul (GEMM, cpu/gemm.h) ----
+#include "core/cpu_features.h"
 #include "cpu/gemm.h"
+#include "cpu/linear.h"
 
 namespace convnets::ops {
 
@@ -378,6 +380,11 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias, boo
     return y;
   }
   requireCpuKernel("linear", input);
+  if (N <= cpu::kLinearFewRows) {
+    cpu::linearFewRows(activeIsa(), input.data(), weight.data(), bias.defined() ? bias.data() : nullptr, relu, N, in,
+                       out, y.data());
+    return y;
+  }
   cpu::GemmEpilogue e;
   e.colBias = bias.defined() ? bias.data() : nullptr;
   e.relu = relu;

@@ -62,28 +62,30 @@ class Pool {
     }
     Ticket t(*this);
     DenormalsFlushed ftz;
-    int64_t chunks = std::min<int64_t>((n + grain - 1) / grain, int64_t(threads_) * 4);
+    const int64_t chunks = std::min<int64_t>((n + grain - 1) / grain, int64_t(threads_) * 4);
     fn_ = &fn;
     n_ = n;
     chunk_ = (n + chunks - 1) / chunks;
-    next_.store(0, std::memory_order_relaxed);
+    chunks_ = (n + chunk_ - 1) / chunk_;
     error_ = nullptr;
-    pending_.store(int(workers_.size()), std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    // Publishing the claim word (generation, chunk count, next chunk 0) with release makes fn_, n_
+    // and chunk_ visible to any thread whose claim on it succeeds.
+    const uint64_t gen = (generation_.load(std::memory_order_relaxed) + 1) & 0xFFFFFFFFu;
+    claim_.store(gen << 32 | uint64_t(chunks_) << 16, std::memory_order_release);
     {
       std::lock_guard<std::mutex> lock(mu_);
       generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
     work();
-    // Wait for the workers: spin, then sleep.
+    // Wait only for chunks that workers claimed and have not finished. A worker that has not woken
+    // up yet claims nothing (the caller took its share), so a descheduled thread on a loaded machine
+    // no longer stalls the region. Spin briefly, then yield the core to whoever holds a chunk.
     auto until = std::chrono::steady_clock::now() + kSpin;
-    while (pending_.load(std::memory_order_acquire) != 0) {
-      if (std::chrono::steady_clock::now() < until) {
-        _mm_pause();
-      } else {
-        std::unique_lock<std::mutex> lock(mu_);
-        doneCv_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
-      }
+    while (done_.load(std::memory_order_acquire) != chunks_) {
+      if (std::chrono::steady_clock::now() < until) _mm_pause();
+      else std::this_thread::yield();
     }
     fn_ = nullptr;
     if (error_) std::rethrow_exception(error_);
@@ -124,19 +126,25 @@ class Pool {
     workers_.clear();
   }
 
-  // Takes chunks until none are left; the first exception is kept for the caller.
+  // Claims chunks (compare-and-swap on the claim word) until none are left; the first exception is
+  // kept for the caller. A claim can only succeed for the region now running: the caller publishes a
+  // new region only after every chunk of the previous one is done.
   void work() {
     tInRegion = true;
+    uint64_t c = claim_.load(std::memory_order_acquire);
     for (;;) {
-      int64_t begin = next_.fetch_add(chunk_, std::memory_order_relaxed);
-      if (begin >= n_) break;
+      const uint64_t next = c & 0xFFFF, count = (c >> 16) & 0xFFFF;
+      if (next >= count) break;
+      if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+      const int64_t begin = int64_t(next) * chunk_;
       try {
         (*fn_)(begin, std::min(begin + chunk_, n_));
       } catch (...) {
         std::lock_guard<std::mutex> lock(mu_);
         if (!error_) error_ = std::current_exception();
-        next_.store(n_, std::memory_order_relaxed);
       }
+      done_.fetch_add(1, std::memory_order_acq_rel);
+      c = claim_.load(std::memory_order_acquire);
     }
     tInRegion = false;
   }
@@ -154,23 +162,20 @@ class Pool {
       seen = generation_.load(std::memory_order_acquire);
       if (quit_) return;
       work();
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        std::lock_guard<std::mutex> lock(mu_);
-        doneCv_.notify_one();
-      }
     }
   }
 
   int threads_ = 1;
   std::vector<std::thread> workers_;
   std::mutex mu_;
-  std::condition_variable cv_, doneCv_;
+  std::condition_variable cv_;
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> quit_{false};
   const RangeFn* fn_ = nullptr;
-  int64_t n_ = 0, chunk_ = 1;
-  std::atomic<int64_t> next_{0};
-  std::atomic<int> pending_{0};
+  int64_t n_ = 0, chunk_ = 1, chunks_ = 0;
+  // Claim word: generation (high 32 bits) | chunk count (16 bits) | next unclaimed chunk (16 bits).
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int64_t> done_{0};  // chunks finished in the current region
   std::exception_ptr error_;
   std::mutex callMu_;
   std::condition_variable callCv_;

@@ -11,6 +11,9 @@ ConvAlgo convGemm1x1();         // conv_1x1.cc
 ConvAlgo convWinograd2x2_3x3(); // conv_winograd_2x2_3x3.cc
 ConvAlgo convWinograd4x4_3x3(); // conv_winograd_4x4_3x3.cc
 
+// The GEMM kernel prepared weights were packed for.
+const GemmKernel& preparedKernel(const ConvPrepared& w);
+
 // Shared by the GEMM-based algorithms: weights [g][Kg × Cg·R·S] as packed GEMM A panels per group.
 void prepareGemmWeights(const ConvDesc& d, const float* weight, Isa isa, ConvPrepared& out);
 

@@ -6,6 +6,7 @@
 
 #include "core/threadpool.h"
 #include "cpu/conv_algos.h"
+#include "cpu/isa_variants.h"
 
 namespace convnets::cpu {
 namespace {
@@ -36,49 +37,60 @@ void prepare(const ConvDesc& d, const float* w, Isa isa, ConvPrepared& out) {
           }
 }
 
-void run(const ConvDesc& d, const ConvPrepared& pw, const float* x, const float* bias, bool relu, float* y) {
-  const int64_t Cg = d.Cg(), Kg = d.Kg(), kb = kBlocks(d), RS = d.R * d.S;
-  const int64_t OH = d.outH, OW = d.outW, H = d.H, W = d.W;
-  const int64_t tasks = d.N * d.groups * kb * OH;
-  parallelFor(tasks, 1, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t oh = t % OH, b = (t / OH) % kb, g = (t / (OH * kb)) % d.groups, n = t / (OH * kb * d.groups);
-      const float* wb = pw.data.as() + g * pw.groupStride + b * Cg * RS * KB;
-      const float* xg = x + (n * d.C + g * Cg) * H * W;
-      const int64_t k0 = b * KB, kn = std::min<int64_t>(KB, Kg - k0);
-      float* yk = y + ((n * d.K + g * Kg + k0) * OH + oh) * OW;
-      v16 vb = {};
-      if (bias)
-        for (int64_t j = 0; j < kn; ++j) vb[j] = bias[g * Kg + k0 + j];
-      for (int64_t ow0 = 0; ow0 < OW; ow0 += PB) {
-        const int pn = int(std::min<int64_t>(PB, OW - ow0));
-        v16 acc[PB];
-        for (int p = 0; p < PB; ++p) acc[p] = vb;
-        for (int64_t c = 0; c < Cg; ++c) {
-          const float* xc = xg + c * H * W;
-          for (int64_t r = 0; r < d.R; ++r) {
-            const int64_t ih = oh * d.strideH - d.padH + r * d.dilationH;
-            if (ih < 0 || ih >= H) continue;
-            const float* xr = xc + ih * W;
-            const float* wr = wb + (c * RS + r * d.S) * KB;
-            for (int64_t s = 0; s < d.S; ++s) {
-              v16 wv;
-              __builtin_memcpy(&wv, wr + s * KB, sizeof(wv));
-              const int64_t iw0 = ow0 * d.strideW - d.padW + s * d.dilationW;
-              for (int p = 0; p < PB; ++p) {
-                const int64_t iw = iw0 + p * d.strideW;
-                const float xv = (p < pn && iw >= 0 && iw < W) ? xr[iw] : 0.0f;
-                acc[p] += xv * wv;
-              }
-            }
+// One output row of one block of ≤ 16 output channels, compiled per ISA (CN_ISA_VARIANTS): the 16-lane
+// vector type becomes one zmm, two ymm or four xmm registers.
+CN_ALWAYS_INLINE void directRowBody(const ConvDesc& d, const float* wb, const float* xg, const float* bias, int64_t kn, int64_t oh, bool relu,
+               float* yk) {
+  const int64_t RS = d.R * d.S, H = d.H, W = d.W, OW = d.outW, OHW = d.outH * d.outW;
+  v16 vb = {};
+  if (bias)
+    for (int64_t j = 0; j < kn; ++j) vb[j] = bias[j];
+  for (int64_t ow0 = 0; ow0 < OW; ow0 += PB) {
+    const int pn = int(std::min<int64_t>(PB, OW - ow0));
+    v16 acc[PB];
+    for (int p = 0; p < PB; ++p) acc[p] = vb;
+    for (int64_t c = 0; c < d.Cg(); ++c) {
+      const float* xc = xg + c * H * W;
+      for (int64_t r = 0; r < d.R; ++r) {
+        const int64_t ih = oh * d.strideH - d.padH + r * d.dilationH;
+        if (ih < 0 || ih >= H) continue;
+        const float* xr = xc + ih * W;
+        const float* wr = wb + (c * RS + r * d.S) * KB;
+        for (int64_t s = 0; s < d.S; ++s) {
+          v16 wv;
+          __builtin_memcpy(&wv, wr + s * KB, sizeof(wv));
+          const int64_t iw0 = ow0 * d.strideW - d.padW + s * d.dilationW;
+          for (int p = 0; p < PB; ++p) {
+            const int64_t iw = iw0 + p * d.strideW;
+            const float xv = (p < pn && iw >= 0 && iw < W) ? xr[iw] : 0.0f;
+            acc[p] += xv * wv;
           }
         }
-        for (int p = 0; p < pn; ++p)
-          for (int64_t j = 0; j < kn; ++j) {
-            float v = acc[p][j];
-            yk[j * OH * OW + ow0 + p] = relu && v < 0.0f ? 0.0f : v;
-          }
       }
+    }
+    for (int p = 0; p < pn; ++p)
+      for (int64_t j = 0; j < kn; ++j) {
+        const float v = acc[p][j];
+        yk[j * OHW + ow0 + p] = relu && v < 0.0f ? 0.0f : v;
+      }
+  }
+}
+
+CN_ISA_VARIANTS(directRow,
+                (const ConvDesc& d, const float* wb, const float* xg, const float* bias, int64_t kn, int64_t oh,
+                 bool relu, float* yk),
+                (d, wb, xg, bias, kn, oh, relu, yk))
+
+void run(const ConvDesc& d, const ConvPrepared& pw, const float* x, const float* bias, bool relu, float* y) {
+  const int64_t Cg = d.Cg(), Kg = d.Kg(), kb = kBlocks(d), RS = d.R * d.S, OH = d.outH;
+  auto row = pw.isa == Isa::Avx512 ? directRowAvx512 : pw.isa == Isa::Avx2 ? directRowAvx2 : directRowGeneric;
+  parallelFor(d.N * d.groups * kb * OH, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t oh = t % OH, b = (t / OH) % kb, g = (t / (OH * kb)) % d.groups, n = t / (OH * kb * d.groups);
+      const int64_t k0 = b * KB;
+      row(d, pw.data.as() + g * pw.groupStride + b * Cg * RS * KB, x + (n * d.C + g * Cg) * d.H * d.W,
+                bias ? bias + g * Kg + k0 : nullptr, std::min<int64_t>(KB, Kg - k0), oh, relu,
+                y + ((n * d.K + g * Kg + k0) * OH + oh) * d.outW);
     }
   });
 }

@@ -17,6 +17,10 @@ int64_t maxColumns(const ConvDesc& d, const GemmKernel& k) {
 
 }  // namespace
 
+const GemmKernel& preparedKernel(const ConvPrepared& w) {
+  return w.narrowKernel ? gemmKernelNarrow(w.isa) : gemmKernel(w.isa);
+}
+
 void prepareGemmWeights(const ConvDesc& d, const float* w, Isa isa, ConvPrepared& out) {
   const GemmKernel& k = gemmKernel(isa);
   const int64_t depth = gemmDepth(d);
@@ -35,7 +39,7 @@ int64_t gemmConvWorkspace(const ConvDesc& d, Isa isa) {
 
 void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias, bool relu, float* y,
                  PackColumnsFn pack) {
-  const GemmKernel& k = gemmKernel(w.isa);
+  const GemmKernel& k = preparedKernel(w);
   const int64_t depth = gemmDepth(d), P = d.outH * d.outW, Kg = d.Kg();
   const int64_t images = d.N * d.groups;
   const GemmSplit s = gemmSplit(k, images, Kg, P, maxColumns(d, k));

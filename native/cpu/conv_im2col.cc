@@ -1,39 +1,76 @@
 // im2col + GEMM: any shape. The im2col matrix (rows c·R·S, columns output pixels) is never stored
 // whole: each task writes its column block straight into the GEMM's packed B panels.
 #include <algorithm>
+#include <cstring>
 
 #include "cpu/conv_algos.h"
+#include "cpu/isa_variants.h"
 
 namespace convnets::cpu {
 namespace {
 
 std::string supports(const ConvDesc&) { return ""; }
 
-void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst) {
-  const int64_t depth = d.Cg() * d.R * d.S;
+// A panel's nr columns are output pixels j0..j0+nr; they fall into runs along output rows. Within a run
+// and one (c, r, s) row of the im2col matrix the source is one input row read at stride sw: a memcpy
+// when sw = 1, with the padding's zeros only at the ends (no per-element bounds checks).
+CN_ALWAYS_INLINE void packColumnsBody(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb,
+                                      float* dst) {
+  const int64_t depth = d.Cg() * d.R * d.S, sw = d.strideW, W = d.W;
   const int nr = k.nr;
-  int64_t ihBase[64], iwBase[64];  // nr ≤ 64
+  struct Run { int64_t jj, len, oh, ow; };
+  Run runs[65];  // nr ≤ 64 columns make at most nr runs
   for (int64_t q = 0; q < (nb + nr - 1) / nr; ++q) {
     const int64_t jq = j0 + q * nr, w = std::min<int64_t>(nr, j0 + nb - jq);
-    for (int64_t jj = 0; jj < w; ++jj) {
-      const int64_t j = jq + jj;
-      ihBase[jj] = (j / d.outW) * d.strideH - d.padH;
-      iwBase[jj] = (j % d.outW) * d.strideW - d.padW;
+    int nRuns = 0;
+    for (int64_t jj = 0; jj < w;) {
+      const int64_t j = jq + jj, oh = j / d.outW, ow = j % d.outW, len = std::min(w - jj, d.outW - ow);
+      runs[nRuns++] = {jj, len, oh, ow};
+      jj += len;
     }
     float* out = dst + q * depth * nr;
     for (int64_t c = 0; c < d.Cg(); ++c) {
-      const float* xc = xg + c * d.H * d.W;
+      const float* xc = xg + c * d.H * W;
       for (int64_t r = 0; r < d.R; ++r)
         for (int64_t s = 0; s < d.S; ++s, out += nr) {
-          const int64_t dh = r * d.dilationH, dw = s * d.dilationW;
-          for (int64_t jj = 0; jj < w; ++jj) {
-            const int64_t ih = ihBase[jj] + dh, iw = iwBase[jj] + dw;
-            out[jj] = (ih >= 0 && ih < d.H && iw >= 0 && iw < d.W) ? xc[ih * d.W + iw] : 0.0f;
+          for (int i = 0; i < nRuns; ++i) {
+            const Run& u = runs[i];
+            float* o = out + u.jj;
+            const int64_t ih = u.oh * d.strideH - d.padH + r * d.dilationH;
+            if (ih < 0 || ih >= d.H) {
+              std::memset(o, 0, size_t(u.len) * sizeof(float));
+              continue;
+            }
+            const float* xr = xc + ih * W;
+            const int64_t iw0 = u.ow * sw - d.padW + s * d.dilationW;
+            // Valid t: 0 ≤ iw0 + t·sw < W.
+            int64_t lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;
+            int64_t hi = iw0 > W - 1 ? 0 : std::min(u.len, (W - 1 - iw0) / sw + 1);
+            lo = std::min(lo, u.len);
+            hi = std::max(hi, lo);
+            for (int64_t t = 0; t < lo; ++t) o[t] = 0.0f;
+            if (sw == 1) std::memcpy(o + lo, xr + iw0 + lo, size_t(hi - lo) * sizeof(float));
+            else if (sw == 2)  // a constant stride vectorises (two loads and a permute per vector)
+              for (int64_t t = lo; t < hi; ++t) o[t] = xr[iw0 + t * 2];
+            else
+              for (int64_t t = lo; t < hi; ++t) o[t] = xr[iw0 + t * sw];
+            for (int64_t t = hi; t < u.len; ++t) o[t] = 0.0f;
           }
           for (int64_t jj = w; jj < nr; ++jj) out[jj] = 0.0f;
         }
     }
   }
+}
+
+// Compiled per ISA like the Winograd transforms: strided copies vectorise only with AVX2/AVX-512.
+CN_ISA_VARIANTS(packColumns,
+                (const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst),
+                (d, k, xg, j0, nb, dst))
+
+void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst) {
+  if (k.isa == Isa::Avx512) packColumnsAvx512(d, k, xg, j0, nb, dst);
+  else if (k.isa == Isa::Avx2) packColumnsAvx2(d, k, xg, j0, nb, dst);
+  else packColumnsGeneric(d, k, xg, j0, nb, dst);
 }
 
 void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias, bool relu, float* y) {

@@ -21,13 +21,46 @@ Tiling tiling(const WinogradVariant& v, const ConvDesc& d) {
   return t;
 }
 
-// Tiles per pass: the transformed input (α²·Cg per tile) and GEMM output (α²·Kg per tile) of one pass
-// stay within ~8 MB (L3-resident), a multiple of the lane count and of the kernel's nr.
-int64_t chunkTiles(const WinogradVariant& v, const ConvDesc& d, const GemmKernel& k, const Tiling& t) {
+// Tiles per task: one task transforms its tiles' input (α²·Cg floats per tile), runs the α² GEMMs and
+// transforms their output (α²·Kg per tile) while both stay in L2 (~768 KB of the 1 MB); a multiple of
+// the lane count and of the kernel's nr. (A first version transformed all tiles, then ran the GEMMs,
+// then the output transform over 8 MB buffers: the output transform then spent most of its time
+// waiting for GEMM results to come back from L3.)
+int64_t blockTiles(const WinogradVariant& v, const ConvDesc& d, const GemmKernel& k, const Tiling& t) {
   const int64_t unit = std::max<int64_t>(kWinoLanes, k.nr);  // nr is 16 or 32: a multiple of the lanes
-  const int64_t perTile = int64_t(v.alpha) * v.alpha * d.groups * (d.Cg() + d.Kg()) * 4;
-  int64_t c = std::max<int64_t>(unit, (8 << 20) / perTile / unit * unit);
+  const int64_t perTile = int64_t(v.alpha) * v.alpha * (d.Cg() + d.Kg()) * 4;
+  int64_t c = std::clamp<int64_t>((768 << 10) / perTile / unit * unit, unit, 256);
   return std::min(c, ceilDiv(t.total, unit) * unit);
+}
+
+// The narrow (16-column) kernel when the whole convolution is one pass whose tile count it pads
+// at least 20% less than the main kernel (small images: 4–49 tiles).
+bool useNarrow(const WinogradVariant& v, const ConvDesc& d, Isa isa) {
+  const GemmKernel& main = gemmKernel(isa);
+  const GemmKernel& narrow = gemmKernelNarrow(isa);
+  if (narrow.nr == main.nr) return false;
+  const Tiling t = tiling(v, d);
+  if (t.total > blockTiles(v, d, main, t)) return false;
+  return ceilDiv(t.total, narrow.nr) * narrow.nr * 5 < ceilDiv(t.total, main.nr) * main.nr * 4;
+}
+
+const GemmKernel& kernelFor(const WinogradVariant& v, const ConvDesc& d, Isa isa) {
+  return useNarrow(v, d, isa) ? gemmKernelNarrow(isa) : gemmKernel(isa);
+}
+
+// Copies one interior α×α input tile into lane `o` of the gathered block (element ξ at o[ξ·16]).
+// α is a template argument so the 36 (or 16) copies unroll into straight moves.
+template <int ALPHA>
+void gatherInterior(const float* src, int64_t W, float* o) {
+  for (int i = 0; i < ALPHA; ++i)
+    for (int j = 0; j < ALPHA; ++j) o[(i * ALPHA + j) * kWinoLanes] = src[i * W + j];
+}
+
+// Writes lane `of` of an m×m output block to an interior tile of y (unrolled like gatherInterior).
+template <int M>
+void scatterInterior(const float* of, float* y, int64_t OW) {
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < M; ++j) y[i * OW + j] = of[(i * M + j) * kWinoLanes];
 }
 
 }  // namespace
@@ -40,15 +73,21 @@ std::string winogradSupports(const WinogradVariant& v, const ConvDesc& d) {
   return "";
 }
 
+// Per task: the packed transformed input of its tiles and the α² GEMM results; one per thread.
+static int64_t taskFloats(const WinogradVariant& v, const ConvDesc& d, const GemmKernel& k, int64_t tb) {
+  const int64_t a2 = int64_t(v.alpha) * v.alpha;
+  return a2 * (packedBSize(k, d.Cg(), tb) + d.Kg() * tb);
+}
+
 int64_t winogradWorkspace(const WinogradVariant& v, const ConvDesc& d, Isa isa) {
-  const GemmKernel& k = gemmKernel(isa);
-  const Tiling t = tiling(v, d);
-  const int64_t pc = chunkTiles(v, d, k, t), a2 = int64_t(v.alpha) * v.alpha;
-  return (d.groups * a2 * (packedBSize(k, d.Cg(), pc) + d.Kg() * pc)) * int64_t(sizeof(float));
+  const GemmKernel& k = kernelFor(v, d, isa);
+  const int64_t tb = blockTiles(v, d, k, tiling(v, d));
+  return int64_t(getNumThreads()) * taskFloats(v, d, k, tb) * int64_t(sizeof(float));
 }
 
 void winogradPrepare(const WinogradVariant& v, const ConvDesc& d, const float* w, Isa isa, ConvPrepared& out) {
-  const GemmKernel& k = gemmKernel(isa);
+  const GemmKernel& k = kernelFor(v, d, isa);
+  out.narrowKernel = useNarrow(v, d, isa);
   const int64_t a2 = int64_t(v.alpha) * v.alpha, Kg = d.Kg(), Cg = d.Cg();
   const int64_t planeA = packedASize(k, Kg, Cg);
   out.isa = isa;
@@ -71,83 +110,120 @@ void winogradPrepare(const WinogradVariant& v, const ConvDesc& d, const float* w
 
 void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias,
                  bool relu, float* y) {
-  const GemmKernel& k = gemmKernel(w.isa);
+  const GemmKernel& k = preparedKernel(w);
   const Tiling t = tiling(v, d);
   const int m = v.m, alpha = v.alpha;
   const int64_t a2 = int64_t(alpha) * alpha, Kg = d.Kg(), Cg = d.Cg(), G = d.groups;
-  const int64_t PC = chunkTiles(v, d, k, t);
-  const int64_t planeA = packedASize(k, Kg, Cg), planeB = packedBSize(k, Cg, PC);
-  CpuBuffer ws(size_t(G * a2 * (planeB + Kg * PC)) * sizeof(float));
-  float* V = ws.as();
-  float* M = V + G * a2 * planeB;
+  const int64_t TB = blockTiles(v, d, k, t), blocks = ceilDiv(t.total, TB);
+  const int64_t planeA = packedASize(k, Kg, Cg), planeB = packedBSize(k, Cg, TB);
   const int64_t H = d.H, W = d.W, OH = d.outH, OW = d.outW;
 
-  for (int64_t p0 = 0; p0 < t.total; p0 += PC) {
-    const int64_t pc = std::min(PC, t.total - p0);
-    const int64_t laneBlocks = ceilDiv(pc, kWinoLanes);
-    // 1. Input transform, written straight into the packed B panels of each (group, ξ) GEMM: a block of
-    //    16 tiles of one channel lands as 16 contiguous floats of one panel row.
-    parallelFor(G * Cg * laneBlocks, 4, [&](int64_t b0, int64_t b1) {
-      WinoVec dt[64], vt[64];
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t lb = b % laneBlocks, gc = b / laneBlocks, g = gc / Cg, c = gc % Cg;
-        for (int l = 0; l < kWinoLanes; ++l) {
-          const int64_t p = p0 + lb * kWinoLanes + l;
-          if (p >= p0 + pc) {
-            for (int64_t i = 0; i < a2; ++i) dt[i][l] = 0.0f;
-            continue;
-          }
-          const int64_t n = p / t.perImage, tt = p % t.perImage;
-          const int64_t ih0 = (tt / t.tilesW) * m - d.padH, iw0 = (tt % t.tilesW) * m - d.padW;
-          const float* xc = x + ((n * d.C) + g * Cg + c) * H * W;
-          for (int i = 0; i < alpha; ++i) {
-            const int64_t ih = ih0 + i;
-            const bool rowIn = ih >= 0 && ih < H;
-            for (int j = 0; j < alpha; ++j) {
-              const int64_t iw = iw0 + j;
-              dt[i * alpha + j][l] = rowIn && iw >= 0 && iw < W ? xc[ih * W + iw] : 0.0f;
-            }
-          }
-        }
-        v.input(dt, vt);
-        const int64_t q = lb * kWinoLanes;  // tile index within the chunk
-        float* base = V + (g * a2) * planeB + (q / k.nr) * Cg * k.nr + c * k.nr + q % k.nr;
-        for (int64_t xi = 0; xi < a2; ++xi) __builtin_memcpy(base + xi * planeB, &vt[xi], sizeof(WinoVec));
-      }
-    });
-    // 2. α² GEMMs per group: M[ξ] (Kg × pc) = U[ξ] (Kg × Cg) · V[ξ] (Cg × pc).
-    gemmPackedBatch(k, G * a2, Kg, pc, Cg, pc, [&](int64_t b) {
-      return GemmOperands{w.data.as() + (b / a2) * w.groupStride + (b % a2) * planeA, V + b * planeB,
-                          M + b * Kg * pc, nullptr, nullptr};
-    }, false);
-    // 3. Output transform per (group, k, 16 tiles) with bias and ReLU fused; crops the edge tiles.
-    parallelFor(G * Kg * laneBlocks, 4, [&](int64_t b0, int64_t b1) {
-      WinoVec mt[64], ot[16];
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t lb = b % laneBlocks, gk = b / laneBlocks, g = gk / Kg, kk = gk % Kg;
-        const int64_t q = lb * kWinoLanes;
-        const int64_t lanes = std::min<int64_t>(kWinoLanes, pc - q);
-        const float* src = M + (g * a2) * Kg * pc + kk * pc + q;
-        for (int64_t xi = 0; xi < a2; ++xi) {
-          if (lanes == kWinoLanes) __builtin_memcpy(&mt[xi], src + xi * Kg * pc, sizeof(WinoVec));
-          else for (int l = 0; l < kWinoLanes; ++l) mt[xi][l] = l < lanes ? src[xi * Kg * pc + l] : 0.0f;
-        }
-        v.output(mt, ot);
-        const float bv = bias ? bias[g * Kg + kk] : 0.0f;
-        for (int64_t l = 0; l < lanes; ++l) {
-          const int64_t p = p0 + q + l, n = p / t.perImage, tt = p % t.perImage;
-          const int64_t oh0 = (tt / t.tilesW) * m, ow0 = (tt % t.tilesW) * m;
-          float* yk = y + ((n * d.K) + g * Kg + kk) * OH * OW;
-          const int hn = int(std::min<int64_t>(m, OH - oh0)), wn = int(std::min<int64_t>(m, OW - ow0));
-          for (int i = 0; i < hn; ++i)
-            for (int j = 0; j < wn; ++j) {
-              float val = ot[i * m + j][l] + bv;
-              yk[(oh0 + i) * OW + ow0 + j] = relu && val < 0.0f ? 0.0f : val;
-            }
-        }
-      }
-    });
+  // Per tile: image and top-left output row/column (the input tile starts `pad` before it). Computed
+  // once, not per channel: the divisions cost more than the gather they would address.
+  struct TileAt { int64_t n, oh0, ow0; };
+  CpuBuffer geo(size_t(t.total) * sizeof(TileAt));
+  TileAt* at = geo.as<TileAt>();
+  for (int64_t p = 0; p < t.total; ++p) {
+    const int64_t tt = p % t.perImage;
+    at[p] = {p / t.perImage, (tt / t.tilesW) * m, (tt % t.tilesW) * m};
   }
+
+  // One task = one group × one block of TB tiles: input transform → α² GEMMs → output transform, with
+  // its buffers in L2.
+  // Small images have fewer tile blocks than threads (7×7 and 14×14 are one block): then tasks also
+  // split the output channels, each redoing its block's input transform (cheap next to the GEMMs).
+  int64_t kSlice = Kg;
+  while (G * blocks * ceilDiv(Kg, kSlice) < 2 * getNumThreads() && kSlice >= 4 * k.mr)
+    kSlice = ceilDiv(kSlice / 2, k.mr) * k.mr;
+  const int64_t kSlices = ceilDiv(Kg, kSlice);
+
+  parallelFor(G * blocks * kSlices, 1, [&](int64_t t0, int64_t t1) {
+    CpuBuffer ws(size_t(taskFloats(v, d, k, TB)) * sizeof(float));
+    float* V = ws.as();
+    float* M = V + a2 * planeB;
+    // Gathered as plain floats (element ξ of lane l at dt[ξ·16 + l]); writing single lanes of a vector
+    // variable compiles to load-insert-store sequences that cost more than the transform itself.
+    alignas(64) float dt[64 * kWinoLanes];
+    alignas(64) float of[16 * kWinoLanes];
+    WinoVec vt[64], mt[64], ot[16];
+    for (int64_t task = t0; task < t1; ++task) {
+      const int64_t ks = task % kSlices, gb = task / kSlices;
+      const int64_t g = gb / blocks, p0 = (gb % blocks) * TB, pc = std::min(TB, t.total - p0);
+      const int64_t k0 = ks * kSlice, kn = std::min(kSlice, Kg - k0);  // k0 is a multiple of mr
+      const int64_t laneBlocks = ceilDiv(pc, kWinoLanes);
+      const TileAt* ta = at + p0;
+      // 1. Input transform, written straight into the packed B panels of the α² GEMMs: a block of 16
+      //    tiles of one channel lands as 16 contiguous floats of one panel row.
+      for (int64_t c = 0; c < Cg; ++c)
+        for (int64_t lb = 0; lb < laneBlocks; ++lb) {
+          for (int l = 0; l < kWinoLanes; ++l) {
+            const int64_t q = lb * kWinoLanes + l;
+            float* o = dt + l;
+            if (q >= pc) {
+              for (int64_t i = 0; i < a2; ++i) o[i * kWinoLanes] = 0.0f;
+              continue;
+            }
+            const int64_t ih0 = ta[q].oh0 - d.padH, iw0 = ta[q].ow0 - d.padW;
+            const float* xc = x + ((ta[q].n * d.C) + g * Cg + c) * H * W;
+            if (ih0 >= 0 && iw0 >= 0 && ih0 + alpha <= H && iw0 + alpha <= W) {  // interior: no checks
+              if (alpha == 6) gatherInterior<6>(xc + ih0 * W + iw0, W, o);
+              else gatherInterior<4>(xc + ih0 * W + iw0, W, o);
+              continue;
+            }
+            for (int i = 0; i < alpha; ++i) {
+              const int64_t ih = ih0 + i;
+              const bool rowIn = ih >= 0 && ih < H;
+              for (int j = 0; j < alpha; ++j) {
+                const int64_t iw = iw0 + j;
+                o[(i * alpha + j) * kWinoLanes] = rowIn && iw >= 0 && iw < W ? xc[ih * W + iw] : 0.0f;
+              }
+            }
+          }
+          v.input[int(w.isa)](reinterpret_cast<const WinoVec*>(dt), vt);
+          const int64_t q = lb * kWinoLanes;
+          float* base = V + (q / k.nr) * Cg * k.nr + c * k.nr + q % k.nr;
+          for (int64_t xi = 0; xi < a2; ++xi) __builtin_memcpy(base + xi * planeB, &vt[xi], sizeof(WinoVec));
+        }
+      // 2. α² GEMMs: M[ξ] (Kg × pc) = U[ξ] (Kg × Cg) · V[ξ] (Cg × pc).
+      for (int64_t xi = 0; xi < a2; ++xi) {
+        GemmOperands op{w.data.as() + g * w.groupStride + xi * planeA + k0 * Cg, V + xi * planeB,
+                        M + xi * Kg * pc + k0 * pc, nullptr, nullptr};
+        gemmPackedSerial(k, kn, pc, Cg, op, pc, false);
+      }
+      // 3. Output transform per (k, 16 tiles); bias and ReLU on whole vectors, then each lane's m×m
+      //    tile is written out, cropped at the right and bottom edges.
+      for (int64_t kk = k0; kk < k0 + kn; ++kk) {
+        const float bv = bias ? bias[g * Kg + kk] : 0.0f;
+        for (int64_t lb = 0; lb < laneBlocks; ++lb) {
+          const int64_t q = lb * kWinoLanes, lanes = std::min<int64_t>(kWinoLanes, pc - q);
+          const float* src = M + kk * pc + q;
+          for (int64_t xi = 0; xi < a2; ++xi) {
+            if (lanes == kWinoLanes) __builtin_memcpy(&mt[xi], src + xi * Kg * pc, sizeof(WinoVec));
+            else for (int l = 0; l < kWinoLanes; ++l) mt[xi][l] = l < lanes ? src[xi * Kg * pc + l] : 0.0f;
+          }
+          v.output[int(w.isa)](mt, ot);
+          const WinoVec zero = {};
+          for (int i = 0; i < m * m; ++i) {
+            ot[i] += bv;
+            if (relu) ot[i] = ot[i] > zero ? ot[i] : zero;
+          }
+          __builtin_memcpy(of, ot, sizeof(float) * m * m * kWinoLanes);
+          for (int64_t l = 0; l < lanes; ++l) {
+            const TileAt& tl = ta[q + l];
+            float* yt = y + ((tl.n * d.K) + g * Kg + kk) * OH * OW + tl.oh0 * OW + tl.ow0;
+            if (tl.oh0 + m <= OH && tl.ow0 + m <= OW) {
+              if (m == 4) scatterInterior<4>(of + l, yt, OW);
+              else scatterInterior<2>(of + l, yt, OW);
+              continue;
+            }
+            const int hn = int(std::min<int64_t>(m, OH - tl.oh0)), wn = int(std::min<int64_t>(m, OW - tl.ow0));
+            for (int i = 0; i < hn; ++i)
+              for (int j = 0; j < wn; ++j) yt[i * OW + j] = of[(i * m + j) * kWinoLanes + l];
+          }
+        }
+      }
+    }
+  });
 }
 
 std::vector<float> winogradTransform(const std::string& variant, const std::string& which,
@@ -178,8 +254,9 @@ std::vector<float> winogradTransform(const std::string& variant, const std::stri
     WinoVec a[64] = {}, b[64];
     for (size_t l = 0; l < size_t(kWinoLanes) && t0 + l < tiles; ++l)
       for (int i = 0; i < inSize; ++i) a[i][l] = in[(t0 + l) * inSize + i];
-    if (input) v->input(a, b);
-    else v->output(a, b);
+    const int isa = int(activeIsa());
+    if (input) v->input[isa](a, b);
+    else v->output[isa](a, b);
     for (size_t l = 0; l < size_t(kWinoLanes) && t0 + l < tiles; ++l)
       for (int i = 0; i < outSize; ++i) out[(t0 + l) * outSize + i] = b[i][l];
   }

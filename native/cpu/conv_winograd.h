@@ -5,6 +5,7 @@
 // transform. Transforms work on kLanes tiles at once (one vector lane per tile).
 #pragma once
 #include "cpu/conv_algos.h"
+#include "cpu/isa_variants.h"
 
 namespace convnets::cpu {
 
@@ -17,10 +18,10 @@ struct WinogradVariant {
   int alpha;  // input tile size m + 2
   // g: 3×3 row-major → u: α×α row-major (U = G g Gᵀ), one tile.
   void (*weight)(const float* g, float* u);
-  // d: α×α tiles (d[i·α + j], lanes = tiles) → v: α×α (V = Bᵀ d B).
-  void (*input)(const WinoVec* d, WinoVec* v);
+  // d: α×α tiles (d[i·α + j], lanes = tiles) → v: α×α (V = Bᵀ d B). One per Isa (generic, avx2, avx512).
+  void (*input[3])(const WinoVec* d, WinoVec* v);
   // mm: α×α → o: m×m (Y = Aᵀ M A).
-  void (*output)(const WinoVec* mm, WinoVec* o);
+  void (*output[3])(const WinoVec* mm, WinoVec* o);
 };
 
 std::string winogradSupports(const WinogradVariant& v, const ConvDesc& d);

@@ -29,13 +29,13 @@ void weightTransform(const float* g, float* u) {
 //   [ 0  -1   1   0 ]
 //   [ 0   1   0  -1 ]
 // V = Bᵀ d B.
-void input1d(const WinoVec* d, int sd, WinoVec* v, int sv) {
+CN_ALWAYS_INLINE void input1d(const WinoVec* d, int sd, WinoVec* v, int sv) {
   v[0] = d[0] - d[2 * sd];
   v[sv] = d[sd] + d[2 * sd];
   v[2 * sv] = d[2 * sd] - d[sd];
   v[3 * sv] = d[sd] - d[3 * sd];
 }
-void inputTransform(const WinoVec* d, WinoVec* v) {
+CN_ALWAYS_INLINE void inputTransformBody(const WinoVec* d, WinoVec* v) {
   WinoVec t[16];
   for (int j = 0; j < 4; ++j) input1d(d + j, 4, t + j, 4);
   for (int i = 0; i < 4; ++i) input1d(t + i * 4, 1, v + i * 4, 1);
@@ -45,15 +45,18 @@ void inputTransform(const WinoVec* d, WinoVec* v) {
 //   [ 1   1   1   0 ]
 //   [ 0   1  -1  -1 ]
 // Y = Aᵀ M A.
-void output1d(const WinoVec* mm, int sm, WinoVec* o, int so) {
+CN_ALWAYS_INLINE void output1d(const WinoVec* mm, int sm, WinoVec* o, int so) {
   o[0] = mm[0] + mm[sm] + mm[2 * sm];
   o[so] = mm[sm] - mm[2 * sm] - mm[3 * sm];
 }
-void outputTransform(const WinoVec* mm, WinoVec* o) {
+CN_ALWAYS_INLINE void outputTransformBody(const WinoVec* mm, WinoVec* o) {
   WinoVec t[2 * 4];
   for (int j = 0; j < 4; ++j) output1d(mm + j, 4, t + j, 4);
   for (int i = 0; i < 2; ++i) output1d(t + i * 4, 1, o + i * 2, 1);
 }
+
+CN_ISA_VARIANTS(inputTransform, (const WinoVec* d, WinoVec* v), (d, v))
+CN_ISA_VARIANTS(outputTransform, (const WinoVec* mm, WinoVec* o), (mm, o))
 
 std::string supports(const ConvDesc& d) { return winogradSupports(winograd2x2_3x3(), d); }
 int64_t workspace(const ConvDesc& d, Isa isa) { return winogradWorkspace(winograd2x2_3x3(), d, isa); }
@@ -67,7 +70,9 @@ void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* 
 }  // namespace
 
 const WinogradVariant& winograd2x2_3x3() {
-  static const WinogradVariant v{"winograd_2x2_3x3", 2, 4, weightTransform, inputTransform, outputTransform};
+  static const WinogradVariant v{"winograd_2x2_3x3", 2, 4, weightTransform,
+                                    {inputTransformGeneric, inputTransformAvx2, inputTransformAvx512},
+                                    {outputTransformGeneric, outputTransformAvx2, outputTransformAvx512}};
   return v;
 }
 

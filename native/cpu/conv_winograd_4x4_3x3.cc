@@ -36,7 +36,7 @@ void weightTransform(const float* g, float* u) {
 //   [ 0   2  -1  -2   1   0 ]
 //   [ 0   4   0  -5   0   1 ]
 // V = Bᵀ d B.
-void input1d(const WinoVec* d, int sd, WinoVec* v, int sv) {
+CN_ALWAYS_INLINE void input1d(const WinoVec* d, int sd, WinoVec* v, int sv) {
   const WinoVec d0 = d[0], d1 = d[sd], d2 = d[2 * sd], d3 = d[3 * sd], d4 = d[4 * sd], d5 = d[5 * sd];
   v[0] = 4.0f * d0 - 5.0f * d2 + d4;
   v[sv] = -4.0f * (d1 + d2) + d3 + d4;
@@ -45,7 +45,7 @@ void input1d(const WinoVec* d, int sd, WinoVec* v, int sv) {
   v[4 * sv] = 2.0f * (d1 - d3) - d2 + d4;
   v[5 * sv] = 4.0f * d1 - 5.0f * d3 + d5;
 }
-void inputTransform(const WinoVec* d, WinoVec* v) {
+CN_ALWAYS_INLINE void inputTransformBody(const WinoVec* d, WinoVec* v) {
   WinoVec t[36];
   for (int j = 0; j < 6; ++j) input1d(d + j, 6, t + j, 6);      // columns: t = Bᵀ d
   for (int i = 0; i < 6; ++i) input1d(t + i * 6, 1, v + i * 6, 1);  // rows: v = t B
@@ -57,7 +57,7 @@ void inputTransform(const WinoVec* d, WinoVec* v) {
 //   [ 0   1   1   4   4   0 ]
 //   [ 0   1  -1   8  -8   1 ]
 // Y = Aᵀ M A.
-void output1d(const WinoVec* mm, int sm, WinoVec* o, int so) {
+CN_ALWAYS_INLINE void output1d(const WinoVec* mm, int sm, WinoVec* o, int so) {
   const WinoVec a = mm[sm] + mm[2 * sm], b = mm[sm] - mm[2 * sm];
   const WinoVec c = mm[3 * sm] + mm[4 * sm], e = mm[3 * sm] - mm[4 * sm];
   o[0] = mm[0] + a + c;
@@ -65,11 +65,14 @@ void output1d(const WinoVec* mm, int sm, WinoVec* o, int so) {
   o[2 * so] = a + 4.0f * c;
   o[3 * so] = b + 8.0f * e + mm[5 * sm];
 }
-void outputTransform(const WinoVec* mm, WinoVec* o) {
+CN_ALWAYS_INLINE void outputTransformBody(const WinoVec* mm, WinoVec* o) {
   WinoVec t[4 * 6];
   for (int j = 0; j < 6; ++j) output1d(mm + j, 6, t + j, 6);      // columns: t = Aᵀ M (4×6)
   for (int i = 0; i < 4; ++i) output1d(t + i * 6, 1, o + i * 4, 1);  // rows: o = t A (4×4)
 }
+
+CN_ISA_VARIANTS(inputTransform, (const WinoVec* d, WinoVec* v), (d, v))
+CN_ISA_VARIANTS(outputTransform, (const WinoVec* mm, WinoVec* o), (mm, o))
 
 std::string supports(const ConvDesc& d) { return winogradSupports(winograd4x4_3x3(), d); }
 int64_t workspace(const ConvDesc& d, Isa isa) { return winogradWorkspace(winograd4x4_3x3(), d, isa); }
@@ -83,7 +86,9 @@ void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* 
 }  // namespace
 
 const WinogradVariant& winograd4x4_3x3() {
-  static const WinogradVariant v{"winograd_4x4_3x3", 4, 6, weightTransform, inputTransform, outputTransform};
+  static const WinogradVariant v{"winograd_4x4_3x3", 4, 6, weightTransform,
+                                    {inputTransformGeneric, inputTransformAvx2, inputTransformAvx512},
+                                    {outputTransformGeneric, outputTransformAvx2, outputTransformAvx512}};
   return v;
 }
 

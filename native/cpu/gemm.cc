@@ -24,6 +24,11 @@ const GemmKernel& gemmKernel(Isa isa) {
   }
 }
 
+const GemmKernel& gemmKernelNarrow(Isa isa) {
+  static const GemmKernel narrow = gemmKernelAvx512Narrow();
+  return isa == Isa::Avx512 ? narrow : gemmKernel(isa);
+}
+
 void storeTile(const float* tile, int64_t ldt, float* c, int64_t ldc, int mr, int nr, const TileEpilogue& e) {
   for (int i = 0; i < mr; ++i) {
     float rb = e.rowBias ? e.rowBias[i] : 0.0f;

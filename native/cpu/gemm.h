@@ -33,7 +33,11 @@ struct GemmKernel {
 };
 // The microkernel for `isa` (gemm_kernel_<isa>.cc).
 const GemmKernel& gemmKernel(Isa isa);
+// A kernel for products with few columns (N ≤ 16 or just above a multiple of 16): AVX-512 has a
+// 16-column one; other ISAs return their main kernel.
+const GemmKernel& gemmKernelNarrow(Isa isa);
 GemmKernel gemmKernelAvx512();
+GemmKernel gemmKernelAvx512Narrow();
 GemmKernel gemmKernelAvx2();
 GemmKernel gemmKernelGeneric();
 // Stores an mr×nr tile computed into `tile` (row stride ldt) with the epilogue: used by the kernels

@@ -1,6 +1,8 @@
-// AVX-512 GEMM microkernel: 12×32 tile (24 zmm accumulators, 2 for the B row, 1 broadcast). Zen 5 has
-// two 512-bit FMA pipes with 4-cycle latency, so ≥ 8 independent accumulators keep both busy; 24 also
-// amortise the two B loads over 24 FMAs. Only this file is compiled with -mavx512f.
+// AVX-512 GEMM microkernels. Main: 12×32 tile (24 zmm accumulators, 2 for the B row, 1 broadcast).
+// Zen 5 has two 512-bit FMA pipes with 4-cycle latency, so ≥ 8 independent accumulators keep both
+// busy; 24 also amortise the two B loads over 24 FMAs. Narrow: 16×16 for products with few columns
+// (Winograd on 7×7 and 14×14 images has 4–49 tiles), where padding N to 32 would waste up to 8×.
+// Only this file is compiled with -mavx512f.
 #include <immintrin.h>
 
 #include "cpu/gemm.h"
@@ -8,50 +10,49 @@
 namespace convnets::cpu {
 namespace {
 
-constexpr int MR = 12, NR = 32;
-
+template <int MR, int NV>  // MR rows × NV vectors of 16 columns
 void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr, const TileEpilogue& e) {
+  constexpr int NR = NV * 16;
   __m512 acc[MR][2];
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
-    __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+    __m512 b0 = _mm512_load_ps(b), b1 = NV > 1 ? _mm512_load_ps(b + 16) : b0;
     _mm_prefetch(reinterpret_cast<const char*>(b + 8 * NR), _MM_HINT_T0);
-#pragma GCC unroll 12
+#pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       __m512 ai = _mm512_set1_ps(a[i]);
       acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-      acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+      if (NV > 1) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
     }
     a += MR;
     b += NR;
   }
   // Epilogue, fused into the store: masks handle a narrow right edge, mr the bottom edge.
-  __mmask16 m0 = nr >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << nr) - 1);
-  __mmask16 m1 = nr >= 32 ? __mmask16(0xFFFF) : nr <= 16 ? __mmask16(0) : __mmask16((1u << (nr - 16)) - 1);
-  __m512 cb0 = _mm512_setzero_ps(), cb1 = _mm512_setzero_ps();
-  if (e.colBias) { cb0 = _mm512_maskz_loadu_ps(m0, e.colBias); cb1 = _mm512_maskz_loadu_ps(m1, e.colBias + 16); }
+  const __mmask16 m0 = nr >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << nr) - 1);
+  const __mmask16 m1 = nr >= 32 ? __mmask16(0xFFFF) : nr <= 16 ? __mmask16(0) : __mmask16((1u << (nr - 16)) - 1);
+  __m512 cb[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+  if (e.colBias) {
+    cb[0] = _mm512_maskz_loadu_ps(m0, e.colBias);
+    if (NV > 1) cb[1] = _mm512_maskz_loadu_ps(m1, e.colBias + 16);
+  }
   const __m512 zero = _mm512_setzero_ps();
   for (int i = 0; i < mr; ++i) {
     float* ci = c + i * ldc;
-    __m512 v0 = _mm512_add_ps(acc[i][0], cb0), v1 = _mm512_add_ps(acc[i][1], cb1);
-    if (e.rowBias) {
-      __m512 rb = _mm512_set1_ps(e.rowBias[i]);
-      v0 = _mm512_add_ps(v0, rb);
-      v1 = _mm512_add_ps(v1, rb);
+    const __m512 rb = e.rowBias ? _mm512_set1_ps(e.rowBias[i]) : zero;
+    for (int v = 0; v < NV; ++v) {
+      const __mmask16 m = v == 0 ? m0 : m1;
+      __m512 x = _mm512_add_ps(_mm512_add_ps(acc[i][v], cb[v]), rb);
+      if (e.accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(m, ci + 16 * v));
+      if (e.relu) x = _mm512_max_ps(x, zero);
+      _mm512_mask_storeu_ps(ci + 16 * v, m, x);
     }
-    if (e.accumulate) {
-      v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, ci));
-      v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, ci + 16));
-    }
-    if (e.relu) { v0 = _mm512_max_ps(v0, zero); v1 = _mm512_max_ps(v1, zero); }
-    _mm512_mask_storeu_ps(ci, m0, v0);
-    _mm512_mask_storeu_ps(ci + 16, m1, v1);
   }
 }
 
 }  // namespace
 
-GemmKernel gemmKernelAvx512() { return {Isa::Avx512, MR, NR, kernel}; }
+GemmKernel gemmKernelAvx512() { return {Isa::Avx512, 12, 32, kernel<12, 2>}; }
+GemmKernel gemmKernelAvx512Narrow() { return {Isa::Avx512, 16, 16, kernel<16, 1>}; }
 
 }  // namespace convnets::cpu

@@ -16,6 +16,7 @@ export const convCases: ConvCase[] = [
   { name: '3x3 p2 C33→17', input: [1, 33, 15, 14], weight: [17, 33, 3, 3], opts: { padding: 2 } },
   { name: '3x3 same C17→19 batch2', input: [2, 17, 12, 11], weight: [19, 17, 3, 3], opts: { padding: 'same', activation: 'relu' } },
   { name: '3x3 p1 C200→24 (K > KC)', input: [1, 200, 6, 7], weight: [24, 200, 3, 3], opts: { padding: 1 } },
+  { name: '3x3 p1 7x7 K100 (Winograd splits output channels over tasks)', input: [1, 16, 7, 7], weight: [100, 16, 3, 3], opts: { padding: 1, activation: 'relu' } },
   { name: '3x3 p1 7x7 K40', input: [2, 16, 7, 7], weight: [40, 16, 3, 3], opts: { padding: 1, activation: 'relu' } },
   { name: 'even kernel 2x4 same dilation 2', input: [2, 5, 9, 9], weight: [6, 5, 2, 4], opts: { padding: 'same', dilation: 2 } },
   { name: '1x1 C17→33 batch3', input: [3, 17, 13, 13], weight: [33, 17, 1, 1], opts: { activation: 'relu' } },

@@ -47,6 +47,19 @@ describe('conv2d validates before computing', () => {
   });
 });
 
+describe('ConvPlan', () => {
+  test('checks each input against its weights and reports its algorithm', () => {
+    const w = Tensor.rand([16, 16, 3, 3], { seed: 3 });
+    const plan = new ConvPlan(w, null, [1, 16, 9, 9], { padding: 1 });
+    expect(plan.algo).toBe('winograd_4x4_3x3');
+    expect(() => plan.run(Tensor.rand([1, 5, 9, 9]))).toThrow('conv2d: weight has 16 input channels per group but input has 5');
+    expect(() => plan.run(Tensor.rand([16, 9, 9]))).toThrow('conv2d: expected a 4-D input (N, C, H, W), got [16, 9, 9]');
+    // Another batch and image size reuse the same prepared weights.
+    const x = Tensor.rand([3, 16, 6, 7], { seed: 4 });
+    expect(Array.from(plan.run(x).data())).toEqual(Array.from(F.conv2d(x, w, null, { padding: 1, algo: 'winograd_4x4_3x3' }).data()));
+  });
+});
+
 describe('chooser', () => {
   test('auto picks the expected algorithm families', () => {
     const pick = (input: number[], weight: number[], o: object = {}) => chooseConvAlgorithm({ input, weight, ...o });
