@@ -8,6 +8,7 @@
 #include "cpu/conv_winograd.h"
 #include "cpu/peak_flops.h"
 #include "napi/common.h"
+#include "napi/trace.h"
 
 namespace convnets::napi {
 namespace {
@@ -42,7 +43,7 @@ Napi::Value conv2d(const Napi::CallbackInfo& info) {
   ConvOptions o = optionsArg(info, 3, "conv2d");
   bool relu = boolArg(info[7], "conv2d", "relu");
   std::string algo = stringArg(info[8], "conv2d", "algo");
-  return wrapTensor(info.Env(), convnets::conv2d(x, w, b, o, relu, algo));
+  return emitConv(info, x, w, b, o, relu, algo);
 }
 
 // desc from (inputShape, weightShape, stride, padding, dilation, groups)
@@ -91,8 +92,10 @@ Napi::Value chooseConvAlgorithm(const Napi::CallbackInfo& info) {
 
 // A prepared layer: the plan lives as long as the JS handle (finalizer frees packed weights).
 struct PlanHolder {
-  std::unique_ptr<ConvPlan> plan;
+  std::shared_ptr<const ConvPlan> plan;  // shared with compiled plans that recorded it
   ConvOptions opts;
+  bool relu = false;
+  WeakTensor weight, bias;  // for compile()'s passes (BN folding), without keeping the weights alive
 };
 
 // convPrepare(weight, bias|null, inputShape, stride, padding, dilation, groups, relu, algo) → handle
@@ -106,6 +109,9 @@ Napi::Value convPrepare(const Napi::CallbackInfo& info) {
   ConvDesc d(in, w.shape(), o, b.defined() ? b.numel() : -1);
   CN_CHECK(!b.defined() || b.dim() == 1, "conv2d: bias must be 1-D, got ", shapeStr(b.shape()));
   auto* holder = new PlanHolder{std::make_unique<ConvPlan>(d, w, b, algo, relu), o};
+  holder->relu = relu;
+  holder->weight = WeakTensor(w);
+  holder->bias = WeakTensor(b);
   int64_t bytes = holder->plan->preparedBytes();
   Napi::Env env = info.Env();
   if (bytes) Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
@@ -126,7 +132,9 @@ Napi::Value convRun(const Napi::CallbackInfo& info) {
            "convRun: plan must come from convPrepare");
   auto* h = info[0].As<Napi::Object>().Get("handle").As<Napi::External<PlanHolder>>().Data();
   const Tensor& x = tensorArg(info[1], "conv2d", "input");
-  return wrapTensor(info.Env(), h->plan->run(x, h->opts));
+  Tensor w = h->weight.lock(), b = h->bias.lock();
+  bool weightsAlive = w.defined() && (b.defined() || h->bias.shape.empty());
+  return emitConv(info, x, weightsAlive ? w : Tensor(), b, h->opts, h->relu, "", h->plan);
 }
 
 Napi::Value linear(const Napi::CallbackInfo& info) {
@@ -134,11 +142,15 @@ Napi::Value linear(const Napi::CallbackInfo& info) {
   const Tensor& w = tensorArg(info[1], "linear", "weight");
   Tensor b = optionalTensorArg(info[2], "linear", "bias");
   bool relu = info[3].IsUndefined() ? false : boolArg(info[3], "linear", "relu");
-  return wrapTensor(info.Env(), ops::linear(x, w, b, relu));
+  return emitFusable(
+      info, "linear", {x, w, b},
+      [](bool r) -> StepFn { return [r](const std::vector<Tensor>& in) { return ops::linear(in[0], in[1], in[2], r); }; },
+      relu);
 }
 
 Napi::Value matmul(const Napi::CallbackInfo& info) {
-  return wrapTensor(info.Env(), ops::matmul(tensorArg(info[0], "matmul", "a"), tensorArg(info[1], "matmul", "b")));
+  return emit(info, "matmul", {tensorArg(info[0], "matmul", "a"), tensorArg(info[1], "matmul", "b")},
+              [](const std::vector<Tensor>& in) { return ops::matmul(in[0], in[1]); });
 }
 
 Napi::Value peakFlops(const Napi::CallbackInfo& info) {
