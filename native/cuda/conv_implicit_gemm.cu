@@ -120,7 +120,7 @@ void conv2dImplicitGemm(const float* x, const float* w, const float* bias, float
            NP, " output pixels, ", Kg, " channels per group) for one grid");
   for (int64_t g0 = 0; g0 < p.groups; g0 += kMaxGridYZ) {
     const int64_t gz = p.groups - g0 < kMaxGridYZ ? p.groups - g0 : kMaxGridYZ;
-    dim3 grid(unsigned(qTiles), unsigned(mTiles), unsigned(gz));
+    const dim3 grid{unsigned(qTiles), unsigned(mTiles), unsigned(gz)};
     implicitGemmKernel<<<grid, kIgThreads, 0, s>>>(x, w, bias, y, p, relu, g0);
     CN_CUDA_LAUNCH();
   }
