@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/allocator.h"
 #include "core/threadpool.h"
 #include "cpu/grain.h"
 
@@ -34,22 +35,32 @@ void forEachPlane(const float* x, float* y, int64_t planes, int64_t inPlane, int
 
 void maxPool2d(const float* x, float* y, const Pool2dDesc& d) {
   const float lowest = -std::numeric_limits<float>::infinity();
-  forEachPlane(x, y, d.N * d.C, d.H * d.W, d.OH * d.OW, d.OH * d.OW * d.kh * d.kw, [&](const float* xp, float* yp) {
-    for (int64_t oh = 0; oh < d.OH; ++oh) {
-      float* yr = yp + oh * d.OW;
-      std::fill(yr, yr + d.OW, lowest);
-      for (int64_t i = 0; i < d.kh; ++i) {
-        const int64_t ih = oh * d.sh - d.ph + i * d.dh;
-        if (ih < 0 || ih >= d.H) continue;
-        const float* xr = xp + ih * d.W;
+  // `v != v` makes NaN win and stay (torch returns NaN when any window element is NaN).
+  auto take = [](float v, float m) { return (v > m || v != v) ? v : m; };
+  // Max is separable: first the max down the window's rows for every input column (contiguous,
+  // vectorisable), then along each output row across the window's columns. kh + kw reads per output
+  // column instead of kh·kw. The column maxima live in one row buffer per chunk of planes.
+  const int64_t planes = d.N * d.C, inPlane = d.H * d.W, outPlane = d.OH * d.OW;
+  parallelFor(planes, grainFor(outPlane * (d.kh + d.kw) + inPlane), [&](int64_t b, int64_t e) {
+    CpuBuffer buffer(size_t(d.W) * sizeof(float));
+    float* colMax = buffer.as<float>();
+    for (int64_t p = b; p < e; ++p) {
+      const float* xp = x + p * inPlane;
+      float* yp = y + p * outPlane;
+      for (int64_t oh = 0; oh < d.OH; ++oh) {
+        std::fill(colMax, colMax + d.W, lowest);
+        for (int64_t i = 0; i < d.kh; ++i) {
+          const int64_t ih = oh * d.sh - d.ph + i * d.dh;
+          if (ih < 0 || ih >= d.H) continue;
+          const float* xr = xp + ih * d.W;
+          for (int64_t w = 0; w < d.W; ++w) colMax[w] = take(xr[w], colMax[w]);
+        }
+        float* yr = yp + oh * d.OW;
+        std::fill(yr, yr + d.OW, lowest);
         for (int64_t j = 0; j < d.kw; ++j) {
           const int64_t off = j * d.dw - d.pw;
           const Span s = inBounds(off, d.sw, d.W, d.OW);
-          for (int64_t ow = s.lo; ow < s.hi; ++ow) {
-            const float v = xr[ow * d.sw + off];
-            // `v != v` makes NaN win and stay (torch returns NaN when any window element is NaN).
-            yr[ow] = (v > yr[ow] || v != v) ? v : yr[ow];
-          }
+          for (int64_t ow = s.lo; ow < s.hi; ++ow) yr[ow] = take(colMax[ow * d.sw + off], yr[ow]);
         }
       }
     }
