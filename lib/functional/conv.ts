@@ -31,10 +31,16 @@ export interface ConvDescription {
   groups?: number;
 }
 
-/** Which registry a query asks: 'cpu' (default) or 'cuda' / 'cuda:N', and the CUDA workspace limit in bytes. */
+/** Which registry a query asks: 'cpu' (default) or 'cuda' / 'cuda:N', and the CUDA workspace limit in bytes (or just the device string). */
 export interface ConvQueryOptions {
   device?: string;
   workspaceLimit?: number;
+}
+
+/** A query's options; a bare string is the device. */
+function query(opts: ConvQueryOptions | string): [string, number | null] {
+  const o = typeof opts === 'string' ? { device: opts } : opts;
+  return [o.device ?? 'cpu', o.workspaceLimit ?? null];
 }
 
 function pair(op: string, name: string, v: Pair | undefined, dflt: number): [number, number] {
@@ -73,29 +79,29 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
  * Every registered algorithm of `device`'s registry ('cpu' default, or 'cuda') for `desc`: whether it can
  * run it (else why not) and its scratch bytes. The CUDA list is host logic: it works without a GPU.
  */
-export function convAlgorithms(desc: ConvDescription, opts: ConvQueryOptions = {}):
+export function convAlgorithms(desc: ConvDescription, opts: ConvQueryOptions | string = {}):
   { name: string; supported: boolean; reason: string; workspaceBytes: number }[] {
-  return native.convAlgorithms(...descArgs('convAlgorithms', desc), opts.device ?? 'cpu', opts.workspaceLimit ?? null);
+  return native.convAlgorithms(...descArgs('convAlgorithms', desc), ...query(opts));
 }
 
 /**
  * Times every supported algorithm on `desc` (random data) on `device`, fastest first; caches the winner
  * for algo: 'find'. On 'cuda' it throws why CUDA is unavailable when it is.
  */
-export function findConvAlgorithm(desc: ConvDescription, opts: ConvQueryOptions = {}):
+export function findConvAlgorithm(desc: ConvDescription, opts: ConvQueryOptions | string = {}):
   { algo: string; timeMs: number; workspaceBytes: number }[] {
-  return native.findConvAlgorithm(...descArgs('findConvAlgorithm', desc), opts.device ?? 'cpu', opts.workspaceLimit ?? null);
+  return native.findConvAlgorithm(...descArgs('findConvAlgorithm', desc), ...query(opts));
 }
 
 /** The algorithm `algo` ('auto' | 'find' | a name) resolves to for `desc` (throws the reason if unsupported). */
-export function chooseConvAlgorithm(desc: ConvDescription, algo: string = 'auto', opts: ConvQueryOptions = {}): string {
-  return native.chooseConvAlgorithm(...descArgs('chooseConvAlgorithm', desc), algo, opts.device ?? 'cpu',
-    opts.workspaceLimit ?? null);
+export function chooseConvAlgorithm(desc: ConvDescription, algo: string = 'auto', opts: ConvQueryOptions | string = {}): string {
+  return native.chooseConvAlgorithm(...descArgs('chooseConvAlgorithm', desc), algo, ...query(opts));
 }
 
 /**
  * Weights of one conv layer packed/transformed once for its algorithm (chosen for `inputShape`); run()
- * reuses them. nn.Conv2d keeps one. The packed copy is freed when the plan is garbage collected.
+ * reuses them. A weight on CUDA makes a CUDA plan (the CUDA registry; prepared weights on that device).
+ * nn.Conv2d keeps one. The packed copy is freed when the plan is garbage collected.
  */
 export class ConvPlan {
   private readonly plan: NativeConvPlan;

@@ -17,6 +17,8 @@ describe('CUDA registry: list, reasons, workspace sizes', () => {
   test('lists the six CUDA algorithms in order, also without a GPU', () => {
     expect(convAlgorithms(awkward, { device: 'cuda' }).map((a) => a.name)).toEqual(CUDA_NAMES);
     expect(convAlgorithms(awkward, { device: 'cuda:0' }).map((a) => a.name)).toEqual(CUDA_NAMES);
+    expect(convAlgorithms(awkward, 'cuda').map((a) => a.name)).toEqual(CUDA_NAMES); // the device alone
+    expect(convAlgorithms(awkward, 'cpu').map((a) => a.name)).toEqual(convAlgorithms(awkward).map((a) => a.name));
     expect(convAlgorithms(awkward).map((a) => a.name)).not.toContain('implicit_gemm'); // default: the CPU list
   });
 
