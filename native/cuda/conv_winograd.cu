@@ -189,8 +189,11 @@ __global__ void winogradOutputKernel(const float* __restrict__ mm, const float* 
   }
 }
 
+}  // namespace
+
+// The host side of one run: per chunk of images, input transform → α² GEMMs per group → output transform.
 template <int M>
-void runWinograd(const float* x, const float* u, const float* bias, float* y, const Conv2d& p, bool relu, float* ws,
+static void runWinograd(const float* x, const float* u, const float* bias, float* y, const Conv2d& p, bool relu, float* ws,
                  int64_t imagesPerChunk, cudaStream_t s) {
   constexpr int A = Wino<M>::A;
   const int64_t Cg = p.C / p.groups, Kg = p.K / p.groups;
@@ -225,8 +228,6 @@ void runWinograd(const float* x, const float* u, const float* bias, float* y, co
     CN_CUDA_LAUNCH();
   }
 }
-
-}  // namespace
 
 void winogradWeights(const float* w, float* u, int64_t K, int64_t Cg, int m, cudaStream_t s) {
   CN_CHECK(m == 2 || m == 4, "winograd: output tile must be 2 or 4, got ", m);
