@@ -79,6 +79,8 @@ export interface NativeBinding {
   cudaDeviceCount(): number;
   cudaDeviceInfo(index: number): { name: string; computeCapability: string; totalMemory: number; multiProcessors: number };
   cudaSynchronize(device?: string): void;
+  /** Test hook: a kernel that faults, leaving CUDA unusable in this process (tests run it in a child). */
+  cudaInjectFault(device: string): void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

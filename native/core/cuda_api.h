@@ -37,4 +37,8 @@ void copyDeviceToDevice(void* dst, const void* src, size_t bytes, int device);
 void zeroFill(void* dst, size_t bytes, int device);
 void synchronize(int device);
 
+// Test hook: launches a kernel that faults (illegal address), leaving the CUDA context unusable; the
+// next CUDA call reports the sticky error. For tests in a child process only.
+void injectFaultForTest(int device);
+
 }  // namespace convnets::cudart

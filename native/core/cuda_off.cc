@@ -20,6 +20,7 @@ void copyHostToDevice(void*, const void*, size_t, int) { noCuda("copy to cuda");
 void copyDeviceToHost(void*, const void*, size_t, int) { noCuda("copy from cuda"); }
 void copyDeviceToDevice(void*, const void*, size_t, int) { noCuda("cuda copy"); }
 void zeroFill(void*, size_t, int) { noCuda("cuda zero fill"); }
+void injectFaultForTest(int) { noCuda("cudaInjectFault"); }
 void synchronize(int) { noCuda("cuda synchronize"); }
 
 }  // namespace convnets::cudart
@@ -37,8 +38,8 @@ void relu(const Tensor&, Tensor&) { noCuda("relu"); }
 void add(const Tensor&, const Tensor&, bool, Tensor&) { noCuda("add"); }
 void fill(Tensor&, float) { noCuda("fill"); }
 void dropout(const Tensor&, float, uint64_t, Tensor&) { noCuda("dropout"); }
-void maxPool2d(const Tensor&, const Pool2dArgs&, Tensor&) { noCuda("maxPool2d"); }
-void avgPool2d(const Tensor&, const Pool2dArgs&, bool, Tensor&) { noCuda("avgPool2d"); }
+void maxPool2d(const Tensor&, const Pool2dDesc&, Tensor&) { noCuda("maxPool2d"); }
+void avgPool2d(const Tensor&, const Pool2dDesc&, bool, Tensor&) { noCuda("avgPool2d"); }
 void adaptiveAvgPool2d(const Tensor&, Tensor&) { noCuda("adaptiveAvgPool2d"); }
 void localResponseNorm(const Tensor&, int64_t, float, float, float, Tensor&) { noCuda("localResponseNorm"); }
 void batchNorm(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, float, bool, Tensor&) {
@@ -48,7 +49,7 @@ void softmax(const Tensor&, int64_t, bool, Tensor&) { noCuda("softmax"); }
 void cat(const std::vector<Tensor>&, int64_t, Tensor&) { noCuda("cat"); }
 void linear(const Tensor&, const Tensor&, const Tensor&, bool, Tensor&) { noCuda("linear"); }
 void matmul(const Tensor&, const Tensor&, Tensor&) { noCuda("matmul"); }
-void conv2dDirect(const Tensor&, const Tensor&, const Tensor&, const Conv2dArgs&, bool, Tensor&) {
+void conv2dDirect(const ConvDesc&, const Tensor&, const Tensor&, const Tensor&, bool, Tensor&) {
   noCuda("conv2d");
 }
 

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "core/cuda_conv.h"
+#include "core/conv_desc.h"
+#include "core/pool_desc.h"
 #include "core/tensor.h"
 
 namespace convnets::cuda_ops {
@@ -22,12 +24,9 @@ void fill(Tensor& y, float value);
 // Training-mode dropout, the same mask as the CPU kernel for the same seed.
 void dropout(const Tensor& x, float p, uint64_t seed, Tensor& y);
 
-// x [N, C, H, W] -> y [N, C, OH, OW] (the output shape carries OH/OW: floor or ceil mode decided by the caller).
-struct Pool2dArgs {
-  int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
-};
-void maxPool2d(const Tensor& x, const Pool2dArgs& a, Tensor& y);
-void avgPool2d(const Tensor& x, const Pool2dArgs& a, bool countIncludePad, Tensor& y);
+// x [N, C, H, W] -> y [N, C, OH, OW] as `d` describes (the same descriptor the CPU kernels take).
+void maxPool2d(const Tensor& x, const Pool2dDesc& d, Tensor& y);
+void avgPool2d(const Tensor& x, const Pool2dDesc& d, bool countIncludePad, Tensor& y);
 void adaptiveAvgPool2d(const Tensor& x, Tensor& y);
 
 // x [N, C, ...] (any trailing dims).
@@ -44,11 +43,9 @@ void linear(const Tensor& x, const Tensor& w, const Tensor& bias, bool relu, Ten
 // y [..., M, N] = a [..., M, K] · b [..., K, N]; b may be 2-D (shared by every batch) or have a's batch dims.
 void matmul(const Tensor& a, const Tensor& b, Tensor& y);
 
-// x [N, C, H, W], w [K, C/groups, R, S] -> y [N, K, OH, OW]; bottom/right padding is implied by OH/OW.
-struct Conv2dArgs {
-  int64_t strideH = 1, strideW = 1, padTop = 0, padLeft = 0, dilH = 1, dilW = 1, groups = 1;
-};
-void conv2dDirect(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dArgs& a, bool relu, Tensor& y);
+// Direct convolution: x [N, C, H, W], w [K, C/groups, R, S] -> y [N, K, OH, OW] as `d` describes
+// (asymmetric 'same' padding included), bias [K] or undefined, ReLU fused.
+void conv2dDirect(const ConvDesc& d, const Tensor& x, const Tensor& w, const Tensor& bias, bool relu, Tensor& y);
 
 // ---- the CUDA convolution registry's kernels (core/cuda_conv.h; native/cuda/conv_*.cu) ----------------
 // The weights in the layout `kind` runs on: `w` itself where none is needed (shares its storage), the

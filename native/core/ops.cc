@@ -18,8 +18,8 @@
 namespace convnets::ops {
 namespace {
 
-// Where each op's CUDA branch goes: the CUDA backend adds `if (x.device().isCuda()) return cuda::…;`
-// just above the call to this, which until then turns a CUDA tensor into a clear error.
+// Each op dispatches CUDA tensors to core/cuda_ops.h just above this call; what reaches it on another
+// device has no kernel there, which it turns into a clear error.
 void requireCpuKernel(const char* op, const Tensor& x) {
   CN_CHECK(x.device().isCpu(), op, ": no CUDA kernel (input is on ", x.device().str(), ")");
 }
@@ -86,6 +86,10 @@ Tensor softmaxImpl(const char* op, const Tensor& x, int64_t dim, bool log) {
   CN_CHECK(x.dim() >= 1, op, ": expected an input with at least 1 dimension, got a scalar");
   const size_t d = size_t(normDim(op, dim, x.dim(), x.shape()));
   Tensor y = Tensor::empty(x.shape(), x.device());
+  if (x.device().isCuda()) {
+    cuda_ops::softmax(x, int64_t(d), log, y);
+    return y;
+  }
   requireCpuKernel(op, x);
   cpu::softmax(x.data(), y.data(), prod(x.shape(), 0, d), x.shape()[d], prod(x.shape(), d + 1, x.shape().size()),
                log);
@@ -96,8 +100,12 @@ Tensor softmaxImpl(const char* op, const Tensor& x, int64_t dim, bool log) {
 
 Tensor relu(const Tensor& x) {
   Tensor y = Tensor::empty(x.shape(), x.device());
-  if (x.device().isCuda()) cuda_ops::relu(x, y);
-  else cpu::relu(x.data(), y.data(), x.numel());
+  if (x.device().isCuda()) {
+    cuda_ops::relu(x, y);
+    return y;
+  }
+  requireCpuKernel("relu", x);
+  cpu::relu(x.data(), y.data(), x.numel());
   return y;
 }
 
@@ -106,8 +114,12 @@ Tensor add(const Tensor& a, const Tensor& b, bool relu) {
   CN_CHECK(a.device() == b.device(), "add: operands are on different devices: ", a.device().str(), " and ",
            b.device().str());
   Tensor y = Tensor::empty(a.shape(), a.device());
-  if (a.device().isCuda()) cuda_ops::add(a, b, relu, y);
-  else cpu::add(a.data(), b.data(), y.data(), a.numel(), relu);
+  if (a.device().isCuda()) {
+    cuda_ops::add(a, b, relu, y);
+    return y;
+  }
+  requireCpuKernel("add", a);
+  cpu::add(a.data(), b.data(), y.data(), a.numel(), relu);
   return y;
 }
 
@@ -124,6 +136,10 @@ int64_t poolOutputSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, b
 Tensor maxPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, Pair dilation, bool ceilMode) {
   const Pool2dDesc d = poolDesc("maxPool2d", x, kernel, stride, padding, dilation, ceilMode);
   Tensor y = Tensor::empty({d.N, d.C, d.OH, d.OW}, x.device());
+  if (x.device().isCuda()) {
+    cuda_ops::maxPool2d(x, d, y);
+    return y;
+  }
   requireCpuKernel("maxPool2d", x);
   cpu::maxPool2d(x.data(), y.data(), d);
   return y;
@@ -132,6 +148,10 @@ Tensor maxPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, Pair d
 Tensor avgPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, bool ceilMode, bool countIncludePad) {
   const Pool2dDesc d = poolDesc("avgPool2d", x, kernel, stride, padding, {1, 1}, ceilMode);
   Tensor y = Tensor::empty({d.N, d.C, d.OH, d.OW}, x.device());
+  if (x.device().isCuda()) {
+    cuda_ops::avgPool2d(x, d, countIncludePad, y);
+    return y;
+  }
   requireCpuKernel("avgPool2d", x);
   cpu::avgPool2d(x.data(), y.data(), d, countIncludePad);
   return y;
@@ -144,6 +164,10 @@ Tensor adaptiveAvgPool2d(const Tensor& x, Pair outputSize) {
   CN_CHECK(H > 0 && W > 0, "adaptiveAvgPool2d: input has an empty spatial size ", H, "×", W, " (shape ",
            shapeStr(x.shape()), ")");
   Tensor y = Tensor::empty({N, C, outputSize[0], outputSize[1]}, x.device());
+  if (x.device().isCuda()) {
+    cuda_ops::adaptiveAvgPool2d(x, y);
+    return y;
+  }
   requireCpuKernel("adaptiveAvgPool2d", x);
   cpu::adaptiveAvgPool2d(x.data(), y.data(), N * C, H, W, outputSize[0], outputSize[1]);
   return y;
@@ -158,6 +182,10 @@ Tensor localResponseNorm(const Tensor& x, int64_t size, double alpha, double bet
   CN_CHECK(std::isfinite(alpha) && std::isfinite(beta) && std::isfinite(k),
            "localResponseNorm: alpha, beta and k must be finite, got ", alpha, ", ", beta, ", ", k);
   Tensor y = Tensor::empty(x.shape(), x.device());
+  if (x.device().isCuda()) {
+    cuda_ops::localResponseNorm(x, size, float(alpha), float(beta), float(k), y);
+    return y;
+  }
   requireCpuKernel("localResponseNorm", x);
   cpu::localResponseNorm(x.data(), y.data(), x.size(0), x.size(1), prod(x.shape(), 2, x.shape().size()), size,
                          float(alpha), float(beta), float(k));
@@ -181,6 +209,11 @@ Tensor batchNorm(const Tensor& x, const Tensor& runningMean, const Tensor& runni
   }
   CN_CHECK(eps >= 0 && std::isfinite(eps), op, ": eps must be a non-negative number, got ", eps);
   Tensor y = Tensor::empty(x.shape(), x.device());
+  // On CUDA the statistics stay on the device: the kernel folds them per channel itself.
+  if (x.device().isCuda()) {
+    cuda_ops::batchNorm(x, runningMean, runningVar, weight, bias, float(eps), relu, y);
+    return y;
+  }
   requireCpuKernel(op, x);
   // Fold the statistics into one scale and shift per channel (computed in double, stored as float).
   CpuBuffer folded(size_t(2 * C) * sizeof(float));
@@ -201,6 +234,10 @@ Tensor batchNorm(const Tensor& x, const Tensor& runningMean, const Tensor& runni
 Tensor dropout(const Tensor& x, double p, uint64_t seed) {
   CN_CHECK(p >= 0.0 && p <= 1.0, "dropout: p must be between 0 and 1, got ", p);
   Tensor y = Tensor::empty(x.shape(), x.device());
+  if (x.device().isCuda()) {
+    cuda_ops::dropout(x, float(p), seed, y);
+    return y;
+  }
   requireCpuKernel("dropout", x);
   cpu::dropout(x.data(), y.data(), x.numel(), float(p), seed);
   return y;
@@ -227,6 +264,10 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
     outShape[d] += s[d];
   }
   Tensor y = Tensor::empty(outShape, first.device());
+  if (first.device().isCuda()) {
+    cuda_ops::cat(xs, int64_t(d), y);
+    return y;
+  }
   requireCpuKernel("cat", first);
   const int64_t inner = prod(outShape, d + 1, outShape.size());
   std::vector<const float*> srcs;
@@ -330,9 +371,13 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias, boo
            shapeStr(bias.shape()), " but weight has ", weight.size(0), " output features");
   CN_CHECK(input.device() == weight.device() && (!bias.defined() || bias.device() == weight.device()),
            "linear: operands are on different devices");
-  CN_CHECK(input.device().isCpu(), "linear: input is on ", input.device().str(), ", which has no kernel yet");
   const int64_t N = input.size(0), in = input.size(1), out = weight.size(0);
   Tensor y = Tensor::empty({N, out}, input.device());
+  if (input.device().isCuda()) {
+    cuda_ops::linear(input, weight, bias, relu, y);
+    return y;
+  }
+  requireCpuKernel("linear", input);
   cpu::GemmEpilogue e;
   e.colBias = bias.defined() ? bias.data() : nullptr;
   e.relu = relu;
@@ -349,9 +394,13 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   CN_CHECK(a.dim() == 2 || a.size(0) == b.size(0), "matmul: batch sizes differ: ", a.size(0), " and ", b.size(0));
   CN_CHECK(a.device() == b.device(), "matmul: operands are on different devices: ", a.device().str(), " and ",
            b.device().str());
-  CN_CHECK(a.device().isCpu(), "matmul: input is on ", a.device().str(), ", which has no kernel yet");
   const int64_t batch = a.dim() == 3 ? a.size(0) : 1, M = a.size(-2), K = a.size(-1), N = b.size(-1);
   Tensor y = Tensor::empty(a.dim() == 3 ? Shape{batch, M, N} : Shape{M, N}, a.device());
+  if (a.device().isCuda()) {
+    cuda_ops::matmul(a, b, y);
+    return y;
+  }
+  requireCpuKernel("matmul", a);
   for (int64_t i = 0; i < batch; ++i)
     cpu::sgemm(M, N, K, a.data() + i * M * K, K, 1, b.data() + i * K * N, N, 1, y.data() + i * M * N, N);
   return y;

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "core/pool_desc.h"
+
 namespace convnets::cuda {
 
 // ---- elementwise.cu ---------------------------------------------------------------------------------
@@ -44,18 +46,13 @@ struct Gemm {
 void sgemm(const Gemm& g, cudaStream_t s);
 
 // ---- pool.cu ----------------------------------------------------------------------------------------
-// x [N*C, H, W] -> y [N*C, OH, OW]; windows start at o*stride - pad, taps every `dil` pixels.
-// OH/OW come from the caller (floor or ceil mode, torch's rule that the last window starts inside the
-// input or left padding).
-struct Pool2d {
-  int64_t planes = 0, H = 0, W = 0, OH = 0, OW = 0;
-  int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
-};
+// x [N, C, H, W] -> y [N, C, OH, OW] as described by the shared Pool2dDesc (core/pool_desc.h: output size
+// already computed with torch's floor/ceil rule); windows start at o*stride - pad, taps every `dil` pixels.
 // Max over the in-bounds taps (NaN propagates, as in torch).
-void maxPool2d(const float* x, float* y, const Pool2d& p, cudaStream_t s);
+void maxPool2d(const float* x, float* y, const Pool2dDesc& p, cudaStream_t s);
 // torch's avg_pool2d: the window is clipped to [-pad, size + pad) for the count when countIncludePad,
 // to the input otherwise (dilation must be 1).
-void avgPool2d(const float* x, float* y, const Pool2d& p, bool countIncludePad, cudaStream_t s);
+void avgPool2d(const float* x, float* y, const Pool2dDesc& p, bool countIncludePad, cudaStream_t s);
 // Output cell o covers [floor(o*H/OH), ceil((o+1)*H/OH)).
 void adaptiveAvgPool2d(const float* x, float* y, int64_t planes, int64_t H, int64_t W, int64_t OH, int64_t OW,
                        cudaStream_t s);

@@ -23,16 +23,10 @@ cuda::DeviceScope scopeFor(const char* op, const Tensor& y, std::initializer_lis
 
 const float* ptrOrNull(const Tensor& t) { return t.defined() ? t.data() : nullptr; }
 
-cuda::Pool2d poolShape(const Tensor& x, const Pool2dArgs& a, const Tensor& y, const char* op) {
-  CN_CHECK(x.dim() == 4 && y.dim() == 4, op, ": expected 4-D tensors");
-  cuda::Pool2d p;
-  p.planes = x.size(0) * x.size(1);
-  p.H = x.size(2);
-  p.W = x.size(3);
-  p.OH = y.size(2);
-  p.OW = y.size(3);
-  p.kh = a.kh; p.kw = a.kw; p.sh = a.sh; p.sw = a.sw; p.ph = a.ph; p.pw = a.pw; p.dh = a.dh; p.dw = a.dw;
-  return p;
+void checkPool(const char* op, const Tensor& x, const Pool2dDesc& d, const Tensor& y) {
+  CN_CHECK(x.dim() == 4 && y.dim() == 4 && x.shape() == Shape({d.N, d.C, d.H, d.W}) &&
+               y.shape() == Shape({d.N, d.C, d.OH, d.OW}),
+           op, ": tensors do not match the pooling descriptor");
 }
 
 // Elements after dimension d (the inner size of a [outer, dim, inner] view).
@@ -68,15 +62,17 @@ void dropout(const Tensor& x, float p, uint64_t seed, Tensor& y) {
   cuda::afterOp(sc);
 }
 
-void maxPool2d(const Tensor& x, const Pool2dArgs& a, Tensor& y) {
+void maxPool2d(const Tensor& x, const Pool2dDesc& d, Tensor& y) {
   auto sc = scopeFor("maxPool2d", y, {&x});
-  cuda::maxPool2d(x.data(), y.data(), poolShape(x, a, y, "maxPool2d"), sc.stream);
+  checkPool("maxPool2d", x, d, y);
+  cuda::maxPool2d(x.data(), y.data(), d, sc.stream);
   cuda::afterOp(sc);
 }
 
-void avgPool2d(const Tensor& x, const Pool2dArgs& a, bool countIncludePad, Tensor& y) {
+void avgPool2d(const Tensor& x, const Pool2dDesc& d, bool countIncludePad, Tensor& y) {
   auto sc = scopeFor("avgPool2d", y, {&x});
-  cuda::avgPool2d(x.data(), y.data(), poolShape(x, a, y, "avgPool2d"), countIncludePad, sc.stream);
+  checkPool("avgPool2d", x, d, y);
+  cuda::avgPool2d(x.data(), y.data(), d, countIncludePad, sc.stream);
   cuda::afterOp(sc);
 }
 
@@ -173,15 +169,16 @@ void matmul(const Tensor& a, const Tensor& b, Tensor& y) {
   cuda::afterOp(sc);
 }
 
-void conv2dDirect(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dArgs& a, bool relu, Tensor& y) {
+void conv2dDirect(const ConvDesc& d, const Tensor& x, const Tensor& w, const Tensor& bias, bool relu, Tensor& y) {
   auto sc = scopeFor("conv2d", y, {&x, &w, &bias});
-  CN_CHECK(x.dim() == 4 && w.dim() == 4 && y.dim() == 4, "conv2d: expected 4-D input, weight and output");
+  CN_CHECK(x.shape() == Shape({d.N, d.C, d.H, d.W}) && w.shape() == d.weightShape() && y.shape() == d.outputShape(),
+           "conv2d: tensors do not match the convolution descriptor");
   cuda::Conv2d p;
-  p.N = x.size(0); p.C = x.size(1); p.H = x.size(2); p.W = x.size(3);
-  p.K = w.size(0); p.R = w.size(2); p.S = w.size(3);
-  p.OH = y.size(2); p.OW = y.size(3);
-  p.strideH = a.strideH; p.strideW = a.strideW; p.padTop = a.padTop; p.padLeft = a.padLeft;
-  p.dilH = a.dilH; p.dilW = a.dilW; p.groups = a.groups;
+  p.N = d.N; p.C = d.C; p.H = d.H; p.W = d.W;
+  p.K = d.K; p.R = d.R; p.S = d.S;
+  p.OH = d.outH; p.OW = d.outW;
+  p.strideH = d.strideH; p.strideW = d.strideW; p.padTop = d.padH; p.padLeft = d.padW;
+  p.dilH = d.dilationH; p.dilW = d.dilationW; p.groups = d.groups;
   cuda::conv2dDirect(x.data(), w.data(), ptrOrNull(bias), y.data(), p, relu, sc.stream);
   cuda::afterOp(sc);
 }

@@ -10,7 +10,7 @@
 namespace convnets::cuda {
 namespace {
 
-__global__ void maxPoolKernel(const float* __restrict__ x, float* __restrict__ y, Pool2d p, int64_t total) {
+__global__ void maxPoolKernel(const float* __restrict__ x, float* __restrict__ y, Pool2dDesc p, int64_t total) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += stride) {
     const int64_t ow = i % p.OW, oh = (i / p.OW) % p.OH, plane = i / (p.OW * p.OH);
@@ -18,11 +18,11 @@ __global__ void maxPoolKernel(const float* __restrict__ x, float* __restrict__ y
     const int64_t h0 = oh * p.sh - p.ph, w0 = ow * p.sw - p.pw;
     float m = -FLT_MAX;
     bool any = false, nan = false;
-    for (int r = 0; r < p.kh; ++r) {
-      const int64_t h = h0 + int64_t(r) * p.dh;
+    for (int64_t r = 0; r < p.kh; ++r) {
+      const int64_t h = h0 + r * p.dh;
       if (h < 0 || h >= p.H) continue;
-      for (int c = 0; c < p.kw; ++c) {
-        const int64_t w = w0 + int64_t(c) * p.dw;
+      for (int64_t c = 0; c < p.kw; ++c) {
+        const int64_t w = w0 + c * p.dw;
         if (w < 0 || w >= p.W) continue;
         const float v = xp[h * p.W + w];
         nan |= v != v;
@@ -36,7 +36,7 @@ __global__ void maxPoolKernel(const float* __restrict__ x, float* __restrict__ y
   }
 }
 
-__global__ void avgPoolKernel(const float* __restrict__ x, float* __restrict__ y, Pool2d p, bool countIncludePad,
+__global__ void avgPoolKernel(const float* __restrict__ x, float* __restrict__ y, Pool2dDesc p, bool countIncludePad,
                               int64_t total) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += stride) {
@@ -74,25 +74,25 @@ __global__ void adaptiveAvgPoolKernel(const float* __restrict__ x, float* __rest
   }
 }
 
-void checkPool(const Pool2d& p, const char* op) {
+void checkPool(const Pool2dDesc& p, const char* op) {
   CN_CHECK(p.kh >= 1 && p.kw >= 1 && p.sh >= 1 && p.sw >= 1 && p.dh >= 1 && p.dw >= 1 && p.ph >= 0 && p.pw >= 0,
            op, ": invalid window");
 }
 
 }  // namespace
 
-void maxPool2d(const float* x, float* y, const Pool2d& p, cudaStream_t s) {
+void maxPool2d(const float* x, float* y, const Pool2dDesc& p, cudaStream_t s) {
   checkPool(p, "maxPool2d");
-  const int64_t total = p.planes * p.OH * p.OW;
+  const int64_t total = p.N * p.C * p.OH * p.OW;
   if (total <= 0) return;
   maxPoolKernel<<<gridFor(total), kThreads, 0, s>>>(x, y, p, total);
   CN_CUDA_LAUNCH();
 }
 
-void avgPool2d(const float* x, float* y, const Pool2d& p, bool countIncludePad, cudaStream_t s) {
+void avgPool2d(const float* x, float* y, const Pool2dDesc& p, bool countIncludePad, cudaStream_t s) {
   checkPool(p, "avgPool2d");
   CN_CHECK(p.dh == 1 && p.dw == 1, "avgPool2d: dilation is not supported");
-  const int64_t total = p.planes * p.OH * p.OW;
+  const int64_t total = p.N * p.C * p.OH * p.OW;
   if (total <= 0) return;
   avgPoolKernel<<<gridFor(total), kThreads, 0, s>>>(x, y, p, countIncludePad, total);
   CN_CUDA_LAUNCH();

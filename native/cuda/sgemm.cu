@@ -254,6 +254,7 @@ void sgemm(const Gemm& g, cudaStream_t s) {
          g.bias, g.biasMode == Bias::PerRow ? 1 : g.biasMode == Bias::PerCol ? 2 : 0, g.relu, 0, 0};
 
   if (g.M <= kMaxSmallM) {
+    CN_CHECK(g.N / 8 < (int64_t(1) << 31) - 1, "sgemm: N = ", g.N, " is too large for one launch");
     for (int64_t b0 = 0; b0 < g.batch; b0 += kMaxGridYZ) {
       a.batchOffset = b0;
       unsigned chunk = unsigned(g.batch - b0 < kMaxGridYZ ? g.batch - b0 : kMaxGridYZ);

@@ -41,6 +41,14 @@ Napi::Value synchronize(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// cudaInjectFault(device): test hook (see cudart::injectFaultForTest); only for child processes.
+Napi::Value injectFault(const Napi::CallbackInfo& info) {
+  Device d = deviceArg(info[0], "cudaInjectFault");
+  CN_CHECK(d.isCuda(), "cudaInjectFault: expected a CUDA device, got ", d.str());
+  cudart::injectFaultForTest(d.index);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void initCuda(Napi::Env env, Napi::Object exports) {
@@ -48,6 +56,7 @@ void initCuda(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaDeviceCount", Napi::Function::New(env, deviceCount));
   exports.Set("cudaDeviceInfo", Napi::Function::New(env, deviceInfo));
   exports.Set("cudaSynchronize", Napi::Function::New(env, synchronize));
+  exports.Set("cudaInjectFault", Napi::Function::New(env, injectFault));
 }
 
 }  // namespace convnets::napi

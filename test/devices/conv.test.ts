@@ -58,6 +58,7 @@ for (const algo of ['winograd_4x4_3x3', 'implicit_gemm']) {
       return plan.run(x);
     },
     tol: TOL[algo],
+    keepsDeviceMemory: true, // the plan holds its prepared (or shared) weights until it is collected
   });
 }
 // Workspace limit on the device: 'auto' within 0 bytes must still run (implicit_gemm or direct).

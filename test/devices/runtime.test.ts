@@ -4,7 +4,8 @@
 // CUDA_VISIBLE_DEVICES='' sees no device even on a GPU machine).
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { Tensor, memory, emptyCache, cuda } from '../../lib';
+import { Tensor, memory, emptyCache, cuda, F } from '../../lib';
+import { native } from '../../lib/native';
 
 const root = path.join(__dirname, '..', '..');
 const available = cuda.isAvailable();
@@ -34,6 +35,7 @@ describe('the addon without a GPU', () => {
     expect(() => Tensor.zeros([2], { device: 'cuda' })).toThrow(/Tensor.zeros: CUDA is not available/);
     expect(() => cuda.deviceInfo(0)).toThrow(/cuda.deviceInfo: CUDA is not available/);
     expect(() => cuda.synchronize()).toThrow(/CUDA is not available/);
+    expect(() => native.cudaInjectFault('cuda')).toThrow(/cudaInjectFault: CUDA is not available/);
   });
 
   test('the .node needs no CUDA library (static runtime; the driver is opened at run time)', () => {
@@ -113,11 +115,32 @@ gpuOnly(noGpuTitle, () => {
     x.dispose();
   });
 
-  test('an op on tensors of two devices is an error', () => {
+  test('an op on tensors of two devices is an error; a CPU-only conv algorithm is refused with the reason', () => {
     const a = Tensor.zeros([4], { device: 'cuda' });
     const b = Tensor.zeros([4]);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { F } = require('../../lib');
     expect(() => F.add(a, b)).toThrow(/add: operands are on different devices: cuda:0 and cpu/);
+    const x = Tensor.rand([1, 3, 8, 8], { seed: 1, device: 'cuda' });
+    const w = Tensor.rand([4, 3, 3, 3], { seed: 2, device: 'cuda' });
+    // The CUDA registry (core/cuda_conv.h) refuses an algorithm that cannot run the shape, with the reason.
+    expect(() => F.conv2d(x, w, null, { algo: 'winograd_4x4_3x3', stride: 2 }))
+      .toThrow("conv2d: algorithm 'winograd_4x4_3x3' cannot run this convolution on CUDA: winograd_4x4_3x3 needs stride 1");
+    expect(() => F.conv2d(x, w.to('cpu'))).toThrow(/conv2d: input is on cuda:0 but weight is on cpu/);
+  });
+
+  test('a kernel fault (sticky error) is reported clearly, in a child process that then exits normally', () => {
+    const script = `
+      const b = require('node-gyp-build')(${JSON.stringify(root)});
+      const t = b.fromArray(new Float32Array([1, 2, 3]), [3], 'cuda');
+      b.cudaInjectFault('cuda');
+      const msgs = [];
+      for (const f of [() => t.data(), () => b.relu(t).data(), () => b.cudaSynchronize('cuda')]) {
+        try { f(); msgs.push('no error'); } catch (e) { msgs.push(String(e.message)); }
+      }
+      console.log(JSON.stringify(msgs));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 });
+    expect(r.status).toBe(0);
+    const msgs: string[] = JSON.parse(r.stdout.trim());
+    expect(msgs).toHaveLength(3);
+    for (const m of msgs) expect(m).toMatch(/failed: cudaError\w+ .*sticky CUDA error.*restart the process/);
   });
 });
