@@ -1,4 +1,4 @@
-// CUDA convolution benchmark (run by scripts/gpu-check-conv.sh on a GPU machine): every distinct conv layer
+// CUDA convolution benchmark (run by scripts/gpu-check.sh on a GPU machine): every distinct conv layer
 // of the five networks (bench/layers.ts) at batch 1 and 32, 224², for 'auto' and each supported CUDA
 // algorithm (prepared plans, steady state), then the five networks whole (when lib/models exists).
 // Writes the cases for scripts/gpu_torch_conv.py (PyTorch + cuDNN on the same shapes) and our results.

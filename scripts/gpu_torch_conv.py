@@ -1,41 +1,23 @@
 #!/usr/bin/env python3
 """PyTorch + cuDNN on the conv cases bench/gpu-conv.ts wrote (conv-cases.json), conv + bias + ReLU like
-ours, timed the same way (warm-up, 5 samples of k calls between synchronizes, median per call); then the
+ours, timed by gpu_torch_bench.time_ms; then the
 five torchvision networks whole at batch 1 and 32 when torchvision is importable. fp32: TF32 off;
-cudnn.benchmark = True (cuDNN's own 'find'). Run by scripts/gpu-check-conv.sh; needs torch with CUDA.
+cudnn.benchmark = True (cuDNN's own 'find'). Run by scripts/gpu-check.sh; needs torch with CUDA.
 
 usage: python3 scripts/gpu_torch_conv.py --cases DIR/conv-cases.json --json DIR/bench-conv-torch.json
 """
 import argparse
 import json
-import statistics
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
+from gpu_torch_bench import time_ms  # also switches TF32 off
+
 torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False
 torch.backends.cudnn.benchmark = True
-
-
-def time_gpu(fn, dev):
-    fn()
-    torch.cuda.synchronize(dev)
-    t0 = time.perf_counter()
-    fn()
-    torch.cuda.synchronize(dev)
-    once = max((time.perf_counter() - t0) * 1e3, 1e-3)
-    k = max(1, min(100, round(10 / once)))
-    samples = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        for _ in range(k):
-            fn()
-        torch.cuda.synchronize(dev)
-        samples.append((time.perf_counter() - t0) * 1e3 / k)
-    return statistics.median(samples)
 
 
 def main():
@@ -59,7 +41,7 @@ def main():
             x = (torch.rand(c["input"], generator=g) * 2 - 1).to(dev)
             w = (torch.rand(c["weight"], generator=g) * 0.2 - 0.1).to(dev)
             b = (torch.rand([c["weight"][0]], generator=g) * 0.2 - 0.1).to(dev)
-            ms = time_gpu(lambda: F.relu(F.conv2d(x, w, b, stride=c["stride"], padding=c["padding"])), dev)
+            ms = time_ms(lambda: F.relu(F.conv2d(x, w, b, stride=c["stride"], padding=c["padding"])), dev)
             results.append({"name": c["name"], "ms": ms})
             print(f"{c['name']:<52} cudnn {ms:10.4f} ms")
             del x, w, b
@@ -74,7 +56,7 @@ def main():
                 m = getattr(tvm, net)(**kw).eval().to(dev)
                 for batch in [1, 32]:
                     x = torch.rand([batch, 3, 224, 224], device=dev)
-                    ms = time_gpu(lambda: m(x), dev)
+                    ms = time_ms(lambda: m(x), dev)
                     nets.append({"name": f"{net} N{batch}", "ms": ms})
                     print(f"{net} N{batch}: {ms:.3f} ms")
                 del m

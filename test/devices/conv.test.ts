@@ -3,7 +3,9 @@
 // (asymmetric 'same' too), dilation, groups and depthwise, partial Winograd tiles, bias and fused ReLU.
 // Without a GPU every case is REPORTED AS SKIPPED with the reason (never counted as passing).
 import { DeviceCase, forEachAccelerator, checkOnDevice, rnd } from '../helpers/devices';
-import { ConvPlan, Conv2dOptions } from '../../lib';
+import * as path from 'node:path';
+import { ConvPlan, Conv2dOptions, Tensor } from '../../lib';
+import { relErr } from '../helpers/check';
 
 // DESIGN.md tolerances (relative L2 error against the CPU's direct convolution).
 const TOL: Record<string, number> = {
@@ -73,8 +75,38 @@ forEachAccelerator((device) => {
   for (const c of cases) test(c.name, () => checkOnDevice(c, device));
 });
 
-// The five networks on CUDA against the CPU: lib/models is not on main yet (models helper's branch); this
-// is reported as skipped with that reason until it lands, then becomes a device parameter of test/models.
-describe.skip('five networks (AlexNet, VGG, GoogLeNet, ResNet, DenseNet) on cuda vs cpu — skipped: lib/models is not on main yet', () => {
-  test('parity ≤ 1e-4 (≤ 1e-3 with Winograd)', () => undefined);
+// The five networks on CUDA against the CPU (same weights, same input, 112² to keep the CPU side short):
+// relative L2 ≤ 1e-3 (DESIGN.md, Winograd may be chosen). lib/models is another helper's work, loaded at
+// run time so this file builds without it; where it is missing the block is skipped with that reason.
+type Net = { eval(): unknown; to(d: string): unknown; forward(x: Tensor): Tensor | { logits: Tensor } };
+function loadModels(): Record<string, () => Net> | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(path.join(__dirname, '..', '..', 'lib', 'models'));
+  } catch {
+    return null;
+  }
+}
+const models = loadModels();
+const logits = (o: Tensor | { logits: Tensor }) => (o instanceof Tensor ? o : o.logits);
+forEachAccelerator((device) => {
+  const title = 'five networks on the device vs the CPU';
+  const body = () => {
+    for (const net of ['alexnet', 'vgg16', 'googlenet', 'resnet50', 'densenet121']) {
+      test(`${net} [2, 3, 112, 112]`, () => {
+        const m = models![net]();
+        m.eval();
+        const x = Tensor.rand([2, 3, 112, 112], { seed: 5, low: -1, high: 1 });
+        const ref = logits(m.forward(x));
+        m.to(device);
+        const xd = x.to(device);
+        const out = logits(m.forward(xd));
+        expect(out.device).not.toBe('cpu');
+        const err = relErr(out.data(), ref.data());
+        if (!(err <= 1e-3)) throw new Error(`${net} on ${device}: relative L2 error ${err.toExponential(3)} exceeds 1e-3`);
+      });
+    }
+  };
+  if (models) describe(title, body);
+  else describe.skip(`${title} — skipped: lib/models is not on this branch yet`, body);
 });
