@@ -74,6 +74,10 @@ export interface NativeBinding {
   peakFlops(threads: number): number;
   winogradTransform(variant: string, which: 'weight' | 'input' | 'output', data: Float32Array): Float32Array;
 
+  // checkpoint I/O (napi/io.cc): stored bytes of a safetensors dtype → float32 CPU tensor
+  tensorFromBytes(bytes: Uint8Array, dtype: string, shape: number[]): NativeTensor;
+  imageToTensor(pixels: Uint8Array, height: number, width: number, channels: number): NativeTensor;
+
   // CUDA queries (napi/cuda.cc)
   cudaAvailability(): { available: boolean; reason: string; compiled: boolean };
   cudaDeviceCount(): number;

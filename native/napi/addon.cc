@@ -9,6 +9,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   initOps(env, exports);
   initConv(env, exports);
   initCuda(env, exports);
+  initIo(env, exports);
   return exports;
 }
 

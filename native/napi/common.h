@@ -59,5 +59,6 @@ void initTensor(Napi::Env env, Napi::Object exports);
 void initOps(Napi::Env env, Napi::Object exports);
 void initConv(Napi::Env env, Napi::Object exports);
 void initCuda(Napi::Env env, Napi::Object exports);
+void initIo(Napi::Env env, Napi::Object exports);
 
 }  // namespace convnets::napi

@@ -1,0 +1,20 @@
+// Widening stored element types (safetensors dtypes) to float32, for loading checkpoints.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace convnets {
+
+enum class StoredType { F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL };
+
+// Parses a safetensors dtype name; returns false for names this loader does not read.
+bool parseStoredType(const std::string& name, StoredType* out);
+int storedTypeBytes(StoredType t);
+
+// Converts n elements at `src` (little-endian, any alignment) to float32 at `dst`.
+void convertToFloat32(const uint8_t* src, StoredType type, int64_t n, float* dst);
+
+// IEEE half → float, exactly (subnormals, infinities and NaN included).
+float halfToFloat(uint16_t h);
+
+}  // namespace convnets
