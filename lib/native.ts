@@ -70,15 +70,19 @@ export interface NativeBinding {
 
   // convolution, linear/matmul and measuring helpers (napi/conv.cc)
   conv2d(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, stride: [number, number],
-    padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string): NativeTensor;
+    padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string,
+    workspaceLimit?: number | null): NativeTensor;
   convAlgorithms(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
-    dilation: [number, number], groups: number): { name: string; supported: boolean; reason: string; workspaceBytes: number }[];
+    dilation: [number, number], groups: number, device?: string, workspaceLimit?: number | null):
+    { name: string; supported: boolean; reason: string; workspaceBytes: number }[];
   findConvAlgorithm(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
-    dilation: [number, number], groups: number): { algo: string; timeMs: number; workspaceBytes: number }[];
+    dilation: [number, number], groups: number, device?: string, workspaceLimit?: number | null):
+    { algo: string; timeMs: number; workspaceBytes: number }[];
   chooseConvAlgorithm(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
-    dilation: [number, number], groups: number, algo: string): string;
+    dilation: [number, number], groups: number, algo: string, device?: string, workspaceLimit?: number | null): string;
   convPrepare(weight: NativeTensor, bias: NativeTensor | null, inputShape: number[], stride: [number, number],
-    padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string): NativeConvPlan;
+    padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string,
+    workspaceLimit?: number | null): NativeConvPlan;
   convRun(plan: NativeConvPlan, input: NativeTensor): NativeTensor;
   linear(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, relu: boolean): NativeTensor;
   matmul(a: NativeTensor, b: NativeTensor): NativeTensor;

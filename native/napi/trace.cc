@@ -112,7 +112,8 @@ Napi::Value emitFusable(const Napi::CallbackInfo& info, const char* op, std::vec
 }
 
 Napi::Value emitConv(const Napi::CallbackInfo& info, const Tensor& input, const Tensor& weight, const Tensor& bias,
-                     const ConvOptions& opts, bool relu, const std::string& algo, std::shared_ptr<const ConvPlan> plan) {
+                     const ConvOptions& opts, bool relu, const std::string& algo, std::shared_ptr<const ConvPlan> plan,
+                     int64_t workspaceLimit) {
   Napi::Env env = info.Env();
   bool constantWeights = weight.defined() && !isTraced(env, weight) && !isTraced(env, bias);
   if (tracing(env) && constantWeights) {
@@ -122,8 +123,8 @@ Napi::Value emitConv(const Napi::CallbackInfo& info, const Tensor& input, const 
     L->weight = weight;
     L->bias = bias;
     L->relu = relu;
-    L->plan = plan ? std::move(plan) : std::make_shared<const ConvPlan>(L->desc, weight, bias, algo, relu);
-    L->algo = L->plan->algo().name;
+    L->plan = plan ? std::move(plan) : std::make_shared<const ConvPlan>(L->desc, weight, bias, algo, relu, workspaceLimit);
+    L->algo = L->plan->algoName();
     EmitExtras extras;
     extras.conv = L;
     extras.relu = relu;
@@ -135,8 +136,10 @@ Napi::Value emitConv(const Napi::CallbackInfo& info, const Tensor& input, const 
   }
   return emitFusable(
       info, "conv2d", {input, weight, bias},
-      [opts, algo](bool r) -> StepFn {
-        return [opts, algo, r](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], in[2], opts, r, algo); };
+      [opts, algo, workspaceLimit](bool r) -> StepFn {
+        return [opts, algo, r, workspaceLimit](const std::vector<Tensor>& in) {
+          return conv2d(in[0], in[1], in[2], opts, r, algo, workspaceLimit);
+        };
       },
       relu);
 }

@@ -62,6 +62,6 @@ struct WeakTensor {
 // one prepared here when null) so the passes can fold and fuse into it; otherwise a plain step.
 Napi::Value emitConv(const Napi::CallbackInfo& info, const Tensor& input, const Tensor& weight, const Tensor& bias,
                      const ConvOptions& opts, bool relu, const std::string& algo,
-                     std::shared_ptr<const ConvPlan> plan = nullptr);
+                     std::shared_ptr<const ConvPlan> plan = nullptr, int64_t workspaceLimit = -1);
 
 }  // namespace convnets::napi
