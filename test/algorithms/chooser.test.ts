@@ -113,8 +113,10 @@ describe('memory', () => {
     const plan = new ConvPlan(w, null, x.shape, { padding: 1, algo: 'winograd_4x4_3x3' });
     expect(plan.preparedBytes).toBeGreaterThan(0);
     emptyCache();
-    plan.run(x).dispose();
-    F.conv2d(x, w, null, { padding: 1 }).dispose();
+    for (let i = 0; i < 5; i++) {
+      plan.run(x).dispose();
+      F.conv2d(x, w, null, { padding: 1 }).dispose();
+    }
     const before = memory().cpu;
     for (let i = 0; i < 50; i++) {
       plan.run(x).dispose();
@@ -123,6 +125,8 @@ describe('memory', () => {
     const after = memory().cpu;
     expect(after.tensors).toBe(before.tensors);
     expect(after.bytes).toBe(before.bytes);
-    expect(after.cachedBytes).toBe(before.cachedBytes);
+    // As above: the cache is a high-water mark per size (workspaces taken on both threads at once may add
+    // a block once); a block kept per round would add 50 of them.
+    expect(after.cachedBytes - before.cachedBytes).toBeLessThanOrEqual(64 * 1024);
   });
 });
