@@ -62,13 +62,57 @@ CN_ALWAYS_INLINE void packColumnsBody(const ConvDesc& d, const GemmKernel& k, co
   }
 }
 
+constexpr int64_t kMaxTableTaps = 121;  // 11×11
+
+// Strided convolutions (ResNet's 3×3/2, the 7×7/2 stem): the rows of a panel are short strided runs, and
+// the run bookkeeping above (bounds per run, vector loops with scalar tails) cost as much as the GEMM.
+// Instead each panel tabulates, once for all channels, every (r, s, column)'s offset in the channel and
+// a keep mask (0 for padding and for columns past the edge, whose offset is clamped to 0); each channel
+// is then a plain indexed copy. Kept scalar on purpose: the AVX-512 gather it would vectorise into is
+// slower on Zen than scalar loads.
+__attribute__((optimize("no-tree-vectorize"))) void packColumnsStrided(const ConvDesc& d, const GemmKernel& k,
+                                                                        const float* xg, int64_t j0, int64_t nb,
+                                                                        float* dst) {
+  const int64_t RS = d.R * d.S, depth = d.Cg() * RS, HW = d.H * d.W;
+  const int nr = k.nr;
+  int32_t offs[32 * kMaxTableTaps];  // nr ≤ 32 columns × R·S taps per panel
+  uint32_t keep[32 * kMaxTableTaps];
+  for (int64_t q = 0; q < (nb + nr - 1) / nr; ++q) {
+    const int64_t jq = j0 + q * nr, w = std::min<int64_t>(nr, j0 + nb - jq);
+    for (int64_t jj = 0; jj < nr; ++jj) {
+      const int64_t j = jq + std::min(jj, w - 1);
+      const int64_t ih0 = (j / d.outW) * d.strideH - d.padH, iw0 = (j % d.outW) * d.strideW - d.padW;
+      for (int64_t r = 0; r < d.R; ++r)
+        for (int64_t s = 0; s < d.S; ++s) {
+          const int64_t ih = ih0 + r * d.dilationH, iw = iw0 + s * d.dilationW, e = (r * d.S + s) * nr + jj;
+          const bool ok = jj < w && ih >= 0 && ih < d.H && iw >= 0 && iw < d.W;
+          offs[e] = ok ? int32_t(ih * d.W + iw) : 0;
+          keep[e] = ok ? ~0u : 0u;
+        }
+    }
+    float* out = dst + q * depth * nr;
+    for (int64_t c = 0; c < d.Cg(); ++c) {
+      const float* xc = xg + c * HW;
+      for (int64_t e = 0; e < RS * nr; ++e) {
+        uint32_t v;
+        std::memcpy(&v, xc + offs[e], sizeof v);
+        v &= keep[e];
+        std::memcpy(out + e, &v, sizeof v);
+      }
+      out += RS * nr;
+    }
+  }
+}
+
 // Compiled per ISA like the Winograd transforms: strided copies vectorise only with AVX2/AVX-512.
 CN_ISA_VARIANTS(packColumns,
                 (const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst),
                 (d, k, xg, j0, nb, dst))
 
 void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst) {
-  if (k.isa == Isa::Avx512) packColumnsAvx512(d, k, xg, j0, nb, dst);
+  // The table pays off over many channels (not the 3-channel stem) and fits kernels up to 11×11.
+  if (d.strideW != 1 && d.Cg() >= 16 && d.R * d.S <= kMaxTableTaps && k.nr <= 32) packColumnsStrided(d, k, xg, j0, nb, dst);
+  else if (k.isa == Isa::Avx512) packColumnsAvx512(d, k, xg, j0, nb, dst);
   else if (k.isa == Isa::Avx2) packColumnsAvx2(d, k, xg, j0, nb, dst);
   else packColumnsGeneric(d, k, xg, j0, nb, dst);
 }

@@ -10,9 +10,51 @@
 namespace convnets::cpu {
 namespace {
 
+// An edge panel with only NC ≤ 8 real columns (N = 49 = 3·16 + 1 on 7×7 images, 196 = 12·16 + 4): the
+// row-vector kernel would spend a whole 16-lane FMA per row on them, so vectorise over the 16 rows of
+// the A panel instead (one accumulator per column, B elements broadcast) and store column by column.
+template <int NC>
+void columnKernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, const TileEpilogue& e) {
+  __m512 acc[NC];
+  for (int j = 0; j < NC; ++j) acc[j] = _mm512_setzero_ps();
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m512 av = _mm512_load_ps(a);
+    for (int j = 0; j < NC; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_set1_ps(b[j]), acc[j]);
+    a += 16;
+    b += 16;
+  }
+  alignas(64) float t[NC][16];
+  for (int j = 0; j < NC; ++j) _mm512_store_ps(t[j], acc[j]);
+  for (int i = 0; i < mr; ++i) {
+    float* ci = c + i * ldc;
+    const float rb = e.rowBias ? e.rowBias[i] : 0.0f;
+    for (int j = 0; j < NC; ++j) {
+      float v = t[j][i] + rb;
+      if (e.colBias) v += e.colBias[j];
+      if (e.accumulate) v += ci[j];
+      if (e.relu) v = v > 0.0f ? v : 0.0f;
+      ci[j] = v;
+    }
+  }
+}
+
 template <int MR, int NV>  // MR rows × NV vectors of 16 columns
 void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr, const TileEpilogue& e) {
   constexpr int NR = NV * 16;
+  if constexpr (MR == 16 && NV == 1) {
+    switch (nr) {
+      case 1: return columnKernel<1>(kc, a, b, c, ldc, mr, e);
+      case 2: return columnKernel<2>(kc, a, b, c, ldc, mr, e);
+      case 3: return columnKernel<3>(kc, a, b, c, ldc, mr, e);
+      case 4: return columnKernel<4>(kc, a, b, c, ldc, mr, e);
+      case 5: return columnKernel<5>(kc, a, b, c, ldc, mr, e);
+      case 6: return columnKernel<6>(kc, a, b, c, ldc, mr, e);
+      case 7: return columnKernel<7>(kc, a, b, c, ldc, mr, e);
+      case 8: return columnKernel<8>(kc, a, b, c, ldc, mr, e);
+      default: break;
+    }
+  }
   __m512 acc[MR][2];
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
 #pragma GCC unroll 4
