@@ -15,26 +15,6 @@ int64_t maxColumns(const ConvDesc& d, const GemmKernel& k) {
   return std::max<int64_t>(k.nr, (128 << 10) / std::max<int64_t>(1, gemmDepth(d)) / k.nr * k.nr);
 }
 
-// The narrow kernel (16×16, edge panels of ≤ 8 columns vectorised over rows) when it pads the product
-// at least 10% less than the main one: 7×7 and 14×14 outputs (49 = 3·16 + 1 columns, 196 = 12·16 + 4)
-// and 32 output channels (12-row panels pad 32 to 36). Below 10% the main kernel's better load/FMA
-// ratio wins.
-bool useNarrow(const ConvDesc& d, Isa isa) {
-  const GemmKernel& main = gemmKernel(isa);
-  const GemmKernel& narrow = gemmKernelNarrow(isa);
-  if (narrow.nr == main.nr) return false;
-  const int64_t P = d.outH * d.outW, rem = P % narrow.nr;
-  // An edge panel of ≤ 8 columns costs about 1.5 columns each (its FMAs are load bound), otherwise a full panel.
-  const double narrowCols = double(P - rem) + (rem == 0 ? 0.0 : rem <= 8 ? 1.5 * double(rem) : double(narrow.nr));
-  const double narrowCost = double(ceilDiv(d.Kg(), narrow.mr) * narrow.mr) * narrowCols;
-  const double mainCost = double(ceilDiv(d.Kg(), main.mr) * main.mr) * double(ceilDiv(P, main.nr) * main.nr);
-  return narrowCost < 0.9 * mainCost;
-}
-
-const GemmKernel& kernelFor(const ConvDesc& d, Isa isa) {
-  return useNarrow(d, isa) ? gemmKernelNarrow(isa) : gemmKernel(isa);
-}
-
 }  // namespace
 
 const GemmKernel& preparedKernel(const ConvPrepared& w) {
@@ -42,8 +22,7 @@ const GemmKernel& preparedKernel(const ConvPrepared& w) {
 }
 
 void prepareGemmWeights(const ConvDesc& d, const float* w, Isa isa, ConvPrepared& out) {
-  const GemmKernel& k = kernelFor(d, isa);
-  out.narrowKernel = useNarrow(d, isa);
+  const GemmKernel& k = gemmKernel(isa);
   const int64_t depth = gemmDepth(d);
   out.isa = isa;
   out.groupStride = packedASize(k, d.Kg(), depth);
@@ -53,7 +32,7 @@ void prepareGemmWeights(const ConvDesc& d, const float* w, Isa isa, ConvPrepared
 }
 
 int64_t gemmConvWorkspace(const ConvDesc& d, Isa isa) {
-  const GemmKernel& k = kernelFor(d, isa);
+  const GemmKernel& k = gemmKernel(isa);
   // One packed column block per parallel chunk (at most 4 per thread).
   return int64_t(getNumThreads()) * 4 * maxColumns(d, k) * gemmDepth(d) * int64_t(sizeof(float));
 }
