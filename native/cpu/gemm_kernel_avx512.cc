@@ -18,18 +18,33 @@ namespace {
 // 12 of the 16 lanes) and store column by column. B panels are LDB floats wide.
 template <int NC, int MR, int LDB>
 void columnKernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, const TileEpilogue& e) {
-  __m512 acc[NC];
-  for (int j = 0; j < NC; ++j) acc[j] = _mm512_setzero_ps();
+  // U partial sums per column over k mod U: one or two columns would otherwise be one FMA chain
+  // bound by the FMA latency (4 cycles) instead of its throughput.
+  constexpr int U = NC >= 4 ? 1 : NC == 3 ? 2 : 4 / NC;
+  __m512 acc[U][NC];
+  for (int u = 0; u < U; ++u)
+    for (int j = 0; j < NC; ++j) acc[u][j] = _mm512_setzero_ps();
   const __mmask16 rows = __mmask16((1u << MR) - 1);  // masked: the last panel's last k may end the buffer
-#pragma GCC unroll 4
-  for (int64_t k = 0; k < kc; ++k) {
-    const __m512 av = MR == 16 ? _mm512_load_ps(a) : _mm512_maskz_loadu_ps(rows, a);
-    for (int j = 0; j < NC; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_set1_ps(b[j]), acc[j]);
+  auto load = [&](const float* p) { return MR == 16 ? _mm512_load_ps(p) : _mm512_maskz_loadu_ps(rows, p); };
+  int64_t k = 0;
+  for (; k + U <= kc; k += U) {
+    for (int u = 0; u < U; ++u) {
+      const __m512 av = load(a + u * MR);
+      for (int j = 0; j < NC; ++j) acc[u][j] = _mm512_fmadd_ps(av, _mm512_set1_ps(b[u * LDB + j]), acc[u][j]);
+    }
+    a += U * MR;
+    b += U * LDB;
+  }
+  for (; k < kc; ++k) {
+    const __m512 av = load(a);
+    for (int j = 0; j < NC; ++j) acc[0][j] = _mm512_fmadd_ps(av, _mm512_set1_ps(b[j]), acc[0][j]);
     a += MR;
     b += LDB;
   }
+  for (int u = 1; u < U; ++u)
+    for (int j = 0; j < NC; ++j) acc[0][j] = _mm512_add_ps(acc[0][j], acc[u][j]);
   alignas(64) float t[NC][16];
-  for (int j = 0; j < NC; ++j) _mm512_store_ps(t[j], acc[j]);
+  for (int j = 0; j < NC; ++j) _mm512_store_ps(t[j], acc[0][j]);
   for (int i = 0; i < mr; ++i) {
     float* ci = c + i * ldc;
     const float rb = e.rowBias ? e.rowBias[i] : 0.0f;
