@@ -1,7 +1,7 @@
 // Conv layer benchmark: measured peak FLOP/s, GEMM 1024³, then every distinct conv layer of alexnet,
 // vgg16, googlenet, resnet50 and densenet121 (batch 1, 224²) for each supported algorithm and 'auto',
 // side by side with onnxruntime-node on the same layer in the same run (alternating, medians).
-//   npm run bench:conv [-- --quick] [--threads N] [--filter TEXT] [--cpu-time]
+//   npm run bench:conv [-- --quick] [--threads N] [--filter TEXT] [--cpu-time] [--ort-no-spin]
 // --cpu-time measures process CPU time instead of wall time: on a shared, oversubscribed machine it
 // is the stable measure, but only meaningful with --threads 1 (with more threads it counts spinning).
 import * as fs from 'node:fs';
@@ -16,6 +16,7 @@ const quick = args.includes('--quick');
 const threads = Number(args[args.indexOf('--threads') + 1] ?? 0) || 2;
 const filter = args.includes('--filter') ? args[args.indexOf('--filter') + 1] : '';
 const cpuTime = args.includes('--cpu-time');
+const ortNoSpin = args.includes('--ort-no-spin');
 setNumThreads(threads);
 
 const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
@@ -76,7 +77,10 @@ async function main() {
     const model = onnxConvModel({ input, weight, stride: [l.stride, l.stride], pads: [l.pad, l.pad, l.pad, l.pad], dilation: [1, 1], groups: 1,
       output: [1, l.K, OH, OH] }, w.data(), bias.data(), true);
     const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
-      graphOptimizationLevel: 'all' });
+      graphOptimizationLevel: 'all',
+      // --ort-no-spin: ORT's intra-op threads spin after each run by default, taking a core from the next (our)
+      // run when the runs alternate on a 2-core machine; turning it off removes that but costs ORT its wake-ups.
+      ...(ortNoSpin ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}) });
     const feeds = { X: new ort.Tensor('float32', x.data(), input) };
 
     // Check once that both agree (a benchmark of a wrong answer is worthless).

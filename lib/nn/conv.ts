@@ -2,6 +2,7 @@
 import * as F from '../functional';
 import { chooseConvAlgorithm, convAlgorithms, ConvPlan } from '../functional/conv';
 import { Shape, Tensor } from '../tensor';
+import { getNumThreads } from '../runtime';
 import { torchDefaultBias, torchDefaultWeight } from './init';
 import { Module } from './module';
 import { expectNchw, pair, Pair, windowOut } from './shape';
@@ -58,13 +59,18 @@ export class Conv2d extends Module {
   /** Forces `algo` for this layer; where the layer's shape does not allow it, the layer runs 'auto'. */
   setAlgorithm(algo: string): void {
     this.algorithm = algo;
+    this.resolved.clear();
   }
 
   /** Prepared (packed / transformed) weights per resolved algorithm and activation, built on first use. */
   private plans = new Map<string, ConvPlan>();
 
+  /** resolveAlgorithm's answer per input shape and thread count (asking the chooser costs ~8 µs a call). */
+  private resolved = new Map<string, string>();
+
   protected override stateChanged(): void {
     this.plans.clear(); // weights were replaced or freed: the packed copies are stale
+    this.resolved.clear();
   }
 
   forward(x: Tensor): Tensor {
@@ -96,7 +102,12 @@ export class Conv2d extends Module {
     if (x.device !== 'cpu' || this.weight.device !== 'cpu') {
       return F.conv2d(x, this.weight, this.bias, { ...this.convOptions, activation, algo: this.algorithm });
     }
-    const algo = this.resolveAlgorithm(x.shape);
+    const shapeKey = `${x.shape.join(',')}/${getNumThreads()}`;
+    let algo = this.resolved.get(shapeKey);
+    if (algo === undefined) {
+      algo = this.resolveAlgorithm(x.shape);
+      this.resolved.set(shapeKey, algo);
+    }
     const key = `${algo}:${activation}`;
     let plan = this.plans.get(key);
     if (!plan) {

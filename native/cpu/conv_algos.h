@@ -24,6 +24,8 @@ namespace convnets::cpu {
 // Writes columns [j0, j0 + nb) of image n, group g's B operand (Cg·R·S × OH·OW) as packed panels.
 using PackColumnsFn = void (*)(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb,
                                float* dst);
+// im2col packing for horizontal stride 2 with AVX-512 (im2col_stride2_avx512.cc); nr ≤ 64.
+void packColumnsStride2Avx512(const ConvDesc& d, int nr, const float* xg, int64_t j0, int64_t nb, float* dst);
 // The GEMM convolution engine shared by im2col and gemm_1x1: tasks over (image, group, column block,
 // row block); each packs its column block into an L2-sized buffer and multiplies it by the packed
 // weights, bias and ReLU fused into the store.

@@ -33,8 +33,11 @@ void prepareGemmWeights(const ConvDesc& d, const float* w, Isa isa, ConvPrepared
 
 int64_t gemmConvWorkspace(const ConvDesc& d, Isa isa) {
   const GemmKernel& k = gemmKernel(isa);
-  // One packed column block per parallel chunk (at most 4 per thread).
-  return int64_t(getNumThreads()) * 4 * maxColumns(d, k) * gemmDepth(d) * int64_t(sizeof(float));
+  // One packed column block per parallel chunk (at most 4 per thread), or every image's whole B
+  // when there are few column blocks (runGemmConv).
+  const int64_t blocks = int64_t(getNumThreads()) * 4 * maxColumns(d, k) * gemmDepth(d);
+  const int64_t whole = d.N * d.groups * ceilDiv(d.outH * d.outW, k.nr) * k.nr * gemmDepth(d);
+  return std::max(blocks, whole) * int64_t(sizeof(float));
 }
 
 void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias, bool relu, float* y,
@@ -44,6 +47,29 @@ void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const
   const int64_t images = d.N * d.groups;
   const GemmSplit s = gemmSplit(k, images, Kg, P, maxColumns(d, k));
   const int64_t perImage = s.mBlocks * s.nBlocks;
+  if (d.R * d.S > 1 && P <= 64 && images * s.nBlocks < 2 * int64_t(getNumThreads()) && getNumThreads() > 1) {
+    // 7×7 outputs of a deep im2col (ResNet's 512×14 3×3/2: 49 columns, 4608 deep): the tasks below
+    // would split 49 columns into blocks of 32 and 17, stream the 9 MB of weights once per block, and
+    // pack each block again per row-block task (slower on 2 threads than on 1). Instead pack every
+    // image's B once, all threads over its panels, then split only the weights' rows. Measured worse
+    // on 13×13 (192×13 3×3: 169 columns), hence only up to 64 columns; not for 1×1 kernels, whose
+    // packing is a cheap copy.
+    const int64_t panels = ceilDiv(P, k.nr), imageStride = panels * k.nr * depth;
+    CpuBuffer cols(size_t(images * imageStride) * sizeof(float));
+    parallelFor(images * panels, 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t img = t / panels, q = t % panels, n = img / d.groups, g = img % d.groups;
+        pack(d, k, x + (n * d.C + g * d.Cg()) * d.H * d.W, q * k.nr, std::min<int64_t>(k.nr, P - q * k.nr),
+             cols.as() + img * imageStride + q * k.nr * depth);
+      }
+    });
+    gemmPackedBatch(k, images, Kg, P, depth, P, [&](int64_t img) {
+      const int64_t n = img / d.groups, g = img % d.groups;
+      return GemmOperands{w.data.as() + g * w.groupStride, cols.as() + img * imageStride, y + (n * d.K + g * Kg) * P,
+                          bias ? bias + g * Kg : nullptr, nullptr};
+    }, relu);
+    return;
+  }
   parallelFor(images * perImage, 1, [&](int64_t t0, int64_t t1) {
     CpuBuffer cols(size_t(s.nb * depth) * sizeof(float));
     int64_t packed = -1;  // which (image, column block) `cols` holds: row blocks of one column block reuse it

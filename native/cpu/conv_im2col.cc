@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "cpu/conv_algos.h"
+#include "cpu/im2col_runs.h"
 #include "cpu/isa_variants.h"
 
 namespace convnets::cpu {
@@ -11,53 +12,69 @@ namespace {
 
 std::string supports(const ConvDesc&) { return ""; }
 
-// A panel's nr columns are output pixels j0..j0+nr; they fall into runs along output rows. Within a run
-// and one (c, r, s) row of the im2col matrix the source is one input row read at stride sw: a memcpy
-// when sw = 1, with the padding's zeros only at the ends (no per-element bounds checks).
+// Runs (im2col_runs.h) copied with the padding's zeros only at the ends (no per-element bounds checks):
+// a memcpy when the stride is 1.
 CN_ALWAYS_INLINE void packColumnsBody(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb,
                                       float* dst) {
-  const int64_t depth = d.Cg() * d.R * d.S, sw = d.strideW, W = d.W;
+  const int64_t sw = d.strideW, W = d.W;
+  forEachColumnRun(d, k.nr, xg, j0, nb, dst, [&](float* o, const float* xr, int64_t iw0, int64_t len) {
+    if (!xr) {
+      std::memset(o, 0, size_t(len) * sizeof(float));
+      return;
+    }
+    // Valid t: 0 ≤ iw0 + t·sw < W.
+    int64_t lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;
+    int64_t hi = iw0 > W - 1 ? 0 : std::min(len, (W - 1 - iw0) / sw + 1);
+    lo = std::min(lo, len);
+    hi = std::max(hi, lo);
+    for (int64_t t = 0; t < lo; ++t) o[t] = 0.0f;
+    if (sw == 1) std::memcpy(o + lo, xr + iw0 + lo, size_t(hi - lo) * sizeof(float));
+    else if (sw == 2)  // a constant stride vectorises (two loads and a permute per vector)
+      for (int64_t t = lo; t < hi; ++t) o[t] = xr[iw0 + t * 2];
+    else
+      for (int64_t t = lo; t < hi; ++t) o[t] = xr[iw0 + t * sw];
+    for (int64_t t = hi; t < len; ++t) o[t] = 0.0f;
+  });
+}
+
+constexpr int64_t kMaxTableTaps = 121;  // 11×11
+
+// Strided convolutions (ResNet's 3×3/2, the 7×7/2 stem): the rows of a panel are short strided runs, and
+// the run bookkeeping above (bounds per run, vector loops with scalar tails) cost as much as the GEMM.
+// Instead each panel tabulates, once for all channels, every (r, s, column)'s offset in the channel and
+// a keep mask (0 for padding and for columns past the edge, whose offset is clamped to 0); each channel
+// is then a plain indexed copy. Kept scalar on purpose: the AVX-512 gather it would vectorise into is
+// slower on Zen than scalar loads.
+__attribute__((optimize("no-tree-vectorize"))) void packColumnsStrided(const ConvDesc& d, const GemmKernel& k,
+                                                                        const float* xg, int64_t j0, int64_t nb,
+                                                                        float* dst) {
+  const int64_t RS = d.R * d.S, depth = d.Cg() * RS, HW = d.H * d.W;
   const int nr = k.nr;
-  struct Run { int64_t jj, len, oh, ow; };
-  Run runs[65];  // nr ≤ 64 columns make at most nr runs
+  int32_t offs[32 * kMaxTableTaps];  // nr ≤ 32 columns × R·S taps per panel
+  uint32_t keep[32 * kMaxTableTaps];
   for (int64_t q = 0; q < (nb + nr - 1) / nr; ++q) {
     const int64_t jq = j0 + q * nr, w = std::min<int64_t>(nr, j0 + nb - jq);
-    int nRuns = 0;
-    for (int64_t jj = 0; jj < w;) {
-      const int64_t j = jq + jj, oh = j / d.outW, ow = j % d.outW, len = std::min(w - jj, d.outW - ow);
-      runs[nRuns++] = {jj, len, oh, ow};
-      jj += len;
+    for (int64_t jj = 0; jj < nr; ++jj) {
+      const int64_t j = jq + std::min(jj, w - 1);
+      const int64_t ih0 = (j / d.outW) * d.strideH - d.padH, iw0 = (j % d.outW) * d.strideW - d.padW;
+      for (int64_t r = 0; r < d.R; ++r)
+        for (int64_t s = 0; s < d.S; ++s) {
+          const int64_t ih = ih0 + r * d.dilationH, iw = iw0 + s * d.dilationW, e = (r * d.S + s) * nr + jj;
+          const bool ok = jj < w && ih >= 0 && ih < d.H && iw >= 0 && iw < d.W;
+          offs[e] = ok ? int32_t(ih * d.W + iw) : 0;
+          keep[e] = ok ? ~0u : 0u;
+        }
     }
     float* out = dst + q * depth * nr;
     for (int64_t c = 0; c < d.Cg(); ++c) {
-      const float* xc = xg + c * d.H * W;
-      for (int64_t r = 0; r < d.R; ++r)
-        for (int64_t s = 0; s < d.S; ++s, out += nr) {
-          for (int i = 0; i < nRuns; ++i) {
-            const Run& u = runs[i];
-            float* o = out + u.jj;
-            const int64_t ih = u.oh * d.strideH - d.padH + r * d.dilationH;
-            if (ih < 0 || ih >= d.H) {
-              std::memset(o, 0, size_t(u.len) * sizeof(float));
-              continue;
-            }
-            const float* xr = xc + ih * W;
-            const int64_t iw0 = u.ow * sw - d.padW + s * d.dilationW;
-            // Valid t: 0 ≤ iw0 + t·sw < W.
-            int64_t lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;
-            int64_t hi = iw0 > W - 1 ? 0 : std::min(u.len, (W - 1 - iw0) / sw + 1);
-            lo = std::min(lo, u.len);
-            hi = std::max(hi, lo);
-            for (int64_t t = 0; t < lo; ++t) o[t] = 0.0f;
-            if (sw == 1) std::memcpy(o + lo, xr + iw0 + lo, size_t(hi - lo) * sizeof(float));
-            else if (sw == 2)  // a constant stride vectorises (two loads and a permute per vector)
-              for (int64_t t = lo; t < hi; ++t) o[t] = xr[iw0 + t * 2];
-            else
-              for (int64_t t = lo; t < hi; ++t) o[t] = xr[iw0 + t * sw];
-            for (int64_t t = hi; t < u.len; ++t) o[t] = 0.0f;
-          }
-          for (int64_t jj = w; jj < nr; ++jj) out[jj] = 0.0f;
-        }
+      const float* xc = xg + c * HW;
+      for (int64_t e = 0; e < RS * nr; ++e) {
+        uint32_t v;
+        std::memcpy(&v, xc + offs[e], sizeof v);
+        v &= keep[e];
+        std::memcpy(out + e, &v, sizeof v);
+      }
+      out += RS * nr;
     }
   }
 }
@@ -68,7 +85,10 @@ CN_ISA_VARIANTS(packColumns,
                 (d, k, xg, j0, nb, dst))
 
 void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst) {
-  if (k.isa == Isa::Avx512) packColumnsAvx512(d, k, xg, j0, nb, dst);
+  // The table pays off over many channels (not the 3-channel stem) and fits kernels up to 11×11.
+  if (k.isa == Isa::Avx512 && d.strideW == 2) packColumnsStride2Avx512(d, k.nr, xg, j0, nb, dst);
+  else if (d.strideW != 1 && d.Cg() >= 16 && d.R * d.S <= kMaxTableTaps && k.nr <= 32) packColumnsStrided(d, k, xg, j0, nb, dst);
+  else if (k.isa == Isa::Avx512) packColumnsAvx512(d, k, xg, j0, nb, dst);
   else if (k.isa == Isa::Avx2) packColumnsAvx2(d, k, xg, j0, nb, dst);
   else packColumnsGeneric(d, k, xg, j0, nb, dst);
 }

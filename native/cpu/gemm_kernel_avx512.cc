@@ -5,20 +5,96 @@
 // Only this file is compiled with -mavx512f.
 #include <immintrin.h>
 
+#include <algorithm>
+
 #include "cpu/gemm.h"
 
 namespace convnets::cpu {
 namespace {
 
-template <int MR, int NV>  // MR rows × NV vectors of 16 columns
+// An edge panel with only NC ≤ 8 real columns (N = 49 = 32 + 16 + 1 on 7×7 images, 196 = 6·32 + 4 on
+// 14×14): the row-vector kernel would spend a whole 16-lane FMA per row on them, so vectorise over the
+// rows of the A panel instead (one accumulator per column, B elements broadcast; a 12-row panel uses
+// 12 of the 16 lanes) and store column by column. B panels are LDB floats wide.
+template <int NC, int MR, int LDB>
+void columnKernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, const TileEpilogue& e) {
+  // U partial sums per column over k mod U: one or two columns would otherwise be one FMA chain
+  // bound by the FMA latency (4 cycles) instead of its throughput.
+  constexpr int U = NC >= 4 ? 1 : NC == 3 ? 2 : 4 / NC;
+  __m512 acc[U][NC];
+  for (int u = 0; u < U; ++u)
+    for (int j = 0; j < NC; ++j) acc[u][j] = _mm512_setzero_ps();
+  const __mmask16 rows = __mmask16((1u << MR) - 1);  // masked: the last panel's last k may end the buffer
+  auto load = [&](const float* p) { return MR == 16 ? _mm512_load_ps(p) : _mm512_maskz_loadu_ps(rows, p); };
+  int64_t k = 0;
+  for (; k + U <= kc; k += U) {
+    for (int u = 0; u < U; ++u) {
+      const __m512 av = load(a + u * MR);
+      for (int j = 0; j < NC; ++j) acc[u][j] = _mm512_fmadd_ps(av, _mm512_set1_ps(b[u * LDB + j]), acc[u][j]);
+    }
+    a += U * MR;
+    b += U * LDB;
+  }
+  for (; k < kc; ++k) {
+    const __m512 av = load(a);
+    for (int j = 0; j < NC; ++j) acc[0][j] = _mm512_fmadd_ps(av, _mm512_set1_ps(b[j]), acc[0][j]);
+    a += MR;
+    b += LDB;
+  }
+  for (int u = 1; u < U; ++u)
+    for (int j = 0; j < NC; ++j) acc[0][j] = _mm512_add_ps(acc[0][j], acc[u][j]);
+  alignas(64) float t[NC][16];
+  for (int j = 0; j < NC; ++j) _mm512_store_ps(t[j], acc[0][j]);
+  for (int i = 0; i < mr; ++i) {
+    float* ci = c + i * ldc;
+    const float rb = e.rowBias ? e.rowBias[i] : 0.0f;
+    for (int j = 0; j < NC; ++j) {
+      float v = t[j][i] + rb;
+      if (e.colBias) v += e.colBias[j];
+      if (e.accumulate) v += ci[j];
+      if (e.relu) v = v > 0.0f ? v : 0.0f;
+      ci[j] = v;
+    }
+  }
+}
+
+template <int MR, int LDB>
+void columns(int nc, int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, const TileEpilogue& e) {
+  switch (nc) {
+    case 1: return columnKernel<1, MR, LDB>(kc, a, b, c, ldc, mr, e);
+    case 2: return columnKernel<2, MR, LDB>(kc, a, b, c, ldc, mr, e);
+    case 3: return columnKernel<3, MR, LDB>(kc, a, b, c, ldc, mr, e);
+    case 4: return columnKernel<4, MR, LDB>(kc, a, b, c, ldc, mr, e);
+    case 5: return columnKernel<5, MR, LDB>(kc, a, b, c, ldc, mr, e);
+    case 6: return columnKernel<6, MR, LDB>(kc, a, b, c, ldc, mr, e);
+    case 7: return columnKernel<7, MR, LDB>(kc, a, b, c, ldc, mr, e);
+    default: return columnKernel<8, MR, LDB>(kc, a, b, c, ldc, mr, e);
+  }
+}
+
+// MR rows × NV vectors of 16 columns, B panels LDB floats wide (a one-vector kernel also serves the
+// first 16 columns of a narrow edge panel of the two-vector one).
+template <int MR, int NV, int LDB = NV * 16>
 void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr, const TileEpilogue& e) {
-  constexpr int NR = NV * 16;
+  if (nr <= 8) return columns<MR, LDB>(nr, kc, a, b, c, ldc, mr, e);
+  if constexpr (NV == 2) {
+    // Edge panel of 9–24 columns: 16 by the one-vector kernel, the rest (≤ 8) by columns.
+    if (nr <= 24) {
+      kernel<MR, 1, LDB>(kc, a, b, c, ldc, mr, std::min(nr, 16), e);
+      if (nr > 16) {
+        TileEpilogue rest = e;
+        if (rest.colBias) rest.colBias += 16;
+        columns<MR, LDB>(nr - 16, kc, a, b + 16, c + 16, ldc, mr, rest);
+      }
+      return;
+    }
+  }
   __m512 acc[MR][2];
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
     __m512 b0 = _mm512_load_ps(b), b1 = NV > 1 ? _mm512_load_ps(b + 16) : b0;
-    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * NR), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * LDB), _MM_HINT_T0);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       __m512 ai = _mm512_set1_ps(a[i]);
@@ -26,7 +102,7 @@ void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, i
       if (NV > 1) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
     }
     a += MR;
-    b += NR;
+    b += LDB;
   }
   // Epilogue, fused into the store: masks handle a narrow right edge, mr the bottom edge.
   const __mmask16 m0 = nr >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << nr) - 1);

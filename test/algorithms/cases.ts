@@ -31,6 +31,12 @@ export const convCases: ConvCase[] = [
   { name: '3x3 stride 2', input: [1, 17, 14, 15], weight: [9, 17, 3, 3], opts: { stride: 2, padding: 1 } },
   { name: '5x5 p2 batch3', input: [3, 5, 7, 9], weight: [4, 5, 5, 5], opts: { padding: 2 } },
   { name: '3x3 stride [1,2] pad [0,1]', input: [1, 5, 9, 10], weight: [6, 5, 3, 3], opts: { stride: [1, 2], padding: [0, 1] } },
+  { name: '3x3/2 dilation 2 C20 batch3 (strided im2col offset table)', input: [3, 20, 15, 16], weight: [13, 20, 3, 3], opts: { stride: 2, padding: 2, dilation: 2, activation: 'relu' } },
+  { name: '3x3/2 p1 wide rows (stride-2 runs longer than 16) batch2', input: [2, 5, 9, 41], weight: [6, 5, 3, 3], opts: { stride: 2, padding: 1 } },
+  { name: '5x5/2 p2 rows of 35 outputs', input: [1, 3, 7, 70], weight: [4, 3, 5, 5], opts: { stride: 2, padding: 2, activation: 'relu' } },
+  { name: '3x3 p1 C64 7x7 groups 2 (im2col packs each image and group once, then one GEMM batch)', input: [1, 64, 7, 7], weight: [10, 32, 3, 3], opts: { padding: 1, groups: 2, activation: 'relu' } },
+  { name: '1x1 7x7 C600→31 (edge panel 16 + 1 columns, K > KC)', input: [2, 600, 7, 7], weight: [31, 600, 1, 1], opts: { activation: 'relu' } },
+  { name: '3x3 p1 14x14 C24→32 (4-column edge panel)', input: [1, 24, 14, 14], weight: [32, 24, 3, 3], opts: { padding: 1 } },
   { name: '3x3 stride 4 K>16 (two direct blocks)', input: [1, 4, 17, 17], weight: [35, 4, 3, 3], opts: { stride: 4, padding: 1 } },
 ];
 

@@ -6,7 +6,9 @@ import { forEachIsa } from '../helpers/isa';
 import { refMatmul, transpose } from '../reference/conv';
 
 // Rows ≤ 4 take linear's few-rows path (dot products of W rows), more rows the packed GEMM.
-const sizes: [number, number, number][] = [[1, 1, 1], [2, 37, 19], [4, 130, 9], [1, 300, 70], [17, 33, 65], [129, 257, 31], [5, 700, 40], [700, 20, 33], [64, 64, 64], [3, 0, 5]];
+const sizes: [number, number, number][] = [[1, 1, 1], [2, 37, 19], [4, 130, 9], [1, 300, 70], [17, 33, 65], [129, 257, 31], [5, 700, 40], [700, 20, 33], [64, 64, 64], [3, 0, 5],
+  // Edge panels of 1–8 columns (row-vectorised, split k sums) with odd K, and 16 + 2 / 3 columns.
+  [9, 31, 35], [6, 13, 18], [7, 45, 6], [13, 299, 66]];
 
 forEachIsa(() => {
   for (const [M, K, N] of sizes) {
