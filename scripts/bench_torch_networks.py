@@ -61,12 +61,25 @@ models = {}
 x = None
 
 
+def build_uninitialised(net):
+    """The torchvision model without its random init (seconds for VGG): every weight is loaded right after."""
+    names = ['uniform_', 'normal_', 'constant_', 'kaiming_uniform_', 'kaiming_normal_', 'trunc_normal_', 'xavier_uniform_']
+    saved = {n: getattr(torch.nn.init, n) for n in names}
+    try:
+        for n in names:
+            setattr(torch.nn.init, n, lambda t, *a, **k: t)
+        return BUILDERS[net]()
+    finally:
+        for n, f in saved.items():
+            setattr(torch.nn.init, n, f)
+
+
 def load(net):
     global x
     if x is None:
         x = read_safetensors(os.path.join(CACHE, 'input.safetensors'))['input']
     weights_path = os.path.join(CACHE, net + '.safetensors')
-    model = BUILDERS[net]()
+    model = build_uninitialised(net)
     state = read_safetensors(weights_path)
     result = model.load_state_dict(state, strict=False)
     missing = [k for k in result.missing_keys if not k.endswith('num_batches_tracked')]
