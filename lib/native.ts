@@ -16,6 +16,21 @@ export interface NativeTensor {
 /** Prepared (packed/transformed) conv weights from convPrepare; freed when garbage collected. */
 export interface NativeConvPlan { readonly handle: unknown; readonly algo: string; readonly preparedBytes: number }
 
+/** A compiled plan (napi/plan_worker.cc): the recorded steps of one forward pass. */
+export interface NativePlan {
+  readonly steps: number;
+  readonly inputShape: number[];
+  readonly outputShape: number[];
+  readonly device: string;
+  readonly disposed: boolean;
+  /** The op of each step after lowering, e.g. 'conv2d+batchNorm+relu'. */
+  ops(): string[];
+  runSync(input: NativeTensor): NativeTensor;
+  /** Runs on a worker thread; rejects with the failing step's message. */
+  runAsync(input: NativeTensor): Promise<NativeTensor>;
+  dispose(): void;
+}
+
 export interface MemoryCounters { tensors: number; bytes: number; cachedBytes: number }
 
 export interface NativeBinding {
@@ -55,21 +70,31 @@ export interface NativeBinding {
 
   // convolution, linear/matmul and measuring helpers (napi/conv.cc)
   conv2d(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, stride: [number, number],
-    padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string): NativeTensor;
+    padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string,
+    workspaceLimit?: number | null): NativeTensor;
   convAlgorithms(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
-    dilation: [number, number], groups: number): { name: string; supported: boolean; reason: string; workspaceBytes: number }[];
+    dilation: [number, number], groups: number, device?: string, workspaceLimit?: number | null):
+    { name: string; supported: boolean; reason: string; workspaceBytes: number }[];
   findConvAlgorithm(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
-    dilation: [number, number], groups: number): { algo: string; timeMs: number; workspaceBytes: number }[];
+    dilation: [number, number], groups: number, device?: string, workspaceLimit?: number | null):
+    { algo: string; timeMs: number; workspaceBytes: number }[];
   chooseConvAlgorithm(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
-    dilation: [number, number], groups: number, algo: string): string;
+    dilation: [number, number], groups: number, algo: string, device?: string, workspaceLimit?: number | null): string;
   convPrepare(weight: NativeTensor, bias: NativeTensor | null, inputShape: number[], stride: [number, number],
-    padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string): NativeConvPlan;
+    padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string,
+    workspaceLimit?: number | null): NativeConvPlan;
   convRun(plan: NativeConvPlan, input: NativeTensor): NativeTensor;
   linear(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, relu: boolean): NativeTensor;
   matmul(a: NativeTensor, b: NativeTensor): NativeTensor;
   peakFlops(threads: number): number;
   winogradTransform(variant: string, which: 'weight' | 'input' | 'output', data: Float32Array): Float32Array;
 
+  // tracing a forward pass into a plan (napi/trace.cc, napi/plan_worker.cc)
+  traceBegin(input: NativeTensor): void;
+  traceEnd(output: NativeTensor, foldBatchNorm: boolean, fuseRelu: boolean): NativePlan;
+  traceAbort(): void;
+  /** Test hook: a copy of input for the first okCalls calls of this op instance, then an error. */
+  testFailingOp(input: NativeTensor, okCalls: number): NativeTensor;
   // checkpoint I/O (napi/io.cc): stored bytes of a safetensors dtype → float32 CPU tensor
   tensorFromBytes(bytes: Uint8Array, dtype: string, shape: number[]): NativeTensor;
   imageToTensor(pixels: Uint8Array, height: number, width: number, channels: number): NativeTensor;

@@ -6,7 +6,10 @@
 #   3. runs compute-sanitizer memcheck over the device harness, and racecheck over the shared-memory kernels
 #      (SGEMM, softmax), when compute-sanitizer exists;
 #   4. times SGEMM 4096³ and each op against PyTorch on this GPU in the same run (fp32, TF32 off), and
-#      prints a table.
+#      prints a table;
+#   5. convolution: the CUDA registry test (find with CUDA events), memcheck/racecheck over the conv cases,
+#      every distinct conv layer of the five networks at batch 1 and 32, 224², ours ('auto' and each
+#      algorithm) vs PyTorch + cuDNN (TF32 off, cudnn.benchmark), the five networks whole, and a short table.
 # Finishes in well under 8 minutes on a current GPU. Results go to $OUT (default ./gpu-check-out).
 # Exit status: 0 when the build, the tests and the sanitizers passed (benchmarks never fail the run).
 set -uo pipefail
@@ -71,6 +74,11 @@ if command -v compute-sanitizer >/dev/null; then
     -t 'device cuda' || status=1
   step racecheck 180 compute-sanitizer --tool racecheck --target-processes all --error-exitcode 97 "${jest[@]}" \
     -t 'device cuda.*(matmul|linear|softmax)' || status=1
+  convjest=(node node_modules/jest/bin/jest.js test/devices/conv.test.ts --runInBand)
+  step conv-memcheck 120 compute-sanitizer --tool memcheck --target-processes all --error-exitcode 97 "${convjest[@]}" \
+    -t 'device cuda.*(im2col|implicit_gemm|winograd.*|gemm_1x1) (N3 C5 9x11|N2 C6 13x7|N3 C17 10x13 K19 1x1 s2)' || status=1
+  step conv-racecheck 60 compute-sanitizer --tool racecheck --target-processes all --error-exitcode 97 "${convjest[@]}" \
+    -t 'device cuda.*implicit_gemm N2 C33' || status=1
 else
   say "compute-sanitizer not found: sanitizer checks NOT run"
 fi
@@ -99,6 +107,19 @@ node -e '
   console.log(`${ours.device}; ${torch ? torch.library : "no torch"} (torch/convnets > 1: convnets faster)`);
   for (const r of rows) console.log(r.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  "));
 ' "$OUT/bench-convnets.json" "$OUT/bench-torch.json" | tee "$OUT/table.txt" | tee -a "$LOG"
+
+# 5. Convolution. The registry test runs find on the GPU; its one no-GPU test is the only skip allowed.
+if step conv-registry 60 npx jest test/algorithms/cuda-registry.test.ts --verbose; then :; else status=1; fi
+grep -E '^[0-9]+ passed, [0-9]+ failed, 1 skipped$' "$OUT/conv-registry.txt" >/dev/null || {
+  say "conv-registry: expected exactly the no-GPU test skipped"; status=1; }
+# Every algorithm is timed for 45 s, then only 'auto' (so the network sums stay complete).
+step bench-conv-convnets 120 node --import tsx bench/gpu-conv.ts --out "$OUT" --budget-s 45 || true
+if [[ -f "$OUT/conv-cases.json" ]] && "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+  step bench-conv-torch 90 "$PY" scripts/gpu_torch_conv.py --cases "$OUT/conv-cases.json" \
+    --json "$OUT/bench-conv-torch.json" || true
+fi
+node --import tsx bench/gpu-conv-table.ts "$OUT/bench-conv-convnets.json" "$OUT/bench-conv-torch.json" |
+  tee "$OUT/conv-table.txt" | tee -a "$LOG"
 
 say "done: status $status; results in $OUT"
 exit $status

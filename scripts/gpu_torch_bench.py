@@ -49,6 +49,26 @@ def run(c, x):
     raise ValueError("unknown op " + op)
 
 
+def time_ms(fn, dev):
+    """Median ms per call of fn(): 3 warm-ups, then 7 samples of ~20 ms of calls between synchronizes."""
+    for _ in range(3):
+        fn()
+    torch.cuda.synchronize(dev)
+    t0 = time.perf_counter()
+    fn()
+    torch.cuda.synchronize(dev)
+    once = max((time.perf_counter() - t0) * 1e3, 1e-3)
+    reps = max(1, min(200, round(20 / once)))
+    samples = []
+    for _ in range(7):
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        torch.cuda.synchronize(dev)
+        samples.append((time.perf_counter() - t0) * 1e3 / reps)
+    return statistics.median(samples)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--json")
@@ -71,22 +91,7 @@ def main():
             for i, s in enumerate(c["inputs"]):
                 lo = 0.5 if (c["op"] == "batchNormRelu" and i == 2) else -1.0
                 x.append((torch.rand(s, generator=g) * (1 - lo) + lo).to(dev))
-            for _ in range(3):
-                run(c, x)
-            torch.cuda.synchronize(dev)
-            t0 = time.perf_counter()
-            run(c, x)
-            torch.cuda.synchronize(dev)
-            once = max((time.perf_counter() - t0) * 1e3, 1e-3)
-            reps = max(1, min(200, round(20 / once)))
-            samples = []
-            for _ in range(7):
-                t0 = time.perf_counter()
-                for _ in range(reps):
-                    run(c, x)
-                torch.cuda.synchronize(dev)
-                samples.append((time.perf_counter() - t0) * 1e3 / reps)
-            ms = statistics.median(samples)
+            ms = time_ms(lambda: run(c, x), dev)
             gflops = c["flops"] / ms / 1e6 if c.get("flops") else None
             results.append({"name": c["name"], "ms": ms, "gflops": gflops})
             extra = f"  {gflops:7.0f} GFLOP/s" if gflops else ""

@@ -3,7 +3,8 @@ import { native, NativeConvPlan } from '../native';
 import { Tensor, Shape } from '../tensor';
 
 export type Pair = number | [number, number];
-export type ConvAlgo = 'auto' | 'find' | 'direct' | 'im2col' | 'gemm_1x1' | 'winograd_2x2_3x3' | 'winograd_4x4_3x3';
+export type ConvAlgo = 'auto' | 'find' | 'direct' | 'im2col' | 'gemm_1x1' | 'winograd_2x2_3x3' | 'winograd_4x4_3x3'
+  | 'implicit_gemm';
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -13,6 +14,11 @@ export interface Conv2dOptions {
   activation?: 'none' | 'relu';
   /** 'auto' (heuristic, default), 'find' (time every supported algorithm once, cache the winner) or a name. */
   algo?: ConvAlgo | string;
+  /**
+   * CUDA only: the most scratch bytes the algorithm may use; 'auto'/'find' skip algorithms needing more,
+   * and naming one that needs more is an error that names the limit. Default: no limit.
+   */
+  workspaceLimit?: number;
 }
 
 /** A convolution described by shapes (for the registry queries). */
@@ -23,6 +29,18 @@ export interface ConvDescription {
   padding?: Pair | 'same' | 'valid';
   dilation?: Pair;
   groups?: number;
+}
+
+/** Which registry a query asks: 'cpu' (default) or 'cuda' / 'cuda:N', and the CUDA workspace limit in bytes (or just the device string). */
+export interface ConvQueryOptions {
+  device?: string;
+  workspaceLimit?: number;
+}
+
+/** A query's options; a bare string is the device. */
+function query(opts: ConvQueryOptions | string): [string, number | null] {
+  const o = typeof opts === 'string' ? { device: opts } : opts;
+  return [o.device ?? 'cpu', o.workspaceLimit ?? null];
 }
 
 function pair(op: string, name: string, v: Pair | undefined, dflt: number): [number, number] {
@@ -54,34 +72,43 @@ function descArgs(op: string, d: ConvDescription) {
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   return new Tensor(native.conv2d(input.handle, weight.handle, bias ? bias.handle : null, pair('conv2d', 'stride', opts.stride, 1),
     padding('conv2d', opts.padding), pair('conv2d', 'dilation', opts.dilation, 1), opts.groups ?? 1,
-    activation('conv2d', opts.activation), opts.algo ?? 'auto'));
+    activation('conv2d', opts.activation), opts.algo ?? 'auto', opts.workspaceLimit ?? null));
 }
 
-/** Every registered algorithm for `desc`: whether it can run it (else why not) and its scratch bytes. */
-export function convAlgorithms(desc: ConvDescription): { name: string; supported: boolean; reason: string; workspaceBytes: number }[] {
-  return native.convAlgorithms(...descArgs('convAlgorithms', desc));
+/**
+ * Every registered algorithm of `device`'s registry ('cpu' default, or 'cuda') for `desc`: whether it can
+ * run it (else why not) and its scratch bytes. The CUDA list is host logic: it works without a GPU.
+ */
+export function convAlgorithms(desc: ConvDescription, opts: ConvQueryOptions | string = {}):
+  { name: string; supported: boolean; reason: string; workspaceBytes: number }[] {
+  return native.convAlgorithms(...descArgs('convAlgorithms', desc), ...query(opts));
 }
 
-/** Times every supported algorithm on `desc` (random data), fastest first; caches the winner for algo: 'find'. */
-export function findConvAlgorithm(desc: ConvDescription): { algo: string; timeMs: number; workspaceBytes: number }[] {
-  return native.findConvAlgorithm(...descArgs('findConvAlgorithm', desc));
+/**
+ * Times every supported algorithm on `desc` (random data) on `device`, fastest first; caches the winner
+ * for algo: 'find'. On 'cuda' it throws why CUDA is unavailable when it is.
+ */
+export function findConvAlgorithm(desc: ConvDescription, opts: ConvQueryOptions | string = {}):
+  { algo: string; timeMs: number; workspaceBytes: number }[] {
+  return native.findConvAlgorithm(...descArgs('findConvAlgorithm', desc), ...query(opts));
 }
 
 /** The algorithm `algo` ('auto' | 'find' | a name) resolves to for `desc` (throws the reason if unsupported). */
-export function chooseConvAlgorithm(desc: ConvDescription, algo: string = 'auto'): string {
-  return native.chooseConvAlgorithm(...descArgs('chooseConvAlgorithm', desc), algo);
+export function chooseConvAlgorithm(desc: ConvDescription, algo: string = 'auto', opts: ConvQueryOptions | string = {}): string {
+  return native.chooseConvAlgorithm(...descArgs('chooseConvAlgorithm', desc), algo, ...query(opts));
 }
 
 /**
  * Weights of one conv layer packed/transformed once for its algorithm (chosen for `inputShape`); run()
- * reuses them. nn.Conv2d keeps one. The packed copy is freed when the plan is garbage collected.
+ * reuses them. A weight on CUDA makes a CUDA plan (the CUDA registry; prepared weights on that device).
+ * nn.Conv2d keeps one. The packed copy is freed when the plan is garbage collected.
  */
 export class ConvPlan {
   private readonly plan: NativeConvPlan;
   constructor(weight: Tensor, bias: Tensor | null | undefined, inputShape: Shape, opts: Conv2dOptions = {}) {
     this.plan = native.convPrepare(weight.handle, bias ? bias.handle : null, inputShape.slice(),
       pair('conv2d', 'stride', opts.stride, 1), padding('conv2d', opts.padding), pair('conv2d', 'dilation', opts.dilation, 1),
-      opts.groups ?? 1, activation('conv2d', opts.activation), opts.algo ?? 'auto');
+      opts.groups ?? 1, activation('conv2d', opts.activation), opts.algo ?? 'auto', opts.workspaceLimit ?? null);
   }
   /** The algorithm the plan runs. */
   get algo(): string {

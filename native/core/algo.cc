@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 
+#include "core/cuda_conv.h"
 #include "core/cuda_ops.h"
 #include "core/error.h"
 #include "core/random.h"
@@ -26,6 +27,7 @@ const ConvAlgo& convAlgorithm(const std::string& name) {
     if (name == a.name) return a;
     known += std::string(known.empty() ? "" : ", ") + a.name;
   }
+  CN_CHECK(!isCudaOnlyConvAlgo(name), "conv2d: algorithm '", name, "' runs only on CUDA (the CPU has: ", known, ")");
   fail("conv2d: unknown algorithm '", name, "' (expected 'auto', 'find' or one of: ", known, ")");
 }
 
@@ -144,59 +146,64 @@ void checkOperands(const Tensor& input, const Tensor& weight, const Tensor& bias
   CN_CHECK(!bias.defined() || bias.dim() == 1, "conv2d: bias must be 1-D, got ", shapeStr(bias.shape()));
 }
 
-// On CUDA the registry's CPU algorithms do not apply: the direct kernel (native/cuda/conv_direct.cu) runs
-// every convolution, so 'auto' and 'find' pick it; naming another algorithm is an error that says so.
-const ConvAlgo& resolveCudaConvAlgo(const std::string& algo) {
-  CN_CHECK(algo.empty() || algo == "auto" || algo == "find" || algo == "direct", "conv2d: algorithm '", algo,
-           "' has no CUDA kernel yet (available on CUDA: direct, auto, find)");
-  return convAlgorithm("direct");
-}
-
 }  // namespace
 
-ConvPlan::ConvPlan(const ConvDesc& d, const Tensor& weight, const Tensor& bias, const std::string& algo, bool relu)
-    : desc_(d),
-      algo_(weight.device().isCuda() ? &resolveCudaConvAlgo(algo) : &resolveConvAlgo(d, algo)),
-      bias_(bias),
-      relu_(relu) {
+ConvPlan::ConvPlan(const ConvDesc& d, const Tensor& weight, const Tensor& bias, const std::string& algo, bool relu,
+                   int64_t workspaceLimit)
+    : desc_(d), algo_(nullptr), workspaceLimit_(workspaceLimit), bias_(bias), relu_(relu) {
   CN_CHECK(weight.shape() == d.weightShape(), "conv2d: weight shape ", shapeStr(weight.shape()),
            " does not match the plan's ", shapeStr(d.weightShape()));
   CN_CHECK(!bias.defined() || bias.device() == weight.device(), "conv2d: bias is on ", bias.device().str(),
            " but weight is on ", weight.device().str());
-  if (weight.device().isCuda()) {  // the direct kernel reads the weights as they are
-    weight_ = weight;
+  if (weight.device().isCuda()) {
+    cudaAlgo_ = &resolveCudaConvAlgo(d, algo, weight.device(), workspaceLimit);
+    cudaPrepared_ = cuda_ops::convPrepare(cudaAlgo_->kind, d, weight);
     return;
   }
   CN_CHECK(weight.device().isCpu(), "conv2d: weight is on ", weight.device().str(), ", which has no kernel yet");
+  algo_ = &resolveConvAlgo(d, algo);
   algo_->prepare(d, weight.data(), activeIsa(), prepared_);
+}
+
+const ConvAlgo& ConvPlan::algo() const {
+  CN_CHECK(algo_ != nullptr, "conv2d: a CUDA plan has no CPU algorithm (it runs '", algoName(), "')");
+  return *algo_;
+}
+
+const char* ConvPlan::algoName() const { return cudaAlgo_ ? cudaAlgo_->name : algo_->name; }
+
+// Host bytes for a CPU plan; device bytes of a transformed copy for a CUDA plan (0 when it shares the weight).
+int64_t ConvPlan::preparedBytes() const {
+  if (!cudaAlgo_) return int64_t(prepared_.data.bytes());
+  return cudaAlgo_->kind == CudaConvKind::Winograd2x2_3x3 || cudaAlgo_->kind == CudaConvKind::Winograd4x4_3x3
+             ? cudaPrepared_.numel() * int64_t(sizeof(float))
+             : 0;
 }
 
 Tensor ConvPlan::run(const Tensor& input, const ConvOptions& opts) const {
   ConvDesc d(input.shape(), desc_.weightShape(), opts, bias_.defined() ? bias_.numel() : -1);
-  const Device wd = weight_.defined() ? weight_.device() : Device{};
-  CN_CHECK(input.device() == wd, "conv2d: input is on ", input.device().str(), " but the plan's weights are on ",
-           wd.str());
+  const Device planDevice = cudaAlgo_ ? cudaPrepared_.device() : Device{};
+  CN_CHECK(input.device() == planDevice, "conv2d: input is on ", input.device().str(), " but the plan's weights are on ",
+           planDevice.str());
+  if (cudaAlgo_) {
+    std::string why = cudaConvSupports(*cudaAlgo_, d, workspaceLimit_);
+    CN_CHECK(why.empty(), "conv2d: algorithm '", cudaAlgo_->name, "' cannot run this convolution on CUDA: ", why);
+    Tensor y = Tensor::empty(d.outputShape(), input.device());
+    cuda_ops::convRun(cudaAlgo_->kind, d, input, cudaPrepared_, bias_, relu_, cudaAlgo_->workspaceBytes(d), y);
+    return y;
+  }
   std::string why = algo_->supports(d);
   CN_CHECK(why.empty(), "conv2d: algorithm '", algo_->name, "' cannot run this convolution: ", why);
   Tensor y = Tensor::empty(d.outputShape(), input.device());
-  if (input.device().isCuda()) {
-    cuda_ops::conv2dDirect(d, input, weight_, bias_, relu_, y);
-    return y;
-  }
   if (y.numel()) algo_->run(d, prepared_, input.data(), bias_.defined() ? bias_.data() : nullptr, relu_, y.data());
   return y;
 }
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvOptions& opts, bool relu,
-              const std::string& algo) {
+              const std::string& algo, int64_t workspaceLimit) {
   ConvDesc d(input.shape(), weight.shape(), opts, bias.defined() ? bias.numel() : -1);
   checkOperands(input, weight, bias);
-  if (input.device().isCuda()) {
-    resolveCudaConvAlgo(algo);
-    Tensor y = Tensor::empty(d.outputShape(), input.device());
-    cuda_ops::conv2dDirect(d, input, weight, bias, relu, y);
-    return y;
-  }
+  if (input.device().isCuda()) return cudaConv2d(d, input, weight, bias, relu, algo, workspaceLimit);
   CN_CHECK(input.device().isCpu(), "conv2d: input is on ", input.device().str(), ", which has no kernel yet");
   const ConvAlgo& a = resolveConvAlgo(d, algo);
   Tensor y = Tensor::empty(d.outputShape(), input.device());

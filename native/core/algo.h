@@ -56,27 +56,37 @@ void clearConvFindCache();
 // 'auto', 'find' or an algorithm name → the algorithm; a named one that cannot run `d` throws the reason.
 const ConvAlgo& resolveConvAlgo(const ConvDesc& d, const std::string& algo);
 
-// Weights prepared once for one layer; runs any input whose channels match.
+struct CudaConvAlgo;
+
+// Weights prepared once for one layer; runs any input whose channels match. A plan whose weight is on a
+// CUDA device uses the CUDA registry (core/cuda_conv.h) and keeps its prepared weights on that device.
 class ConvPlan {
  public:
   // weight [K, C/groups, R, S]; bias [K] or undefined; desc is for a representative input.
-  ConvPlan(const ConvDesc& d, const Tensor& weight, const Tensor& bias, const std::string& algo, bool relu);
+  // workspaceLimit (CUDA only; < 0: none): algorithms needing more scratch bytes are not chosen.
+  ConvPlan(const ConvDesc& d, const Tensor& weight, const Tensor& bias, const std::string& algo, bool relu,
+           int64_t workspaceLimit = -1);
   Tensor run(const Tensor& input, const ConvOptions& opts) const;
-  const ConvAlgo& algo() const { return *algo_; }
+  // CPU plans only (the CUDA registry's entries are CudaConvAlgo); algoName() works for both.
+  const ConvAlgo& algo() const;
+  const char* algoName() const;
   const ConvDesc& desc() const { return desc_; }
-  int64_t preparedBytes() const { return int64_t(prepared_.data.bytes()); }
+  int64_t preparedBytes() const;
 
  private:
   ConvDesc desc_;
   const ConvAlgo* algo_;
   ConvPrepared prepared_;
-  Tensor weight_;  // CUDA plans only: the weights as given (the direct kernel needs no packing)
+  const CudaConvAlgo* cudaAlgo_ = nullptr;  // CUDA plans: the entry, its prepared weights on the device
+  Tensor cudaPrepared_;
+  int64_t workspaceLimit_ = -1;
   Tensor bias_;
   bool relu_;
 };
 
 // One-shot conv: prepares the weights and runs (F.conv2d without a plan).
+// Input on CUDA: the CUDA registry, within workspaceLimit bytes of scratch (< 0: no limit).
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvOptions& opts, bool relu,
-              const std::string& algo);
+              const std::string& algo, int64_t workspaceLimit = -1);
 
 }  // namespace convnets

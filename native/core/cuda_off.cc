@@ -53,4 +53,12 @@ void conv2dDirect(const ConvDesc&, const Tensor&, const Tensor&, const Tensor&, 
   noCuda("conv2d");
 }
 
+Tensor convPrepare(CudaConvKind, const ConvDesc&, const Tensor&) { noCuda("conv2d"); }
+void convRun(CudaConvKind, const ConvDesc&, const Tensor&, const Tensor&, const Tensor&, bool, int64_t, Tensor&) {
+  noCuda("conv2d");
+}
+double convTimeMs(CudaConvKind, const ConvDesc&, const Tensor&, const Tensor&, const Tensor&, int64_t, Tensor&) {
+  noCuda("findConvAlgorithm");
+}
+
 }  // namespace convnets::cuda_ops

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/cuda_conv.h"
 #include "core/conv_desc.h"
 #include "core/pool_desc.h"
 #include "core/tensor.h"
@@ -45,5 +46,17 @@ void matmul(const Tensor& a, const Tensor& b, Tensor& y);
 // Direct convolution: x [N, C, H, W], w [K, C/groups, R, S] -> y [N, K, OH, OW] as `d` describes
 // (asymmetric 'same' padding included), bias [K] or undefined, ReLU fused.
 void conv2dDirect(const ConvDesc& d, const Tensor& x, const Tensor& w, const Tensor& bias, bool relu, Tensor& y);
+
+// ---- the CUDA convolution registry's kernels (core/cuda_conv.h; native/cuda/conv_*.cu) ----------------
+// The weights in the layout `kind` runs on: `w` itself where none is needed (shares its storage), the
+// Winograd-transformed U = G g Gᵀ as [α², K, C/groups] for Winograd (computed on the device, once per layer).
+Tensor convPrepare(CudaConvKind kind, const ConvDesc& d, const Tensor& w);
+// y [N, K, OH, OW] = conv(x) + bias, ReLU fused, with prepared weights; `workspaceBytes` (the entry's
+// workspaceBytes(d)) of scratch come from the device's caching pool for the call.
+void convRun(CudaConvKind kind, const ConvDesc& d, const Tensor& x, const Tensor& prepared, const Tensor& bias,
+             bool relu, int64_t workspaceBytes, Tensor& y);
+// Milliseconds of one run (best of a few, after a warm-up), timed with CUDA events on the device's stream.
+double convTimeMs(CudaConvKind kind, const ConvDesc& d, const Tensor& x, const Tensor& prepared, const Tensor& bias,
+                  int64_t workspaceBytes, Tensor& y);
 
 }  // namespace convnets::cuda_ops

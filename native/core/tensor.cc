@@ -46,6 +46,16 @@ Tensor Tensor::zeros(const Shape& shape, Device device) {
   return t;
 }
 
+Tensor Tensor::fromStorage(std::shared_ptr<Storage> storage, const Shape& shape) {
+  Tensor t;
+  t.numel_ = numelOf(shape);
+  CN_CHECK(storage && storage->bytes() >= size_t(t.numel_) * sizeof(float), "fromStorage: storage too small for ",
+           shapeStr(shape));
+  t.shape_ = shape;
+  t.storage_ = std::move(storage);
+  return t;
+}
+
 int64_t Tensor::size(int64_t d) const {
   int64_t n = dim();
   if (d < 0) d += n;

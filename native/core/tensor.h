@@ -22,6 +22,8 @@ class Tensor {
   // Uninitialised storage of numel(shape) floats on `device`.
   static Tensor empty(const Shape& shape, Device device = {});
   static Tensor zeros(const Shape& shape, Device device = {});
+  // A tensor over existing storage holding at least numel(shape) floats (revives a weak reference).
+  static Tensor fromStorage(std::shared_ptr<Storage> storage, const Shape& shape);
 
   const Shape& shape() const { return shape_; }
   int64_t dim() const { return int64_t(shape_.size()); }

@@ -9,6 +9,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   initOps(env, exports);
   initConv(env, exports);
   initCuda(env, exports);
+  initTrace(env, exports);
+  initPlan(env, exports);
   initIo(env, exports);
   return exports;
 }

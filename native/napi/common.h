@@ -3,6 +3,7 @@
 #pragma once
 #include <napi.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,9 +37,13 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
   int64_t reportedBytes_ = 0;  // told to V8 so forgotten tensors are collected under memory pressure
 };
 
+struct Trace;  // napi/trace.cc
+
 // Per-addon state (N-API instance data): the TensorWrap constructor.
 struct AddonData {
   Napi::FunctionReference tensorCtor;
+  Napi::FunctionReference planCtor;  // napi/plan_worker.cc
+  std::shared_ptr<Trace> trace;      // set while compile() traces a forward pass (napi/trace.cc)
 };
 
 Napi::Object wrapTensor(Napi::Env env, Tensor t);
@@ -59,6 +64,8 @@ void initTensor(Napi::Env env, Napi::Object exports);
 void initOps(Napi::Env env, Napi::Object exports);
 void initConv(Napi::Env env, Napi::Object exports);
 void initCuda(Napi::Env env, Napi::Object exports);
+void initTrace(Napi::Env env, Napi::Object exports);
+void initPlan(Napi::Env env, Napi::Object exports);
 void initIo(Napi::Env env, Napi::Object exports);
 
 }  // namespace convnets::napi

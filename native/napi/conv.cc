@@ -3,11 +3,13 @@
 #include <memory>
 
 #include "core/algo.h"
+#include "core/cuda_conv.h"
 #include "core/ops.h"
 #include "core/threadpool.h"
 #include "cpu/conv_winograd.h"
 #include "cpu/peak_flops.h"
 #include "napi/common.h"
+#include "napi/trace.h"
 
 namespace convnets::napi {
 namespace {
@@ -34,7 +36,21 @@ ConvOptions optionsArg(const Napi::CallbackInfo& info, size_t i, const char* op)
   return o;
 }
 
-// conv2d(input, weight, bias|null, stride, padding, dilation, groups, relu, algo)
+// Optional workspace limit in bytes (undefined/null: none), a non-negative integer.
+int64_t workspaceLimitArg(const Napi::Value& v, const char* op) {
+  if (v.IsUndefined() || v.IsNull()) return kNoWorkspaceLimit;
+  int64_t limit = intArg(v, op, "workspaceLimit");
+  CN_CHECK(limit >= 0, op, ": workspaceLimit must be a non-negative number of bytes, got ", limit);
+  return limit;
+}
+
+// Optional device of a registry query (undefined: 'cpu'). Parsed only: listing the CUDA registry needs no
+// GPU; what does (find) checks availability itself.
+Device optionalDeviceArg(const Napi::Value& v, const char* op) {
+  return v.IsUndefined() || v.IsNull() ? Device{} : Device::parse(stringArg(v, op, "device"));
+}
+
+// conv2d(input, weight, bias|null, stride, padding, dilation, groups, relu, algo, workspaceLimit?)
 Napi::Value conv2d(const Napi::CallbackInfo& info) {
   const Tensor& x = tensorArg(info[0], "conv2d", "input");
   const Tensor& w = tensorArg(info[1], "conv2d", "weight");
@@ -42,7 +58,8 @@ Napi::Value conv2d(const Napi::CallbackInfo& info) {
   ConvOptions o = optionsArg(info, 3, "conv2d");
   bool relu = boolArg(info[7], "conv2d", "relu");
   std::string algo = stringArg(info[8], "conv2d", "algo");
-  return wrapTensor(info.Env(), convnets::conv2d(x, w, b, o, relu, algo));
+  int64_t limit = workspaceLimitArg(info[9], "conv2d");
+  return emitConv(info, x, w, b, o, relu, algo, nullptr, limit);
 }
 
 // desc from (inputShape, weightShape, stride, padding, dilation, groups)
@@ -52,29 +69,44 @@ ConvDesc descArg(const Napi::CallbackInfo& info, const char* op) {
   return ConvDesc(in, w, optionsArg(info, 2, op));
 }
 
+// convAlgorithms(desc..., device?, workspaceLimit?): the CPU or the CUDA registry (host logic only, so the
+// CUDA list works without a GPU); an entry over the workspace limit is unsupported, with that reason.
 Napi::Value convAlgorithms(const Napi::CallbackInfo& info) {
   ConvDesc d = descArg(info, "convAlgorithms");
+  Device dev = optionalDeviceArg(info[6], "convAlgorithms");
+  int64_t limit = workspaceLimitArg(info[7], "convAlgorithms");
   Napi::Env env = info.Env();
   auto out = Napi::Array::New(env);
   uint32_t i = 0;
-  for (const ConvAlgo& a : convnets::convAlgorithms()) {
-    std::string why = a.supports(d);
+  auto add = [&](const char* name, const std::string& why, int64_t ws) {
     auto o = Napi::Object::New(env);
-    o.Set("name", a.name);
+    o.Set("name", name);
     o.Set("supported", why.empty());
     o.Set("reason", why);
-    o.Set("workspaceBytes", why.empty() ? double(a.workspaceBytes(d, activeIsa())) : 0.0);
+    o.Set("workspaceBytes", double(ws));
     out.Set(i++, o);
+  };
+  if (dev.isCuda()) {
+    for (const CudaConvAlgo& a : cudaConvAlgorithms())
+      add(a.name, cudaConvSupports(a, d, limit), a.supports(d).empty() ? a.workspaceBytes(d) : 0);
+    return out;
+  }
+  for (const ConvAlgo& a : convnets::convAlgorithms()) {
+    std::string why = a.supports(d);
+    add(a.name, why, why.empty() ? a.workspaceBytes(d, activeIsa()) : 0);
   }
   return out;
 }
 
+// findConvAlgorithm(desc..., device?, workspaceLimit?)
 Napi::Value findConvAlgorithm(const Napi::CallbackInfo& info) {
   ConvDesc d = descArg(info, "findConvAlgorithm");
+  Device dev = optionalDeviceArg(info[6], "findConvAlgorithm");
+  int64_t limit = workspaceLimitArg(info[7], "findConvAlgorithm");
   Napi::Env env = info.Env();
   auto out = Napi::Array::New(env);
   uint32_t i = 0;
-  for (const ConvTiming& t : findConv(d)) {
+  for (const ConvTiming& t : dev.isCuda() ? findCudaConv(d, dev, limit) : findConv(d)) {
     auto o = Napi::Object::New(env);
     o.Set("algo", t.algo);
     o.Set("timeMs", t.timeMs);
@@ -84,18 +116,26 @@ Napi::Value findConvAlgorithm(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// chooseConvAlgorithm(desc..., algo, device?, workspaceLimit?)
 Napi::Value chooseConvAlgorithm(const Napi::CallbackInfo& info) {
   ConvDesc d = descArg(info, "chooseConvAlgorithm");
-  return Napi::String::New(info.Env(), resolveConvAlgo(d, stringArg(info[6], "chooseConvAlgorithm", "algo")).name);
+  std::string algo = stringArg(info[6], "chooseConvAlgorithm", "algo");
+  Device dev = optionalDeviceArg(info[7], "chooseConvAlgorithm");
+  int64_t limit = workspaceLimitArg(info[8], "chooseConvAlgorithm");
+  const char* name = dev.isCuda() ? resolveCudaConvAlgo(d, algo, dev, limit).name : resolveConvAlgo(d, algo).name;
+  return Napi::String::New(info.Env(), name);
 }
 
 // A prepared layer: the plan lives as long as the JS handle (finalizer frees packed weights).
 struct PlanHolder {
-  std::unique_ptr<ConvPlan> plan;
+  std::shared_ptr<const ConvPlan> plan;  // shared with compiled plans that recorded it
   ConvOptions opts;
+  bool relu = false;
+  WeakTensor weight, bias;  // for compile()'s passes (BN folding), without keeping the weights alive
 };
 
-// convPrepare(weight, bias|null, inputShape, stride, padding, dilation, groups, relu, algo) → handle
+// convPrepare(weight, bias|null, inputShape, stride, padding, dilation, groups, relu, algo, workspaceLimit?) → handle
+// (a weight on CUDA gives a CUDA plan: the CUDA registry, prepared weights on that device)
 Napi::Value convPrepare(const Napi::CallbackInfo& info) {
   const Tensor& w = tensorArg(info[0], "convPrepare", "weight");
   Tensor b = optionalTensorArg(info[1], "convPrepare", "bias");
@@ -103,9 +143,13 @@ Napi::Value convPrepare(const Napi::CallbackInfo& info) {
   ConvOptions o = optionsArg(info, 3, "convPrepare");
   bool relu = boolArg(info[7], "convPrepare", "relu");
   std::string algo = stringArg(info[8], "convPrepare", "algo");
+  int64_t limit = workspaceLimitArg(info[9], "convPrepare");
   ConvDesc d(in, w.shape(), o, b.defined() ? b.numel() : -1);
   CN_CHECK(!b.defined() || b.dim() == 1, "conv2d: bias must be 1-D, got ", shapeStr(b.shape()));
-  auto* holder = new PlanHolder{std::make_unique<ConvPlan>(d, w, b, algo, relu), o};
+  auto* holder = new PlanHolder{std::make_unique<ConvPlan>(d, w, b, algo, relu, limit), o};
+  holder->relu = relu;
+  holder->weight = WeakTensor(w);
+  holder->bias = WeakTensor(b);
   int64_t bytes = holder->plan->preparedBytes();
   Napi::Env env = info.Env();
   if (bytes) Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
@@ -115,7 +159,7 @@ Napi::Value convPrepare(const Napi::CallbackInfo& info) {
   });
   auto o2 = Napi::Object::New(env);
   o2.Set("handle", ext);
-  o2.Set("algo", holder->plan->algo().name);
+  o2.Set("algo", holder->plan->algoName());
   o2.Set("preparedBytes", double(bytes));
   return o2;
 }
@@ -126,7 +170,9 @@ Napi::Value convRun(const Napi::CallbackInfo& info) {
            "convRun: plan must come from convPrepare");
   auto* h = info[0].As<Napi::Object>().Get("handle").As<Napi::External<PlanHolder>>().Data();
   const Tensor& x = tensorArg(info[1], "conv2d", "input");
-  return wrapTensor(info.Env(), h->plan->run(x, h->opts));
+  Tensor w = h->weight.lock(), b = h->bias.lock();
+  bool weightsAlive = w.defined() && (b.defined() || h->bias.shape.empty());
+  return emitConv(info, x, weightsAlive ? w : Tensor(), b, h->opts, h->relu, "", h->plan);
 }
 
 Napi::Value linear(const Napi::CallbackInfo& info) {
@@ -134,11 +180,15 @@ Napi::Value linear(const Napi::CallbackInfo& info) {
   const Tensor& w = tensorArg(info[1], "linear", "weight");
   Tensor b = optionalTensorArg(info[2], "linear", "bias");
   bool relu = info[3].IsUndefined() ? false : boolArg(info[3], "linear", "relu");
-  return wrapTensor(info.Env(), ops::linear(x, w, b, relu));
+  return emitFusable(
+      info, "linear", {x, w, b},
+      [](bool r) -> StepFn { return [r](const std::vector<Tensor>& in) { return ops::linear(in[0], in[1], in[2], r); }; },
+      relu);
 }
 
 Napi::Value matmul(const Napi::CallbackInfo& info) {
-  return wrapTensor(info.Env(), ops::matmul(tensorArg(info[0], "matmul", "a"), tensorArg(info[1], "matmul", "b")));
+  return emit(info, "matmul", {tensorArg(info[0], "matmul", "a"), tensorArg(info[1], "matmul", "b")},
+              [](const std::vector<Tensor>& in) { return ops::matmul(in[0], in[1]); });
 }
 
 Napi::Value peakFlops(const Napi::CallbackInfo& info) {

@@ -1,20 +1,26 @@
-// Bindings for the non-convolution ops: read arguments, call core/ops.h, wrap the result.
+// Bindings for the non-convolution ops: read arguments into C++ values, then emit() a closure that calls
+// core/ops.h (run now, and recorded as a plan step while compile() traces).
 #include <string>
 
 #include "core/ops.h"
 #include "napi/common.h"
+#include "napi/trace.h"
 
 namespace convnets::napi {
 namespace {
 
+using Ins = std::vector<Tensor>;
+
 Napi::Value relu(const Napi::CallbackInfo& info) {
-  return wrapTensor(info.Env(), ops::relu(tensorArg(info[0], "relu", "input")));
+  return emit(info, "relu", {tensorArg(info[0], "relu", "input")}, [](const Ins& in) { return ops::relu(in[0]); });
 }
 
 // add(a, b, relu?)
 Napi::Value add(const Napi::CallbackInfo& info) {
   bool fuseRelu = info[2].IsUndefined() ? false : boolArg(info[2], "add", "relu");
-  return wrapTensor(info.Env(), ops::add(tensorArg(info[0], "add", "a"), tensorArg(info[1], "add", "b"), fuseRelu));
+  return emitFusable(info, "add", {tensorArg(info[0], "add", "a"), tensorArg(info[1], "add", "b")},
+                     [](bool relu) -> StepFn { return [relu](const Ins& in) { return ops::add(in[0], in[1], relu); }; },
+                     fuseRelu);
 }
 
 // [h, w] from a 2-element array (lib/functional normalises number | [h, w] before calling).
@@ -27,72 +33,89 @@ ops::Pair pairArg(const Napi::Value& v, const char* op, const char* name) {
 // maxPool2d(x, kernel, stride, padding, dilation, ceilMode)
 Napi::Value maxPool2d(const Napi::CallbackInfo& info) {
   const char* op = "maxPool2d";
-  return wrapTensor(info.Env(), ops::maxPool2d(tensorArg(info[0], op, "input"), pairArg(info[1], op, "kernelSize"),
-                                               pairArg(info[2], op, "stride"), pairArg(info[3], op, "padding"),
-                                               pairArg(info[4], op, "dilation"), boolArg(info[5], op, "ceilMode")));
+  const Tensor& x = tensorArg(info[0], op, "input");
+  ops::Pair k = pairArg(info[1], op, "kernelSize"), s = pairArg(info[2], op, "stride"),
+            p = pairArg(info[3], op, "padding"), d = pairArg(info[4], op, "dilation");
+  bool ceil = boolArg(info[5], op, "ceilMode");
+  return emit(info, op, {x}, [=](const Ins& in) { return ops::maxPool2d(in[0], k, s, p, d, ceil); });
 }
 
 // avgPool2d(x, kernel, stride, padding, ceilMode, countIncludePad)
 Napi::Value avgPool2d(const Napi::CallbackInfo& info) {
   const char* op = "avgPool2d";
-  return wrapTensor(info.Env(),
-                    ops::avgPool2d(tensorArg(info[0], op, "input"), pairArg(info[1], op, "kernelSize"),
-                                   pairArg(info[2], op, "stride"), pairArg(info[3], op, "padding"),
-                                   boolArg(info[4], op, "ceilMode"), boolArg(info[5], op, "countIncludePad")));
+  const Tensor& x = tensorArg(info[0], op, "input");
+  ops::Pair k = pairArg(info[1], op, "kernelSize"), s = pairArg(info[2], op, "stride"),
+            p = pairArg(info[3], op, "padding");
+  bool ceil = boolArg(info[4], op, "ceilMode"), includePad = boolArg(info[5], op, "countIncludePad");
+  return emit(info, op, {x}, [=](const Ins& in) { return ops::avgPool2d(in[0], k, s, p, ceil, includePad); });
 }
 
 // adaptiveAvgPool2d(x, [oh, ow])
 Napi::Value adaptiveAvgPool2d(const Napi::CallbackInfo& info) {
   const char* op = "adaptiveAvgPool2d";
-  return wrapTensor(info.Env(),
-                    ops::adaptiveAvgPool2d(tensorArg(info[0], op, "input"), pairArg(info[1], op, "outputSize")));
+  const Tensor& x = tensorArg(info[0], op, "input");
+  ops::Pair size = pairArg(info[1], op, "outputSize");
+  return emit(info, op, {x}, [=](const Ins& in) { return ops::adaptiveAvgPool2d(in[0], size); });
 }
 
 // localResponseNorm(x, size, alpha, beta, k)
 Napi::Value localResponseNorm(const Napi::CallbackInfo& info) {
   const char* op = "localResponseNorm";
-  return wrapTensor(info.Env(), ops::localResponseNorm(tensorArg(info[0], op, "input"), intArg(info[1], op, "size"),
-                                                       numberArg(info[2], op, "alpha"), numberArg(info[3], op, "beta"),
-                                                       numberArg(info[4], op, "k")));
+  const Tensor& x = tensorArg(info[0], op, "input");
+  int64_t size = intArg(info[1], op, "size");
+  double alpha = numberArg(info[2], op, "alpha"), beta = numberArg(info[3], op, "beta"), k = numberArg(info[4], op, "k");
+  return emit(info, op, {x}, [=](const Ins& in) { return ops::localResponseNorm(in[0], size, alpha, beta, k); });
 }
 
 // batchNorm(x, runningMean, runningVar, weight|null, bias|null, eps, relu)
 Napi::Value batchNorm(const Napi::CallbackInfo& info) {
   const char* op = "batchNorm";
-  return wrapTensor(info.Env(), ops::batchNorm(tensorArg(info[0], op, "input"), tensorArg(info[1], op, "runningMean"),
-                                               tensorArg(info[2], op, "runningVar"),
-                                               optionalTensorArg(info[3], op, "weight"),
-                                               optionalTensorArg(info[4], op, "bias"), numberArg(info[5], op, "eps"),
-                                               boolArg(info[6], op, "relu")));
+  Ins operands = {tensorArg(info[0], op, "input"), tensorArg(info[1], op, "runningMean"),
+                  tensorArg(info[2], op, "runningVar"), optionalTensorArg(info[3], op, "weight"),
+                  optionalTensorArg(info[4], op, "bias")};
+  double eps = numberArg(info[5], op, "eps");
+  EmitExtras extras;
+  extras.eps = eps;
+  return emitFusable(
+      info, op, std::move(operands),
+      [eps](bool relu) -> StepFn {
+        return [eps, relu](const Ins& in) { return ops::batchNorm(in[0], in[1], in[2], in[3], in[4], eps, relu); };
+      },
+      boolArg(info[6], op, "relu"), extras);
 }
 
 // dropout(x, p, seed): training mode (lib/functional copies when not training).
 Napi::Value dropout(const Napi::CallbackInfo& info) {
+  const Tensor& x = tensorArg(info[0], "dropout", "input");
+  double p = numberArg(info[1], "dropout", "p");
   int64_t seed = intArg(info[2], "dropout", "seed");
   CN_CHECK(seed >= 0, "dropout: seed must be a non-negative integer, got ", seed);
-  return wrapTensor(info.Env(), ops::dropout(tensorArg(info[0], "dropout", "input"), numberArg(info[1], "dropout", "p"),
-                                             uint64_t(seed)));
+  return emit(info, "dropout", {x}, [=](const Ins& in) { return ops::dropout(in[0], p, uint64_t(seed)); });
 }
 
 Napi::Value softmax(const Napi::CallbackInfo& info) {
-  return wrapTensor(info.Env(), ops::softmax(tensorArg(info[0], "softmax", "input"), intArg(info[1], "softmax", "dim")));
+  const Tensor& x = tensorArg(info[0], "softmax", "input");
+  int64_t dim = intArg(info[1], "softmax", "dim");
+  return emit(info, "softmax", {x}, [dim](const Ins& in) { return ops::softmax(in[0], dim); });
 }
 
 Napi::Value logSoftmax(const Napi::CallbackInfo& info) {
-  return wrapTensor(info.Env(),
-                    ops::logSoftmax(tensorArg(info[0], "logSoftmax", "input"), intArg(info[1], "logSoftmax", "dim")));
+  const Tensor& x = tensorArg(info[0], "logSoftmax", "input");
+  int64_t dim = intArg(info[1], "logSoftmax", "dim");
+  return emit(info, "logSoftmax", {x}, [dim](const Ins& in) { return ops::logSoftmax(in[0], dim); });
 }
 
 // cat(tensors[], dim)
 Napi::Value cat(const Napi::CallbackInfo& info) {
   CN_CHECK(info[0].IsArray(), "cat: tensors must be an array of Tensors");
   auto arr = info[0].As<Napi::Array>();
-  std::vector<Tensor> xs;
+  Ins xs;
   for (uint32_t i = 0; i < arr.Length(); ++i) {
     std::string name = "tensors[" + std::to_string(i) + "]";
     xs.push_back(tensorArg(arr.Get(i), "cat", name.c_str()));
   }
-  return wrapTensor(info.Env(), ops::cat(xs, intArg(info[1], "cat", "dim")));
+  int64_t dim = intArg(info[1], "cat", "dim");
+  return emit(info, "cat", std::move(xs), [dim](const Ins& in) { return ops::cat(in, dim); });
 }
 
 // ---- signal: plain Float64Arrays in and out -------------------------------------------------------------

@@ -8,6 +8,7 @@
 #include "core/random.h"
 #include "core/threadpool.h"
 #include "napi/common.h"
+#include "napi/trace.h"
 
 namespace convnets::napi {
 
@@ -60,6 +61,7 @@ Napi::Value TensorWrap::disposed(const Napi::CallbackInfo& info) {
 Napi::Value TensorWrap::data(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CN_CHECK(tensor_.defined(), "data: the tensor was disposed");
+  noteValuesRead(env, tensor_);
   size_t n = size_t(tensor_.numel());
   if (tensor_.device().isCpu()) {
     auto* keep = new std::shared_ptr<Storage>(tensor_.storage());
@@ -79,17 +81,20 @@ Napi::Value TensorWrap::dispose(const Napi::CallbackInfo& info) {
 
 Napi::Value TensorWrap::reshape(const Napi::CallbackInfo& info) {
   CN_CHECK(tensor_.defined(), "reshape: the tensor was disposed");
-  return wrapTensor(info.Env(), tensor_.reshape(shapeArg(info[0], "reshape", "shape")));
+  Shape shape = shapeArg(info[0], "reshape", "shape");
+  return emit(info, "reshape", {tensor_}, [shape](const std::vector<Tensor>& in) { return in[0].reshape(shape); });
 }
 
 Napi::Value TensorWrap::to(const Napi::CallbackInfo& info) {
   CN_CHECK(tensor_.defined(), "to: the tensor was disposed");
-  return wrapTensor(info.Env(), tensor_.to(deviceArg(info[0], "to")));
+  Device device = deviceArg(info[0], "to");
+  return emit(info, "to", {tensor_}, [device](const std::vector<Tensor>& in) { return in[0].to(device); });
 }
 
 // ---- argument readers --------------------------------------------------------------------------------
 
 Napi::Object wrapTensor(Napi::Env env, Tensor t) {
+  noteTensorResult(env);
   Napi::Object obj = env.GetInstanceData<AddonData>()->tensorCtor.New({});
   TensorWrap::Unwrap(obj)->set(env, std::move(t));
   return obj;
@@ -101,6 +106,7 @@ const Tensor& tensorArg(const Napi::Value& v, const char* op, const char* name) 
     fail(op, ": ", name, " must be a Tensor");
   const Tensor& t = TensorWrap::Unwrap(v.As<Napi::Object>())->tensor();
   CN_CHECK(t.defined(), op, ": ", name, " was disposed");
+  noteTensorArg(env, t);
   return t;
 }
 

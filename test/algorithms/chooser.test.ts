@@ -1,5 +1,5 @@
 // Argument validation (ConvDesc messages), the chooser (auto/find/forced), prepared plans and memory.
-import { Tensor, F, ConvPlan, convAlgorithms, findConvAlgorithm, chooseConvAlgorithm, memory } from '../../lib';
+import { Tensor, F, ConvPlan, convAlgorithms, findConvAlgorithm, chooseConvAlgorithm, memory, emptyCache } from '../../lib';
 
 describe('conv2d validates before computing', () => {
   const x = Tensor.rand([2, 4, 8, 8], { seed: 1 });
@@ -96,19 +96,23 @@ describe('memory', () => {
       F.linear(xf, lw, null).dispose();
       F.matmul(xf, lw.reshape([16 * 14 * 14, 5])).dispose();
     };
-    round();
+    emptyCache(); // a cache filled to its bound by earlier suites would drop blocks instead of keeping them
+    for (let i = 0; i < 5; i++) round();
     const before = memory().cpu;
     for (let i = 0; i < 20; i++) round();
     const after = memory().cpu;
     expect(after.tensors).toBe(before.tensors);
     expect(after.bytes).toBe(before.bytes);
-    expect(after.cachedBytes).toBe(before.cachedBytes);
+    // The cache keeps a high-water mark per block size: per-thread workspaces taken at the same moment on
+    // both threads can add a block once. A block kept per round would add 20 of them.
+    expect(after.cachedBytes - before.cachedBytes).toBeLessThanOrEqual(64 * 1024);
   });
   test('plans and outputs are counted exactly: disposed outputs leave nothing behind', () => {
     const x = Tensor.rand([1, 8, 10, 10], { seed: 1 });
     const w = Tensor.rand([8, 8, 3, 3], { seed: 2 });
     const plan = new ConvPlan(w, null, x.shape, { padding: 1, algo: 'winograd_4x4_3x3' });
     expect(plan.preparedBytes).toBeGreaterThan(0);
+    emptyCache();
     plan.run(x).dispose();
     F.conv2d(x, w, null, { padding: 1 }).dispose();
     const before = memory().cpu;

@@ -1,0 +1,117 @@
+// compile(model, {inputShape, device}): traces one forward pass into a native plan (every op binding
+// records its closure while a trace is active: napi/trace.cc), lowers it (BN folded into the conv before
+// it, ReLU fused into the op before it, unused steps dropped) and returns a CompiledPlan whose run()
+// executes on a worker thread, never blocking the event loop.
+import { native, NativePlan } from './native';
+import { Device, Shape, Tensor } from './tensor';
+
+export type Forward = ((x: Tensor) => Tensor) | { forward(x: Tensor): Tensor; eval?(): unknown };
+
+export interface CompileOptions {
+  /** The one input shape the plan accepts, e.g. [1, 3, 224, 224]. */
+  inputShape: Shape;
+  device?: Device;
+  /** Lowering passes (default true): fold inference batchNorm into the preceding conv, fuse ReLU into the op before it. */
+  foldBatchNorm?: boolean;
+  fuseRelu?: boolean;
+}
+
+function shapeStr(s: Shape): string {
+  return `[${s.join(', ')}]`;
+}
+
+export class CompiledPlan {
+  /** @internal */
+  constructor(private readonly plan: NativePlan) {
+    this.inputShape = Object.freeze(plan.inputShape);
+    this.outputShape = Object.freeze(plan.outputShape);
+    this.device = plan.device as Device;
+  }
+
+  readonly inputShape: Shape;
+  readonly outputShape: Shape;
+  readonly device: Device;
+
+  /** Number of native steps after lowering. */
+  get steps(): number {
+    return this.plan.steps;
+  }
+
+  /** The op of each step after lowering (e.g. 'conv2d+batchNorm+relu'), for inspection. */
+  ops(): string[] {
+    return this.plan.ops();
+  }
+
+  get disposed(): boolean {
+    return this.plan.disposed;
+  }
+
+  private check(x: unknown): Tensor {
+    if (this.plan.disposed) throw new Error('plan.run: the plan was disposed');
+    if (!(x instanceof Tensor)) throw new TypeError('plan.run: input must be a Tensor');
+    const same = x.shape.length === this.inputShape.length && x.shape.every((d, i) => d === this.inputShape[i]);
+    if (!same || x.device !== this.device) {
+      throw new Error(`plan.run: expected an input of shape ${shapeStr(this.inputShape)} on ${this.device}, ` +
+        `got ${shapeStr(x.shape)} on ${x.device}`);
+    }
+    return x;
+  }
+
+  /** Runs the plan on a worker thread; the event loop keeps turning. Errors reject the promise. */
+  async run(x: Tensor): Promise<Tensor> {
+    return new Tensor(await this.plan.runAsync(this.check(x).handle));
+  }
+
+  /** Runs the plan on the calling thread (blocks it, like eager mode). */
+  runSync(x: Tensor): Tensor {
+    return new Tensor(this.plan.runSync(this.check(x).handle));
+  }
+
+  /** Frees the plan's constants (folded weights, prepared convs) now; runs in flight finish first. */
+  dispose(): void {
+    this.plan.dispose();
+  }
+
+  [(Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose')](): void {
+    this.dispose();
+  }
+}
+
+/**
+ * Traces `model` once on an input of `inputShape` and returns a plan that replays the recorded ops.
+ * A module is put in eval() mode first. The forward pass must not branch on tensor values (data()),
+ * which is checked; weights are captured by reference, so later changes to them are not seen.
+ */
+export function compile(model: Forward, opts: CompileOptions): CompiledPlan {
+  if (typeof opts !== 'object' || opts === null) throw new TypeError('compile: options {inputShape} are required');
+  const { inputShape, device = 'cpu', foldBatchNorm = true, fuseRelu = true } = opts;
+  if (!Array.isArray(inputShape) || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new TypeError(`compile: inputShape must be an array of positive integers, got ${JSON.stringify(inputShape)}`);
+  }
+  let forward: (x: Tensor) => Tensor;
+  if (typeof model === 'function') {
+    forward = model;
+  } else if (model && typeof model.forward === 'function') {
+    model.eval?.();
+    forward = (x) => model.forward(x);
+  } else {
+    throw new TypeError('compile: model must be a function (x) => Tensor or a module with forward(x)');
+  }
+  const x = Tensor.rand(inputShape, { seed: 1, low: -1, high: 1, device });
+  native.traceBegin(x.handle);
+  let y: Tensor | undefined;
+  try {
+    y = forward(x);
+    if (!(y instanceof Tensor)) throw new TypeError('compile: the forward pass must return a Tensor');
+  } catch (e) {
+    native.traceAbort();
+    x.dispose();
+    throw e;
+  }
+  try {
+    return new CompiledPlan(native.traceEnd(y.handle, foldBatchNorm, fuseRelu));
+  } finally {
+    if (y !== x) y.dispose();
+    x.dispose();
+  }
+}

@@ -1,0 +1,219 @@
+// The CUDA convolution registry (core/cuda_conv.h): host logic only. Kernels: native/cuda/conv_*.cu,
+// reached through core/cuda_ops.h (stubbed by core/cuda_off.cc in a build without nvcc).
+#include "core/cuda_conv.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "core/cuda_api.h"
+#include "core/cuda_ops.h"
+#include "core/error.h"
+#include "core/random.h"
+
+namespace convnets {
+namespace {
+
+std::string kernelStr(const ConvDesc& d) { return std::to_string(d.R) + "x" + std::to_string(d.S); }
+
+// ---- supports() and workspaceBytes() of each entry --------------------------------------------------
+
+std::string anyConv(const ConvDesc&) { return ""; }
+int64_t noWorkspace(const ConvDesc&) { return 0; }
+
+// im2col: columns [C·R·S, OH·OW] per image (all groups), a chunk of images at a time.
+int64_t im2colWorkspace(const ConvDesc& d) {
+  const int64_t perImage = d.C * d.R * d.S * d.outH * d.outW * int64_t(sizeof(float));
+  return cudaConvImagesPerChunk(d.N, perImage) * perImage;
+}
+
+std::string gemm1x1Supports(const ConvDesc& d) {
+  if (d.R != 1 || d.S != 1) return "gemm_1x1 needs a 1x1 kernel, got " + kernelStr(d);
+  if (d.padH || d.padW || d.padBottom || d.padRight) return "gemm_1x1 needs padding 0";
+  return "";
+}
+// Stride 1 reads the input in place; a strided 1×1 first subsamples a chunk of images to [C, OH·OW].
+int64_t gemm1x1Workspace(const ConvDesc& d) {
+  if (d.strideH == 1 && d.strideW == 1) return 0;
+  const int64_t perImage = d.C * d.outH * d.outW * int64_t(sizeof(float));
+  return cudaConvImagesPerChunk(d.N, perImage) * perImage;
+}
+
+std::string winogradSupports(const char* name, const ConvDesc& d) {
+  const std::string n = name;
+  if (d.R != 3 || d.S != 3) return n + " needs a 3x3 kernel, got " + kernelStr(d);
+  if (d.strideH != 1 || d.strideW != 1) return n + " needs stride 1";
+  if (d.dilationH != 1 || d.dilationW != 1) return n + " needs dilation 1";
+  return "";
+}
+std::string winograd2Supports(const ConvDesc& d) { return winogradSupports("winograd_2x2_3x3", d); }
+std::string winograd4Supports(const ConvDesc& d) { return winogradSupports("winograd_4x4_3x3", d); }
+// Transformed inputs V [α², C, tiles] and products M [α², K, tiles] for a chunk of images.
+int64_t winogradWorkspace(const ConvDesc& d, int m) {
+  const int64_t a2 = int64_t(m + 2) * (m + 2);
+  const int64_t perImage = a2 * (d.C + d.K) * cudaWinogradTilesPerImage(d, m) * int64_t(sizeof(float));
+  return cudaConvImagesPerChunk(d.N, perImage) * perImage;
+}
+int64_t winograd2Workspace(const ConvDesc& d) { return winogradWorkspace(d, 2); }
+int64_t winograd4Workspace(const ConvDesc& d) { return winogradWorkspace(d, 4); }
+
+std::string withUnit(int64_t bytes) { return std::to_string(bytes) + " bytes"; }
+
+// ---- find cache -------------------------------------------------------------------------------------
+
+std::string findKey(const ConvDesc& d, Device device, int64_t limit) {
+  return d.key() + " " + device.str() + " ws" + std::to_string(limit);
+}
+struct FindCache {
+  std::mutex mu;
+  std::map<std::string, std::string> winners;  // bounded: cleared when it reaches kMax entries
+  static constexpr size_t kMax = 4096;
+};
+FindCache& findCache() {
+  static FindCache* c = new FindCache();
+  return *c;
+}
+
+Device checkedCudaDevice(Device device, const char* op) {
+  CN_CHECK(device.isCuda(), op, ": expected a CUDA device, got ", device.str());
+  const cudart::Availability av = cudart::availability();
+  CN_CHECK(av.available, op, ": CUDA is not available: ", av.reason);
+  CN_CHECK(device.index >= 0 && device.index < cudart::deviceCount(), op, ": ", device.str(), " does not exist (",
+           cudart::deviceCount(), " CUDA device(s))");
+  return device;
+}
+
+}  // namespace
+
+int64_t cudaConvImagesPerChunk(int64_t N, int64_t bytesPerImage) {
+  if (N <= 1 || bytesPerImage <= 0) return std::max<int64_t>(N, 1);
+  return std::clamp<int64_t>(kCudaChunkBytes / bytesPerImage, 1, N);
+}
+
+int64_t cudaWinogradTilesPerImage(const ConvDesc& d, int m) {
+  return ((d.outH + m - 1) / m) * ((d.outW + m - 1) / m);
+}
+
+const std::vector<CudaConvAlgo>& cudaConvAlgorithms() {
+  // Order = listing order and the tie-break of 'find'. direct first: it runs everything (the GPU
+  // reference). Groups: every entry supports them (im2col, implicit_gemm, gemm_1x1 and Winograd run one
+  // GEMM per group, so depthwise works but is slow there; 'auto' sends thin groups to direct).
+  static const std::vector<CudaConvAlgo> algos = {
+      {"direct", CudaConvKind::Direct, anyConv, noWorkspace},
+      {"im2col", CudaConvKind::Im2col, anyConv, im2colWorkspace},
+      {"implicit_gemm", CudaConvKind::ImplicitGemm, anyConv, noWorkspace},
+      {"gemm_1x1", CudaConvKind::Gemm1x1, gemm1x1Supports, gemm1x1Workspace},
+      {"winograd_2x2_3x3", CudaConvKind::Winograd2x2_3x3, winograd2Supports, winograd2Workspace},
+      {"winograd_4x4_3x3", CudaConvKind::Winograd4x4_3x3, winograd4Supports, winograd4Workspace},
+  };
+  return algos;
+}
+
+const CudaConvAlgo& cudaConvAlgorithm(const std::string& name) {
+  std::string known;
+  for (const CudaConvAlgo& a : cudaConvAlgorithms()) {
+    if (name == a.name) return a;
+    known += std::string(known.empty() ? "" : ", ") + a.name;
+  }
+  fail("conv2d: unknown CUDA algorithm '", name, "' (expected 'auto', 'find' or one of: ", known, ")");
+}
+
+bool isCudaOnlyConvAlgo(const std::string& name) {
+  bool onCuda = false, onCpu = false;
+  for (const CudaConvAlgo& a : cudaConvAlgorithms()) onCuda = onCuda || name == a.name;
+  for (const ConvAlgo& a : convAlgorithms()) onCpu = onCpu || name == a.name;
+  return onCuda && !onCpu;
+}
+
+std::string cudaConvSupports(const CudaConvAlgo& a, const ConvDesc& d, int64_t workspaceLimit) {
+  std::string why = a.supports(d);
+  if (!why.empty()) return why;
+  const int64_t ws = a.workspaceBytes(d);
+  if (workspaceLimit >= 0 && ws > workspaceLimit)
+    return std::string(a.name) + " needs " + withUnit(ws) + " of workspace, more than the limit of " +
+           withUnit(workspaceLimit);
+  return "";
+}
+
+// NOT YET MEASURED ON A GPU: these rules follow the usual cuDNN-era folklore and the CPU chooser; 'find'
+// is the measured alternative until a GPU run tunes them.
+const CudaConvAlgo& chooseCudaConvAuto(const ConvDesc& d, int64_t workspaceLimit) {
+  auto ok = [&](const char* name) { return cudaConvSupports(cudaConvAlgorithm(name), d, workspaceLimit).empty(); };
+  const bool k3s1 = d.R == 3 && d.S == 3 && d.strideH == 1 && d.strideW == 1 && d.dilationH == 1 && d.dilationW == 1;
+  // 1×1 without padding is a GEMM on the input as it lies (stride 1) or on a subsampled copy: no index
+  // arithmetic at all in the inner loop.
+  if (d.R == 1 && d.S == 1 && ok("gemm_1x1")) return cudaConvAlgorithm("gemm_1x1");
+  // Depthwise and other thin groups: a 64×64 GEMM tile would be mostly empty; one thread per output wins.
+  if (d.Kg() < 8 || d.Cg() < 2) return cudaConvAlgorithm("direct");
+  // 3×3 stride 1 with enough channels for the transforms to amortise: Winograd. F(4×4) does 2.25× fewer
+  // multiplies than F(2×2) but wastes more of its tiles on small maps and needs 36/16 the workspace.
+  if (k3s1 && d.Cg() >= 32 && d.Kg() >= 32) {
+    if (d.outH >= 16 && d.outW >= 16 && ok("winograd_4x4_3x3")) return cudaConvAlgorithm("winograd_4x4_3x3");
+    if (ok("winograd_2x2_3x3")) return cudaConvAlgorithm("winograd_2x2_3x3");
+  }
+  // Everything else (stems, strided, 5×5, dilation, few channels): implicit GEMM — im2col's GEMM without
+  // writing the columns to memory, and no workspace, so it also serves any workspace limit.
+  return cudaConvAlgorithm("implicit_gemm");
+}
+
+std::vector<ConvTiming> findCudaConv(const ConvDesc& d, Device device, int64_t workspaceLimit) {
+  checkedCudaDevice(device, "findConvAlgorithm");
+  Tensor x = Tensor::empty({d.N, d.C, d.H, d.W});
+  Tensor w = Tensor::empty(d.weightShape());
+  Tensor b = Tensor::empty({d.K});
+  fillUniform(x, 1, -1.0f, 1.0f);
+  fillUniform(w, 2, -0.1f, 0.1f);
+  fillUniform(b, 3, -0.1f, 0.1f);
+  const Tensor xd = x.to(device), wd = w.to(device), bd = b.to(device);
+  Tensor y = Tensor::empty(d.outputShape(), device);
+  std::vector<ConvTiming> out;
+  for (const CudaConvAlgo& a : cudaConvAlgorithms()) {
+    if (!cudaConvSupports(a, d, workspaceLimit).empty()) continue;
+    const int64_t ws = a.workspaceBytes(d);
+    const Tensor p = cuda_ops::convPrepare(a.kind, d, wd);
+    out.push_back({a.name, cuda_ops::convTimeMs(a.kind, d, xd, p, bd, ws, y), ws});
+  }
+  CN_CHECK(!out.empty(), "findConvAlgorithm: no CUDA algorithm fits the workspace limit of ", withUnit(workspaceLimit));
+  std::stable_sort(out.begin(), out.end(), [](const ConvTiming& p, const ConvTiming& q) { return p.timeMs < q.timeMs; });
+  FindCache& c = findCache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  if (c.winners.size() >= FindCache::kMax) c.winners.clear();
+  c.winners[findKey(d, device, workspaceLimit)] = out.front().algo;
+  return out;
+}
+
+const CudaConvAlgo& resolveCudaConvAlgo(const ConvDesc& d, const std::string& algo, Device device,
+                                        int64_t workspaceLimit) {
+  if (algo == "auto" || algo.empty()) return chooseCudaConvAuto(d, workspaceLimit);
+  if (algo == "find") {
+    {
+      FindCache& c = findCache();
+      std::lock_guard<std::mutex> lock(c.mu);
+      auto it = c.winners.find(findKey(d, device, workspaceLimit));
+      if (it != c.winners.end()) return cudaConvAlgorithm(it->second);
+    }
+    return cudaConvAlgorithm(findCudaConv(d, device, workspaceLimit).front().algo);
+  }
+  const CudaConvAlgo& a = cudaConvAlgorithm(algo);
+  std::string why = cudaConvSupports(a, d, workspaceLimit);
+  CN_CHECK(why.empty(), "conv2d: algorithm '", algo, "' cannot run this convolution on CUDA: ", why);
+  return a;
+}
+
+void clearCudaConvFindCache() {
+  FindCache& c = findCache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.winners.clear();
+}
+
+Tensor cudaConv2d(const ConvDesc& d, const Tensor& input, const Tensor& weight, const Tensor& bias, bool relu,
+                  const std::string& algo, int64_t workspaceLimit) {
+  const CudaConvAlgo& a = resolveCudaConvAlgo(d, algo, input.device(), workspaceLimit);
+  Tensor y = Tensor::empty(d.outputShape(), input.device());
+  if (y.numel() == 0) return y;
+  const Tensor p = cuda_ops::convPrepare(a.kind, d, weight);
+  cuda_ops::convRun(a.kind, d, input, p, bias, relu, a.workspaceBytes(d), y);
+  return y;
+}
+
+}  // namespace convnets

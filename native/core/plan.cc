@@ -1,0 +1,66 @@
+#include "core/plan.h"
+
+#include <exception>
+
+#include "core/cuda_api.h"
+#include "core/error.h"
+
+namespace convnets {
+
+StepFn convLayerFn(const ConvLayer& layer) {
+  std::shared_ptr<const ConvPlan> plan = layer.plan;
+  ConvOptions opts = layer.opts;
+  return [plan, opts](const std::vector<Tensor>& in) { return plan->run(in[0], opts); };
+}
+
+Plan::Plan(Shape inputShape, Shape outputShape, Device device, std::vector<Step> steps, int numSlots, int output,
+           const LoweringOptions& lowering)
+    : inputShape_(std::move(inputShape)),
+      outputShape_(std::move(outputShape)),
+      device_(device),
+      steps_(std::move(steps)),
+      numSlots_(numSlots),
+      output_(output) {
+  dropDeadSteps(steps_, output_);
+  if (lowering.foldBatchNorm) foldBatchNorm(steps_, output_);
+  if (lowering.fuseRelu) fuseRelu(steps_, output_);
+  finishConvLayers(steps_);
+  // Free each intermediate right after its last reader, so peak memory is the widest point of the
+  // network rather than the sum of its activations. The output is never freed; the input slot is
+  // only the plan's own reference (the caller keeps theirs).
+  std::vector<int> lastUse(size_t(numSlots_), -1);
+  for (size_t i = 0; i < steps_.size(); ++i)
+    for (const StepRef& r : steps_[i].inputs)
+      if (r.slot >= 0) lastUse[size_t(r.slot)] = int(i);
+  frees_.assign(steps_.size(), {});
+  for (int s = 0; s < numSlots_; ++s)
+    if (s != output_ && lastUse[size_t(s)] >= 0) frees_[size_t(lastUse[size_t(s)])].push_back(s);
+}
+
+Tensor Plan::run(const Tensor& input) const {
+  CN_CHECK(input.defined(), "plan.run: the input was disposed");
+  CN_CHECK(input.shape() == inputShape_ && input.device() == device_, "plan.run: expected an input of shape ",
+           shapeStr(inputShape_), " on ", device_.str(), ", got ", shapeStr(input.shape()), " on ",
+           input.device().str());
+  std::vector<Tensor> slots(static_cast<size_t>(numSlots_));
+  slots[0] = input;
+  std::vector<Tensor> in;
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    const Step& s = steps_[i];
+    in.clear();
+    for (const StepRef& r : s.inputs) in.push_back(r.slot >= 0 ? slots[size_t(r.slot)] : r.constant);
+    try {
+      slots[size_t(s.output)] = s.fn(in);
+    } catch (const std::exception& e) {
+      fail("plan.run: step ", i + 1, " of ", steps_.size(), " (", s.op, ") failed: ", e.what());
+    }
+    in.clear();  // drop our extra references first, so freeing below really frees
+    for (int f : frees_[i]) slots[size_t(f)].release();
+  }
+  // On CUDA the steps only queue kernels: wait for them, so a finished run means a computed output
+  // (a worker's promise must not resolve before the work is done).
+  if (device_.isCuda()) cudart::synchronize(device_.index);
+  return slots[size_t(output_)];
+}
+
+}  // namespace convnets

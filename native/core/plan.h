@@ -1,0 +1,89 @@
+// A compiled plan: the ops of one forward pass, recorded once (napi/trace.cc) as a list of steps over
+// numbered slots, then run many times from any thread (napi/plan_worker.cc runs it on a worker).
+// Slot 0 is the input; every step reads slots or constants (weights, BN statistics, prepared convs,
+// captured by shared storage) and writes one new slot. Plain C++: nothing here touches N-API.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/algo.h"
+#include "core/conv_desc.h"
+#include "core/tensor.h"
+
+namespace convnets {
+
+using StepFn = std::function<Tensor(const std::vector<Tensor>&)>;
+
+// An operand: a slot computed by the plan (slot >= 0), or a constant tensor (slot < 0).
+struct StepRef {
+  int slot = -1;
+  Tensor constant;
+};
+
+// A convolution with constant weights: what the lowering passes need to rebuild its prepared plan.
+struct ConvLayer {
+  ConvDesc desc;
+  ConvOptions opts;
+  std::string algo;  // the resolved algorithm name, so a rebuilt layer runs the algorithm eager mode ran
+  Tensor weight, bias;
+  bool relu = false;
+  std::shared_ptr<const ConvPlan> plan;
+};
+// The step function that runs layer.plan (input = in[0]).
+StepFn convLayerFn(const ConvLayer& layer);
+
+struct Step {
+  std::string op;  // the op's name, for messages and plan.ops()
+  std::vector<StepRef> inputs;
+  int output = -1;
+  StepFn fn;
+  // For the lowering passes; empty when the step cannot take part in them.
+  std::function<StepFn()> withRelu;  // the same step with a ReLU fused into its output write
+  std::shared_ptr<ConvLayer> conv;   // set on convolutions with constant weights
+  double eps = 0;                    // batchNorm: eps
+  bool relu = false;                 // batchNorm: fused ReLU
+};
+
+struct LoweringOptions {
+  bool foldBatchNorm = true;  // inference BN right after a conv → folded into the conv's weights and bias
+  bool fuseRelu = true;       // ReLU right after a conv / linear / BN / add → the op's fused epilogue
+};
+
+class Plan {
+ public:
+  // steps as recorded; `output` is the slot the forward pass returned. Runs the lowering passes,
+  // drops steps the output does not need and computes when each slot can be freed.
+  Plan(Shape inputShape, Shape outputShape, Device device, std::vector<Step> steps, int numSlots, int output,
+       const LoweringOptions& lowering);
+
+  // Runs the steps in order; intermediates are freed right after their last reader. Thread-safe
+  // (const): concurrent runs share only constants. Errors name the failing step.
+  Tensor run(const Tensor& input) const;
+
+  const Shape& inputShape() const { return inputShape_; }
+  const Shape& outputShape() const { return outputShape_; }
+  Device device() const { return device_; }
+  const std::vector<Step>& steps() const { return steps_; }
+
+ private:
+  Shape inputShape_, outputShape_;
+  Device device_;
+  std::vector<Step> steps_;
+  std::vector<std::vector<int>> frees_;  // per step: slots whose last reader it is
+  int numSlots_;
+  int output_;
+};
+
+// Lowering passes (core/plan_lowering.cc), each safe to skip.
+// Folds each inference batchNorm whose input is a CPU conv's output read by nothing else into that conv.
+void foldBatchNorm(std::vector<Step>& steps, int output);
+// Moves each relu whose input is read by nothing else into its producer's epilogue (conv, linear, BN, add).
+void fuseRelu(std::vector<Step>& steps, int output);
+// Rebuilds the prepared plan of every conv layer a pass changed, and drops the weights kept for the passes.
+void finishConvLayers(std::vector<Step>& steps);
+// Removes steps whose results the output does not depend on.
+void dropDeadSteps(std::vector<Step>& steps, int output);
+
+}  // namespace convnets

@@ -1,0 +1,141 @@
+// Lowering passes over a recorded plan. Each rewrites only patterns it can prove equivalent (a single
+// reader, constant operands on the CPU) and otherwise leaves the steps alone: skipping is always safe.
+#include <cmath>
+#include <algorithm>
+
+#include "core/plan.h"
+
+namespace convnets {
+namespace {
+
+// How many step operands (plus the plan output) read each slot.
+std::vector<int> readers(const std::vector<Step>& steps, int output) {
+  int n = output + 1;
+  for (const Step& s : steps) n = std::max(n, s.output + 1);
+  std::vector<int> count(size_t(n), 0);
+  for (const Step& s : steps)
+    for (const StepRef& r : s.inputs)
+      if (r.slot >= 0) count[size_t(r.slot)] += 1;
+  count[size_t(output)] += 1;
+  return count;
+}
+
+// The index of the step reading `slot` (its only reader), or -1.
+int soleReader(const std::vector<Step>& steps, size_t after, int slot) {
+  for (size_t j = after + 1; j < steps.size(); ++j)
+    for (const StepRef& r : steps[j].inputs)
+      if (r.slot == slot) return int(j);
+  return -1;
+}
+
+bool cpuConstant(const StepRef& r) { return r.slot < 0 && (!r.constant.defined() || r.constant.device().isCpu()); }
+
+void erase(std::vector<Step>& steps, std::vector<bool>& dead) {
+  size_t k = 0;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (dead[i]) continue;
+    if (k != i) steps[k] = std::move(steps[i]);  // never self-move: it would empty the step
+    ++k;
+  }
+  steps.resize(k);
+}
+
+}  // namespace
+
+// conv → batchNorm: y = (conv(x, W) + b − mean)·a + beta with a = gamma / sqrt(var + eps) per output
+// channel k, which is conv(x, W·a_k) + (b − mean)·a + beta. Folded in double, stored as float.
+void foldBatchNorm(std::vector<Step>& steps, int output) {
+  std::vector<int> count = readers(steps, output);
+  std::vector<bool> dead(steps.size(), false);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    Step& c = steps[i];
+    if (!c.conv || c.conv->relu || !c.conv->weight.device().isCpu() || count[size_t(c.output)] != 1) continue;
+    int j = soleReader(steps, i, c.output);
+    if (j < 0) continue;
+    Step& bn = steps[size_t(j)];
+    if (bn.op != "batchNorm" || bn.inputs.size() != 5 || bn.inputs[0].slot != c.output) continue;
+    bool constants = true;
+    for (size_t k = 1; k < 5; ++k) constants = constants && cpuConstant(bn.inputs[k]);
+    if (!constants || !bn.inputs[1].constant.defined() || !bn.inputs[2].constant.defined()) continue;
+    ConvLayer& L = *c.conv;
+    const int64_t K = L.weight.size(0);
+    const float* mean = bn.inputs[1].constant.data();
+    const float* var = bn.inputs[2].constant.data();
+    const float* gamma = bn.inputs[3].constant.defined() ? bn.inputs[3].constant.data() : nullptr;
+    const float* beta = bn.inputs[4].constant.defined() ? bn.inputs[4].constant.data() : nullptr;
+    if (bn.inputs[1].constant.numel() != K) continue;  // eager mode would have thrown; be safe anyway
+    Tensor w = Tensor::empty(L.weight.shape());
+    Tensor b = Tensor::empty({K});
+    const int64_t per = L.weight.numel() / K;
+    for (int64_t k = 0; k < K; ++k) {
+      const double a = (gamma ? gamma[k] : 1.0) / std::sqrt(double(var[k]) + bn.eps);
+      for (int64_t e = 0; e < per; ++e) w.data()[k * per + e] = float(double(L.weight.data()[k * per + e]) * a);
+      const double b0 = L.bias.defined() ? L.bias.data()[k] : 0.0;
+      b.data()[k] = float((b0 - mean[k]) * a + (beta ? beta[k] : 0.0));
+    }
+    L.weight = w;
+    L.bias = b;
+    L.relu = bn.relu;
+    L.plan = nullptr;  // rebuilt by finishConvLayers
+    c.op = "conv2d+batchNorm" + std::string(bn.relu ? "+relu" : "");
+    c.output = bn.output;
+    c.withRelu = nullptr;
+    dead[size_t(j)] = true;
+  }
+  erase(steps, dead);
+}
+
+void fuseRelu(std::vector<Step>& steps, int output) {
+  std::vector<int> count = readers(steps, output);
+  std::vector<bool> dead(steps.size(), false);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    Step& p = steps[i];
+    // CPU convs only: a rebuilt CUDA plan would lose its workspace limit.
+    bool convLayer = p.conv && !p.conv->relu && p.conv->weight.device().isCpu();
+    if ((!convLayer && !p.withRelu) || dead[i] || count[size_t(p.output)] != 1) continue;
+    int j = soleReader(steps, i, p.output);
+    if (j < 0 || steps[size_t(j)].op != "relu" || steps[size_t(j)].inputs[0].slot != p.output) continue;
+    if (convLayer) {
+      p.conv->relu = true;
+      p.conv->plan = nullptr;  // rebuilt by finishConvLayers
+    } else {
+      p.fn = p.withRelu();
+    }
+    p.withRelu = nullptr;
+    p.relu = true;
+    p.op += "+relu";
+    p.output = steps[size_t(j)].output;
+    dead[size_t(j)] = true;
+  }
+  erase(steps, dead);
+}
+
+void finishConvLayers(std::vector<Step>& steps) {
+  for (Step& s : steps) {
+    if (!s.conv) continue;
+    ConvLayer& L = *s.conv;
+    if (!L.plan) {
+      L.plan = std::make_shared<ConvPlan>(L.desc, L.weight, L.bias, L.algo, L.relu);
+      s.fn = convLayerFn(L);
+    }
+    s.conv = nullptr;  // the prepared plan has what it needs; do not keep the weights alive
+  }
+}
+
+void dropDeadSteps(std::vector<Step>& steps, int output) {
+  int n = output + 1;
+  for (const Step& s : steps) n = std::max(n, s.output + 1);
+  std::vector<bool> needed(size_t(n), false), dead(steps.size(), false);
+  needed[size_t(output)] = true;
+  for (size_t i = steps.size(); i-- > 0;) {
+    if (!needed[size_t(steps[i].output)]) {
+      dead[i] = true;
+      continue;
+    }
+    for (const StepRef& r : steps[i].inputs)
+      if (r.slot >= 0) needed[size_t(r.slot)] = true;
+  }
+  erase(steps, dead);
+}
+
+}  // namespace convnets

@@ -1,0 +1,142 @@
+// The compiled Plan handle: runSync on the calling thread, runAsync on a worker (Napi::AsyncWorker), so a
+// served model never blocks the event loop. The worker touches only C++ (core/plan.h); N-API is used
+// before (arguments) and after (wrapping the result, settling the promise) on the main thread.
+#include <atomic>
+
+#include "napi/trace.h"
+
+namespace convnets::napi {
+namespace {
+
+class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
+ public:
+  static Napi::Function define(Napi::Env env) {
+    return DefineClass(env, "NativePlan",
+                       {InstanceAccessor<&PlanWrap::steps>("steps"),
+                        InstanceAccessor<&PlanWrap::inputShape>("inputShape"),
+                        InstanceAccessor<&PlanWrap::outputShape>("outputShape"),
+                        InstanceAccessor<&PlanWrap::device>("device"),
+                        InstanceAccessor<&PlanWrap::disposed>("disposed"),
+                        InstanceMethod<&PlanWrap::ops>("ops"),
+                        InstanceMethod<&PlanWrap::runSync>("runSync"),
+                        InstanceMethod<&PlanWrap::runAsync>("runAsync"),
+                        InstanceMethod<&PlanWrap::dispose>("dispose")});
+  }
+  explicit PlanWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PlanWrap>(info) {}
+  void set(std::shared_ptr<const Plan> p) { plan_ = std::move(p); }
+
+ private:
+  const Plan& plan(const char* op) const {
+    CN_CHECK(plan_, op, ": the plan was disposed");
+    return *plan_;
+  }
+  static Napi::Array shapeArray(Napi::Env env, const Shape& s) {
+    auto a = Napi::Array::New(env, s.size());
+    for (size_t i = 0; i < s.size(); ++i) a.Set(uint32_t(i), double(s[i]));
+    return a;
+  }
+  Napi::Value steps(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), double(plan("plan.steps").steps().size()));
+  }
+  Napi::Value inputShape(const Napi::CallbackInfo& info) {
+    return shapeArray(info.Env(), plan("plan.inputShape").inputShape());
+  }
+  Napi::Value outputShape(const Napi::CallbackInfo& info) {
+    return shapeArray(info.Env(), plan("plan.outputShape").outputShape());
+  }
+  Napi::Value device(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), plan("plan.device").device().str());
+  }
+  Napi::Value disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !plan_); }
+  // The op of each step after lowering, e.g. "conv2d+batchNorm+relu".
+  Napi::Value ops(const Napi::CallbackInfo& info) {
+    const auto& st = plan("plan.ops").steps();
+    auto a = Napi::Array::New(info.Env(), st.size());
+    for (size_t i = 0; i < st.size(); ++i) a.Set(uint32_t(i), st[i].op);
+    return a;
+  }
+  Napi::Value runSync(const Napi::CallbackInfo& info) {
+    const Plan& p = plan("plan.run");
+    return wrapTensor(info.Env(), p.run(tensorArg(info[0], "plan.run", "input")));
+  }
+  Napi::Value runAsync(const Napi::CallbackInfo& info);
+  Napi::Value dispose(const Napi::CallbackInfo& info) {
+    plan_ = nullptr;  // a run in flight keeps its own reference; the constants go when it ends
+    return info.Env().Undefined();
+  }
+
+  std::shared_ptr<const Plan> plan_;
+};
+
+// One run on the libuv thread pool; the kernels inside split across the core's pool as usual, and
+// concurrent runs queue fairly in its ticket lock.
+class RunWorker : public Napi::AsyncWorker {
+ public:
+  RunWorker(Napi::Env env, std::shared_ptr<const Plan> plan, Tensor input)
+      : Napi::AsyncWorker(env, "convnets.plan.run"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        plan_(std::move(plan)),
+        input_(std::move(input)) {}
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      output_ = plan_->run(input_);
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+    input_.release();
+    plan_ = nullptr;
+  }
+  void OnOK() override { deferred_.Resolve(wrapTensor(Env(), std::move(output_))); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<const Plan> plan_;
+  Tensor input_, output_;
+};
+
+Napi::Value PlanWrap::runAsync(const Napi::CallbackInfo& info) {
+  const Plan& p = plan("plan.run");
+  const Tensor& x = tensorArg(info[0], "plan.run", "input");
+  // Checked here as well as in Plan::run so a wrong input fails before a worker is queued.
+  CN_CHECK(x.shape() == p.inputShape() && x.device() == p.device(), "plan.run: expected an input of shape ",
+           shapeStr(p.inputShape()), " on ", p.device().str(), ", got ", shapeStr(x.shape()), " on ",
+           x.device().str());
+  auto* w = new RunWorker(info.Env(), plan_, x);
+  Napi::Promise promise = w->promise();
+  w->Queue();  // the worker deletes itself after OnOK / OnError
+  return promise;
+}
+
+// Test hook: a copy of x for the first `okCalls` runs of this op (the traced one included), then an
+// error — how tests make a step fail inside a plan run.
+Napi::Value testFailingOp(const Napi::CallbackInfo& info) {
+  const Tensor& x = tensorArg(info[0], "testFailingOp", "input");
+  int64_t okCalls = intArg(info[1], "testFailingOp", "okCalls");
+  auto calls = std::make_shared<std::atomic<int64_t>>(0);
+  return emit(info, "testFailingOp", {x}, [calls, okCalls](const std::vector<Tensor>& in) {
+    int64_t n = ++*calls;
+    CN_CHECK(n <= okCalls, "testFailingOp: failing on purpose (call ", n, ")");
+    return in[0].to(in[0].device());
+  });
+}
+
+}  // namespace
+
+Napi::Object wrapPlan(Napi::Env env, std::shared_ptr<const Plan> plan) {
+  Napi::Object obj = env.GetInstanceData<AddonData>()->planCtor.New({});
+  PlanWrap::Unwrap(obj)->set(std::move(plan));
+  return obj;
+}
+
+void initPlan(Napi::Env env, Napi::Object exports) {
+  Napi::Function ctor = PlanWrap::define(env);
+  env.GetInstanceData<AddonData>()->planCtor = Napi::Persistent(ctor);
+  exports.Set("NativePlan", ctor);
+  exports.Set("testFailingOp", Napi::Function::New(env, testFailingOp));
+}
+
+}  // namespace convnets::napi

@@ -1,0 +1,233 @@
+// compile(): plan and eager results agree, lowering passes fold and fuse, runs are asynchronous and
+// concurrent, errors reject, and memory returns to where it was.
+import { F, Tensor, compile, cuda, memory } from '../../lib';
+import { native } from '../../lib/native';
+import { relErr } from '../helpers/check';
+import { forEachIsa } from '../helpers/isa';
+import { settleGc } from './gc';
+import { makeNet, makePreparedNet } from './net';
+
+const shape = [2, 3, 13, 11];
+
+/** Bit-for-bit equality of two tensors' data (jest's toEqual is far too slow on millions of floats). */
+function sameBits(a: Tensor, b: Tensor): boolean {
+  const x = a.data(), y = b.data();
+  return Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+}
+
+function eager(forward: (x: Tensor) => Tensor, x: Tensor): Float32Array {
+  const y = forward(x);
+  const d = Float32Array.from(y.data());
+  y.dispose();
+  return d;
+}
+
+forEachIsa(() => {
+  describe('plan vs eager on a composed network', () => {
+    const net = makeNet();
+    const x = Tensor.rand(shape, { seed: 7, low: -1, high: 1 });
+    afterAll(() => { x.dispose(); net.dispose(); });
+
+    test('without lowering: every op recorded, relErr ≤ 1e-5, runSync equals run', async () => {
+      const ref = eager(net.forward, x);
+      const plan = compile(net.forward, { inputShape: shape, foldBatchNorm: false, fuseRelu: false });
+      expect(plan.ops()).toEqual(['conv2d', 'batchNorm', 'relu', 'maxPool2d', 'conv2d', 'batchNorm', 'conv2d', 'batchNorm',
+        'add', 'conv2d', 'relu', 'cat', 'conv2d', 'adaptiveAvgPool2d', 'reshape', 'linear', 'relu', 'linear', 'softmax']);
+      expect(plan.outputShape).toEqual([2, 5]);
+      const y = await plan.run(x);
+      expect([...y.shape]).toEqual([2, 5]);
+      expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-5);
+      const s = plan.runSync(x);
+      expect(sameBits(s, y)).toBe(true);
+      y.dispose(); s.dispose(); plan.dispose();
+    });
+
+    test('with lowering: BN folded into convs, ReLU fused, relErr ≤ 1e-4', async () => {
+      const ref = eager(net.forward, x);
+      const plan = compile(net.forward, { inputShape: shape });
+      expect(plan.ops()).toEqual(['conv2d+batchNorm+relu', 'maxPool2d', 'conv2d+batchNorm+relu', 'conv2d+batchNorm',
+        'add', 'conv2d+relu', 'cat', 'conv2d', 'adaptiveAvgPool2d', 'reshape', 'linear+relu', 'linear', 'softmax']);
+      const y = await plan.run(x);
+      expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-4);
+      y.dispose(); plan.dispose();
+    });
+  });
+});
+
+test('prepared ConvPlans (the nn.Conv2d path) fold and fuse too', async () => {
+  const s = [3, 3, 9, 7];
+  const net = makePreparedNet(s);
+  const x = Tensor.rand(s, { seed: 8, low: -1, high: 1 });
+  const ref = eager(net.forward, x);
+  const plan = compile(net.forward, { inputShape: s });
+  expect(plan.ops()).toEqual(['conv2d+batchNorm+relu', 'conv2d+batchNorm+relu']);
+  const y = await plan.run(x);
+  expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-4);
+  y.dispose(); x.dispose(); plan.dispose();
+});
+
+test('no folding or fusion where the conv output has another reader', async () => {
+  const w = Tensor.rand([4, 3, 3, 3], { seed: 3, low: -0.5, high: 0.5 });
+  const c = [Tensor.rand([4], { seed: 4, low: -0.2, high: 0.2 }), Tensor.rand([4], { seed: 5, low: 0.5, high: 1.5 })];
+  // The conv output feeds BN and the residual add; the BN output feeds relu and the add.
+  const f = (x: Tensor) => {
+    const y = F.conv2d(x, w, null, { padding: 1 });
+    const z = F.batchNorm(y, c[0], c[1], c[1], c[0]);
+    return F.add(F.add(F.relu(z), y), z);
+  };
+  const s = [2, 3, 7, 5];
+  const x = Tensor.rand(s, { seed: 6, low: -1, high: 1 });
+  const ref = eager(f, x);
+  const plan = compile(f, { inputShape: s });
+  expect(plan.ops()).toEqual(['conv2d', 'batchNorm', 'relu', 'add', 'add']);
+  const y = await plan.run(x);
+  expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-5);
+  [x, y, w, ...c].forEach((t) => t.dispose());
+  plan.dispose();
+});
+
+test('a module is put in eval mode and its forward traced; unused work is dropped', () => {
+  const w = Tensor.rand([4, 3, 3, 3], { seed: 3 });
+  let evalCalls = 0;
+  const module = {
+    eval() { evalCalls++; },
+    forward(x: Tensor) {
+      F.softmax(x, 1); // computed and thrown away: not part of the plan
+      return F.maxPool2d(F.conv2d(x, w), { kernelSize: 2 });
+    },
+  };
+  const plan = compile(module, { inputShape: [1, 3, 8, 8] });
+  expect(evalCalls).toBe(1);
+  expect(plan.ops()).toEqual(['conv2d', 'maxPool2d']);
+  expect(plan.inputShape).toEqual([1, 3, 8, 8]);
+  expect(plan.outputShape).toEqual([1, 4, 3, 3]);
+  plan.dispose(); w.dispose();
+});
+
+describe('served execution', () => {
+  // Three 48-channel 3×3 convs on 4×48×96×96: a run of tens of milliseconds.
+  const ws = [Tensor.rand([48, 3, 3, 3], { seed: 1 }), Tensor.rand([48, 48, 3, 3], { seed: 2, low: -0.1, high: 0.1 }),
+    Tensor.rand([48, 48, 3, 3], { seed: 3, low: -0.1, high: 0.1 })];
+  const heavy = (x: Tensor) => ws.reduce((y, w) => F.conv2d(y, w, null, { padding: 1, activation: 'relu' }), x);
+  const big = [4, 3, 96, 96];
+  afterAll(() => ws.forEach((w) => w.dispose()));
+
+  test('await plan.run lets the event loop turn while the plan runs', async () => {
+    const plan = compile(heavy, { inputShape: big });
+    const x = Tensor.rand(big, { seed: 4 });
+    let settled = false;
+    let turns = 0;
+    const running = plan.run(x).then((y) => { settled = true; return y; });
+    const firstImmediateBeforeSettle = await new Promise<boolean>((resolve) => setImmediate(() => resolve(!settled)));
+    const tick = () => { if (!settled) { turns++; setTimeout(tick, 1); } };
+    tick();
+    const y = await running;
+    expect(firstImmediateBeforeSettle).toBe(true);
+    expect(turns).toBeGreaterThan(1);
+    // The blocking path, for contrast: nothing else runs until it returns.
+    let ticked = false;
+    setImmediate(() => { ticked = true; });
+    const s = plan.runSync(x);
+    expect(ticked).toBe(false);
+    expect(sameBits(s, y)).toBe(true);
+    y.dispose(); s.dispose(); x.dispose(); plan.dispose();
+  });
+
+  test('concurrent runs give the same results as sequential ones', async () => {
+    const plan = compile(heavy, { inputShape: big });
+    const xs = [0, 1, 2, 3].map((i) => Tensor.rand(big, { seed: 10 + i }));
+    const sequential = xs.map((x) => plan.runSync(x));
+    const concurrent = await Promise.all(xs.map((x) => plan.run(x)));
+    xs.forEach((_, i) => expect(sameBits(concurrent[i], sequential[i])).toBe(true));
+    expect(sameBits(concurrent[0], concurrent[1])).toBe(false);
+    [...xs, ...sequential, ...concurrent].forEach((t) => t.dispose());
+    plan.dispose();
+  });
+});
+
+describe('errors', () => {
+  const w = Tensor.rand([4, 3, 3, 3], { seed: 3 });
+  afterAll(() => w.dispose());
+  const f = (x: Tensor) => F.relu(F.conv2d(x, w));
+
+  test('a wrong input shape or device rejects with the message; so does a disposed plan', async () => {
+    const plan = compile(f, { inputShape: [2, 3, 9, 9] });
+    const x = Tensor.rand([2, 3, 9, 8], { seed: 1 });
+    await expect(plan.run(x)).rejects.toThrow('plan.run: expected an input of shape [2, 3, 9, 9] on cpu, got [2, 3, 9, 8] on cpu');
+    expect(() => plan.runSync(x)).toThrow('expected an input of shape [2, 3, 9, 9]');
+    await expect(plan.run('x' as unknown as Tensor)).rejects.toThrow('plan.run: input must be a Tensor');
+    plan.dispose();
+    const ok = Tensor.rand([2, 3, 9, 9], { seed: 1 });
+    await expect(plan.run(ok)).rejects.toThrow('plan.run: the plan was disposed');
+    x.dispose(); ok.dispose();
+  });
+
+  test('the native run checks the shape too (before queueing a worker)', () => {
+    const nplan = (compile(f, { inputShape: [2, 3, 9, 9] }) as unknown as { plan: { runAsync(t: unknown): unknown; dispose(): void } }).plan;
+    const x = Tensor.rand([1, 3, 9, 9], { seed: 1 });
+    expect(() => nplan.runAsync(x.handle)).toThrow('plan.run: expected an input of shape [2, 3, 9, 9] on cpu, got [1, 3, 9, 9] on cpu');
+    nplan.dispose(); x.dispose();
+  });
+
+  test('a step that fails rejects the promise with its message (the process carries on)', async () => {
+    // testFailingOp passes its first call (the trace) and fails on every later one.
+    const failing = (x: Tensor) => F.softmax(new Tensor(native.testFailingOp(F.relu(x).handle, 1)), 1);
+    const plan = compile(failing, { inputShape: [2, 3] });
+    const x = Tensor.rand([2, 3], { seed: 1 });
+    await expect(plan.run(x)).rejects.toThrow('plan.run: step 2 of 3 (testFailingOp) failed: testFailingOp: failing on purpose (call 2)');
+    expect(() => plan.runSync(x)).toThrow('failing on purpose (call 3)');
+    const good = compile(f, { inputShape: [2, 3, 9, 9] });
+    const x2 = Tensor.rand([2, 3, 9, 9], { seed: 2 });
+    const y = await good.run(x2);
+    expect(y.shape).toEqual([2, 4, 7, 7]);
+    [x, x2, y].forEach((t) => t.dispose());
+    plan.dispose(); good.dispose();
+  });
+
+  test('compile refuses what it cannot trace', () => {
+    expect(() => compile(f, { inputShape: [2, -3] })).toThrow('compile: inputShape must be an array of positive integers');
+    expect(() => compile(42 as unknown as (x: Tensor) => Tensor, { inputShape: [1] })).toThrow('compile: model must be a function');
+    expect(() => compile((x) => (x.data()[0] > 0 ? F.relu(x) : x), { inputShape: [1, 2] }))
+      .toThrow('compile: the model cannot be compiled: it reads the values of a tensor computed from the input');
+    expect(() => compile(() => F.relu(w), { inputShape: [1, 2] })).toThrow("compile: the model's output does not depend on its input");
+    expect(() => compile(() => 3 as unknown as Tensor, { inputShape: [1] })).toThrow('compile: the forward pass must return a Tensor');
+    expect(() => compile((x) => { compile(F.relu, { inputShape: [1] }); return x; }, { inputShape: [1] }))
+      .toThrow('compile: another compile() is already tracing');
+    // A failed compile leaves no trace active behind it.
+    const plan = compile(F.relu, { inputShape: [3] });
+    expect(plan.steps).toBe(1);
+    plan.dispose();
+  });
+});
+
+test('memory() returns to its baseline after plan.dispose()', async () => {
+  const net = makeNet();
+  const x = Tensor.rand(shape, { seed: 7 });
+  await settleGc();
+  const start = memory().cpu;
+  const plan = compile(net.forward, { inputShape: shape });
+  // Tracing frees its activations when compile returns; the plan keeps only the folded conv biases.
+  expect(memory().cpu.tensors).toBe(start.tensors + 3);
+  const ys = await Promise.all([plan.run(x), plan.run(x)]);
+  ys.push(plan.runSync(x));
+  expect(memory().cpu.tensors).toBe(start.tensors + 6);
+  ys.forEach((y) => y.dispose());
+  plan.dispose();
+  expect(memory().cpu).toMatchObject({ tensors: start.tensors, bytes: start.bytes });
+  x.dispose(); net.dispose();
+});
+
+const gpu = cuda.isAvailable();
+(gpu ? test : test.skip)(`on CUDA: plan on the device matches eager on the CPU${gpu ? '' : ` (skipped: ${cuda.unavailableReason()})`}`, async () => {
+  const net = makeNet();
+  const x = Tensor.rand(shape, { seed: 7, low: -1, high: 1 });
+  const ref = eager(net.forward, x);
+  const onDevice = makeNet('cuda');
+  const plan = compile(onDevice.forward, { inputShape: shape, device: 'cuda' });
+  const xd = x.to('cuda');
+  const y = await plan.run(xd);
+  expect(y.device).toBe('cuda:0');
+  expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-4);
+  [x, xd, y].forEach((t) => t.dispose());
+  plan.dispose(); net.dispose(); onDevice.dispose();
+});
