@@ -1,5 +1,5 @@
 // Whole networks (alexnet, vgg16, googlenet, resnet50, densenet121) at batch 1, 224×224: our eager forward
-// (and compile() plans when lib/compile.ts exists) side by side with PyTorch 1.13 (a subprocess:
+// and compile() plans side by side with PyTorch 1.13 (a subprocess:
 // scripts/bench_torch_networks.py) and onnxruntime-node on the same weights, in the same run.
 //   npm run bench:networks [-- --quick] [--threads N] [--nets resnet50,alexnet] [--omp-wait-policy passive]
 // Weights: our seeded random init, written once with io.saveSafetensors to bench/.cache/ and loaded from there
@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import * as ort from 'onnxruntime-node';
-import { Tensor, io, models, nn, peakFlops, setNumThreads, getNumThreads, cpuInfo, summary } from '../lib';
+import { Tensor, compile, CompiledPlan, io, models, nn, peakFlops, setNumThreads, getNumThreads, cpuInfo, summary } from '../lib';
 import { manualSeed } from '../lib/nn/init';
 
 const args = process.argv.slice(2);
@@ -96,25 +96,15 @@ function loadModel(net: string): nn.Module {
   return model.eval();
 }
 
-type Plan = { run(x: Tensor): Promise<Tensor>; dispose(): void };
-type Compile = (model: nn.Module, opts: { inputShape: number[] }) => Plan | Promise<Plan>;
-
-async function loadCompile(): Promise<Compile | null> {
-  const file = path.join(__dirname, '..', 'lib', 'compile.ts');
-  if (!fs.existsSync(file)) return null;
-  const mod = await import(file);
-  return mod.compile as Compile;
-}
-
 interface Engine { name: string; run: () => Promise<void> | void; relL2: number; times: number[] }
 
 async function main() {
   fs.mkdirSync(CACHE, { recursive: true });
   setNumThreads(threads);
-  const peakStart = peakFlops(threads);
-  const compile = await loadCompile();
+  // Peak FLOP/s: the best of one measurement per network (and one at the end), as a busy machine lowers any one.
+  const peaks = [peakFlops(threads)];
   console.log(`convnets networks bench: batch 1, 224², ${threads} threads, ISA ${cpuInfo().active}, PyTorch OMP_WAIT_POLICY=${ompWaitPolicy}; ${new Date().toISOString()}; ` +
-    `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; compile() ${compile ? 'present' : 'absent (lib/compile.ts not on this branch)'}`);
+    `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
   const x = Tensor.rand(INPUT_SHAPE, { seed: 7, low: -1, high: 1 });
   const xData = x.data();
@@ -124,6 +114,7 @@ async function main() {
   try {
     for (const net of nets) {
       if (!NETS[net]) throw new Error(`unknown network '${net}' (one of ${Object.keys(NETS).join(', ')})`);
+      if (rows.length) peaks.push(peakFlops(threads));
       const t0 = performance.now();
       const torchLoad = torch.request({ cmd: 'load', net }); // PyTorch loads while we do
       const model = loadModel(net);
@@ -135,12 +126,8 @@ async function main() {
       const check = (t: Tensor) => { const e = relL2(t.data(), ref); t.dispose(); return e; };
 
       engines.push({ name: 'eager', run: () => model.forward(x).dispose(), relL2: check(model.forward(x)), times: [] });
-      let plan: Plan | null = null;
-      if (compile) {
-        plan = await compile(model, { inputShape: INPUT_SHAPE });
-        const p = plan;
-        engines.push({ name: 'compiled', run: async () => (await p.run(x)).dispose(), relL2: check(await p.run(x)), times: [] });
-      }
+      const plan: CompiledPlan = compile(model, { inputShape: INPUT_SHAPE });
+      engines.push({ name: 'compiled', run: async () => (await plan.run(x)).dispose(), relL2: check(await plan.run(x)), times: [] });
       engines.push({ name: 'torch', run: async () => { await torch.request({ cmd: 'time', net, reps: 1 }); }, relL2: 0, times: [] });
       let session: ort.InferenceSession | null = null;
       if (loaded.onnx) {
@@ -184,7 +171,7 @@ async function main() {
 
       await torch.request({ cmd: 'free', net });
       await session?.release();
-      plan?.dispose();
+      plan.dispose();
       model.dispose();
     }
   } finally {
@@ -192,27 +179,28 @@ async function main() {
   }
   x.dispose();
 
-  const peak = Math.max(peakStart, peakFlops(threads));
+  peaks.push(peakFlops(threads));
+  const peak = Math.max(...peaks);
   for (const row of rows) for (const e of Object.values(row.engines) as any[]) e.pctPeak = e.gflops ? 100 * e.gflops * 1e9 / peak : null;
-  printTable(rows, peak, compile !== null);
+  printTable(rows, peak, peaks.length);
 
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `networks-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), loadavg: os.loadavg(), command: `tsx bench/networks.ts ${args.join(' ')}`.trim(),
-    threads: getNumThreads(), ompWaitPolicy, isa: cpuInfo().active, peakFlops: peak, quick, tolerance: TOLERANCE, networks: rows }, null, 1));
+    threads: getNumThreads(), ompWaitPolicy, isa: cpuInfo().active, peakFlops: peak, peakSamples: peaks, quick, tolerance: TOLERANCE, networks: rows }, null, 1));
   console.log(`wrote ${path.relative(process.cwd(), file)}`);
 }
 
 /** Markdown table: per engine median ms, GFLOP/s and % of peak; ratios peer/ours (> 1: ours is faster). */
-function printTable(rows: Record<string, any>[], peak: number, compiled: boolean) {
-  const ours = compiled ? ['eager', 'compiled'] : ['eager'];
+function printTable(rows: Record<string, any>[], peak: number, samples: number) {
+  const ours = ['eager', 'compiled'];
   const all = [...ours, 'torch', 'ort'];
   const cell = (e: any) => (e?.ms ? `${e.ms.toFixed(1)} / ${e.gflops.toFixed(0)} / ${e.pctPeak.toFixed(0)}%` : '-');
   const ratio = (a: any, b: any) => (a?.ms && b?.ms ? `${(a.ms / b.ms).toFixed(2)}x` : '-');
   const best = (r: any) => ours.map((n) => r.engines[n]).filter((e) => e?.ms).sort((a, b) => a.ms - b.ms)[0];
   const head = ['network', 'GFLOP', ...all.map((n) => `${n} ms / GFLOP/s / %peak`), 'torch/ours', 'ort/ours', 'relL2 vs torch (' + [...ours, 'ort'].join(', ') + ')'];
-  console.log(`\npeak (FMA loop, ${threads} threads): ${(peak / 1e9).toFixed(0)} GFLOP/s; "ours" = the faster of ${ours.join('/')}; ratios > 1: ours is faster\n`);
+  console.log(`\npeak (FMA loop, ${threads} threads, best of ${samples}): ${(peak / 1e9).toFixed(0)} GFLOP/s; "ours" = the faster of ${ours.join('/')}; ratios > 1: ours is faster\n`);
   console.log(`| ${head.join(' | ')} |`);
   console.log(`|${head.map(() => '---').join('|')}|`);
   for (const r of rows) {
