@@ -1,7 +1,7 @@
 // Whole networks (alexnet, vgg16, googlenet, resnet50, densenet121) at batch 1, 224×224: our eager forward
 // and compile() plans side by side with PyTorch 1.13 (a subprocess:
 // scripts/bench_torch_networks.py) and onnxruntime-node on the same weights, in the same run.
-//   npm run bench:networks [-- --quick] [--threads N] [--nets resnet50,alexnet] [--omp-wait-policy passive]
+//   npm run bench:networks [-- --quick] [--threads N] [--nets resnet50,alexnet] [--omp-wait-policy passive] [--markdown FILE]
 // Weights: our seeded random init, written once with io.saveSafetensors to bench/.cache/ and loaded from there
 // by every engine (PyTorch loads the file; ONNX files are exported from that PyTorch model). Outputs are
 // checked against PyTorch (relL2 ≤ 1e-4) before anything is timed: a benchmark of a wrong answer is worthless.
@@ -39,6 +39,7 @@ const BUDGET_MS = quick ? 6000 : 25000;
 const MIN_ROUNDS = quick ? 3 : 7;
 const MAX_ROUNDS = quick ? 5 : 31;
 
+let torchVersion = '?';
 const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 function relL2(ours: Float32Array, ref: Float32Array): number {
@@ -103,8 +104,9 @@ async function main() {
   setNumThreads(threads);
   // Peak FLOP/s: the best of one measurement per network (and one at the end), as a busy machine lowers any one.
   const peaks = [peakFlops(threads)];
+  const loadStart = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   console.log(`convnets networks bench: batch 1, 224², ${threads} threads, ISA ${cpuInfo().active}, PyTorch OMP_WAIT_POLICY=${ompWaitPolicy}; ${new Date().toISOString()}; ` +
-    `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    `load average ${loadStart}`);
 
   const x = Tensor.rand(INPUT_SHAPE, { seed: 7, low: -1, high: 1 });
   const xData = x.data();
@@ -120,6 +122,7 @@ async function main() {
       const model = loadModel(net);
       const flops = 2 * summary(model, INPUT_SHAPE).totalMacs;
       const loaded = await torchLoad;
+      torchVersion = loaded.version;
       const refBytes = fs.readFileSync(path.join(CACHE, `${net}.torch.f32`)); // may be a view into Node's buffer pool
       const ref = new Float32Array(refBytes.buffer.slice(refBytes.byteOffset, refBytes.byteOffset + refBytes.length));
       const engines: Engine[] = [];
@@ -182,32 +185,52 @@ async function main() {
   peaks.push(peakFlops(threads));
   const peak = Math.max(...peaks);
   for (const row of rows) for (const e of Object.values(row.engines) as any[]) e.pctPeak = e.gflops ? 100 * e.gflops * 1e9 / peak : null;
-  printTable(rows, peak, peaks.length);
+  const table = markdownTable(rows, peak, peaks.length);
+  console.log(`\n${table}`);
+  const md = opt('--markdown');
+  if (md) {
+    const loadEnd = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+    fs.writeFileSync(md, `# Networks benchmark (batch 1, 224², ${threads} threads)\n\n` +
+      `- date: ${new Date().toISOString()}; ${os.cpus()[0]?.model ?? 'CPU'}, ISA ${cpuInfo().active}; load average at start ${loadStart}, at end ${loadEnd}\n` +
+      `- command: \`npm run bench:networks -- ${args.join(' ')}\`\n` +
+      `- PyTorch ${torchVersion} (subprocess, OMP_WAIT_POLICY=${ompWaitPolicy}, set_num_threads(${threads}), no_grad, eval); ` +
+      `onnxruntime-node ${ortVersion()} (intraOpNumThreads ${threads}, ONNX from torch.onnx.export); same weights for all\n` +
+      `- medians of alternated rounds; GFLOP/s = 2·MACs (summary()) / time\n\n${table}\n`);
+    console.log(`wrote ${md}`);
+  }
 
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `networks-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), loadavg: os.loadavg(), command: `tsx bench/networks.ts ${args.join(' ')}`.trim(),
-    threads: getNumThreads(), ompWaitPolicy, isa: cpuInfo().active, peakFlops: peak, peakSamples: peaks, quick, tolerance: TOLERANCE, networks: rows }, null, 1));
+    torch: torchVersion, ort: ortVersion(), cpu: os.cpus()[0]?.model, threads: getNumThreads(), ompWaitPolicy, isa: cpuInfo().active, peakFlops: peak, peakSamples: peaks, quick, tolerance: TOLERANCE, networks: rows }, null, 1));
   console.log(`wrote ${path.relative(process.cwd(), file)}`);
 }
 
 /** Markdown table: per engine median ms, GFLOP/s and % of peak; ratios peer/ours (> 1: ours is faster). */
-function printTable(rows: Record<string, any>[], peak: number, samples: number) {
+function markdownTable(rows: Record<string, any>[], peak: number, samples: number): string {
   const ours = ['eager', 'compiled'];
   const all = [...ours, 'torch', 'ort'];
   const cell = (e: any) => (e?.ms ? `${e.ms.toFixed(1)} / ${e.gflops.toFixed(0)} / ${e.pctPeak.toFixed(0)}%` : '-');
   const ratio = (a: any, b: any) => (a?.ms && b?.ms ? `${(a.ms / b.ms).toFixed(2)}x` : '-');
   const best = (r: any) => ours.map((n) => r.engines[n]).filter((e) => e?.ms).sort((a, b) => a.ms - b.ms)[0];
   const head = ['network', 'GFLOP', ...all.map((n) => `${n} ms / GFLOP/s / %peak`), 'torch/ours', 'ort/ours', 'relL2 vs torch (' + [...ours, 'ort'].join(', ') + ')'];
-  console.log(`\npeak (FMA loop, ${threads} threads, best of ${samples}): ${(peak / 1e9).toFixed(0)} GFLOP/s; "ours" = the faster of ${ours.join('/')}; ratios > 1: ours is faster\n`);
-  console.log(`| ${head.join(' | ')} |`);
-  console.log(`|${head.map(() => '---').join('|')}|`);
+  const lines = [`peak (FMA loop, ${threads} threads, best of ${samples}): ${(peak / 1e9).toFixed(0)} GFLOP/s; "ours" = the faster of ${ours.join('/')}; ratios > 1: ours is faster`, '',
+    `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
     const b = best(r);
     const errs = [...ours, 'ort'].map((n) => (r.engines[n] ? r.engines[n].relL2.toExponential(1) : '-')).join(', ');
-    console.log(`| ${r.net} | ${r.gflop.toFixed(2)} | ${all.map((n) => cell(r.engines[n])).join(' | ')} | ` +
+    lines.push(`| ${r.net} | ${r.gflop.toFixed(2)} | ${all.map((n) => cell(r.engines[n])).join(' | ')} | ` +
       `${ratio(r.engines.torch, b)} | ${ratio(r.engines.ort, b)} | ${errs} |`);
+  }
+  return lines.join('\n');
+}
+
+function ortVersion(): string {
+  try {
+    return JSON.parse(fs.readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')).version;
+  } catch {
+    return '?';
   }
 }
 

@@ -5,7 +5,7 @@
 # agreement before timing, exports the model to CACHE/<net>.onnx for onnxruntime-node (re-exported when
 # older than the weights), then times forwards on request.
 # Protocol: one JSON object per line on stdin, one JSON reply per line on stdout (nothing else goes there):
-#   {"cmd": "load", "net": "resnet50"}       -> {"ok": true, "onnx": path | null, "onnxError": str | null}
+#   {"cmd": "load", "net": "resnet50"}       -> {"ok": true, "onnx": path | null, "onnxError": str | null, "version": str}
 #   {"cmd": "time", "net": "resnet50", "reps": 3} -> {"ms": [..]}   (wall time of each forward)
 #   {"cmd": "free", "net": "resnet50"}       -> {"ok": true}
 #   {"cmd": "quit"}
@@ -19,6 +19,7 @@ import traceback
 
 import numpy as np
 import torch
+import torchvision
 import torchvision.models as tvm
 
 # The protocol owns the real stdout; anything else printed there (exporter diagnostics) goes to stderr.
@@ -100,7 +101,8 @@ def load(net):
             os.replace(tmp, onnx_path)
         except Exception as e:  # noqa: BLE001 -- reported to the bench, which then skips ORT for this net
             onnx_error = f'{type(e).__name__}: {e}'
-    return {'ok': True, 'onnx': None if onnx_error else onnx_path, 'onnxError': onnx_error}
+    return {'ok': True, 'onnx': None if onnx_error else onnx_path, 'onnxError': onnx_error,
+            'version': f'{torch.__version__} / torchvision {torchvision.__version__}'}
 
 
 def timed(net, reps):
