@@ -135,7 +135,10 @@ async function main() {
       let session: ort.InferenceSession | null = null;
       if (loaded.onnx) {
         session = await ort.InferenceSession.create(loaded.onnx, { intraOpNumThreads: threads, interOpNumThreads: 1,
-          executionMode: 'sequential', graphOptimizationLevel: 'all' });
+          executionMode: 'sequential', graphOptimizationLevel: 'all',
+          // --ort-no-spin: ORT's intra-op threads otherwise spin after each run and take a core from the engine
+          // that runs next when engines alternate (see bench/RESULTS.md).
+          ...(args.includes('--ort-no-spin') ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}) });
         const s = session;
         const feeds = { x: new ort.Tensor('float32', xData, INPUT_SHAPE) };
         const y = (await s.run(feeds)).y.data as Float32Array;
