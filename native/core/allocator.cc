@@ -1,5 +1,7 @@
 #include "core/allocator.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -16,7 +18,23 @@ constexpr size_t kAlign = 64;
 // Freed CPU blocks kept for reuse, at most this many bytes in all (oldest sizes go first).
 constexpr int64_t kMaxCachedCpuBytes = int64_t(1) << 30;
 
-size_t roundUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+// Blocks of at least 2 MiB are 2 MiB aligned, whole 2 MiB pages, and asked to be backed by transparent
+// huge pages (THP is often in 'madvise' mode). Why: GEMM's packed A block fills half of L2, and with 4 KiB
+// pages its physical placement (hence its L2 set conflicts) changed from run to run — 1024³ GEMM measured
+// anywhere from 70 % to 81 % of peak across processes; huge pages also spare the TLB on large activations.
+constexpr size_t kHugePage = size_t(2) << 20;
+
+size_t roundUp(size_t bytes) {
+  size_t n = (bytes + kAlign - 1) / kAlign * kAlign;
+  return n >= kHugePage ? (n + kHugePage - 1) / kHugePage * kHugePage : n;
+}
+
+void* allocateBlock(size_t n) {
+  if (n < kHugePage) return std::aligned_alloc(kAlign, n);
+  void* p = std::aligned_alloc(kHugePage, n);
+  if (p) madvise(p, n, MADV_HUGEPAGE);  // advice only: failure leaves ordinary pages
+  return p;
+}
 
 // The one explicit CPU cache: exact-size free lists. Inference repeats the same shapes, so exact
 // sizes hit; a bounded total keeps a long-running server from hoarding memory.
@@ -39,10 +57,10 @@ struct CpuCache {
         return p;
       }
     }
-    void* p = std::aligned_alloc(kAlign, n);
+    void* p = allocateBlock(n);
     if (!p) {
       release();  // give cached blocks back and try once more
-      p = std::aligned_alloc(kAlign, n);
+      p = allocateBlock(n);
       if (!p) fail("out of memory: could not allocate ", bytes, " bytes on the CPU");
     }
     return p;

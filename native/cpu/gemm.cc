@@ -69,15 +69,18 @@ int64_t packedASize(const GemmKernel& k, int64_t M, int64_t K) { return ceilDiv(
 int64_t packedBSize(const GemmKernel& k, int64_t K, int64_t N) { return ceilDiv(N, k.nr) * k.nr * K; }
 
 // Panels of `width` rows (A) or columns (B); `along` is the strided index, `depth` runs over K.
+// `rowsT` (the kernel's vectorised transpose, or null) packs full panels of a source read along K.
 static void packPanels(int64_t count, int64_t depth, int64_t width, const float* src, int64_t ws, int64_t ds,
-                       float* dst, bool serial) {
+                       float* dst, bool serial, PackRowsFn rowsT) {
   int64_t panels = ceilDiv(count, width);
   auto body = [=](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       int64_t w = std::min(width, count - p * width);
       float* out = dst + p * depth * width;
       const float* in = src + p * width * ws;
-      if (ds == 1 && w == width) {
+      if (ds == 1 && w == width && rowsT) {
+        rowsT(depth, in, ws, int(width), out);
+      } else if (ds == 1 && w == width) {
         // Row-major source read along K: gather `width` rows, one k at a time.
         for (int64_t d = 0; d < depth; ++d)
           for (int64_t i = 0; i < width; ++i) out[d * width + i] = in[i * ws + d];
@@ -97,12 +100,12 @@ static void packPanels(int64_t count, int64_t depth, int64_t width, const float*
 
 void packA(const GemmKernel& k, int64_t M, int64_t K, const float* src, int64_t rs, int64_t cs, float* dst,
            bool serial) {
-  packPanels(M, K, k.mr, src, rs, cs, dst, serial);
+  packPanels(M, K, k.mr, src, rs, cs, dst, serial, k.packRows);
 }
 
 void packB(const GemmKernel& k, int64_t K, int64_t N, const float* src, int64_t rs, int64_t cs, float* dst,
            bool serial) {
-  packPanels(N, K, k.nr, src, cs, rs, dst, serial);
+  packPanels(N, K, k.nr, src, cs, rs, dst, serial, k.nr <= 16 ? k.packRows : nullptr);
 }
 
 void gemmPackedSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const GemmOperands& op, int64_t ldc,

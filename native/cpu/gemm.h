@@ -26,10 +26,15 @@ struct TileEpilogue {
 using MicroKernelFn = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr,
                                const TileEpilogue& e);
 
+// Packs one full panel of `width` rows of a row-major matrix (row stride ws, read along K) into the
+// panel layout out[k·width + i] (a transpose). Optional per kernel: null means the scalar gather.
+using PackRowsFn = void (*)(int64_t depth, const float* in, int64_t ws, int width, float* out);
+
 struct GemmKernel {
   Isa isa;
   int mr, nr;
   MicroKernelFn fn;
+  PackRowsFn packRows = nullptr;
 };
 // The microkernel for `isa` (gemm_kernel_<isa>.cc).
 const GemmKernel& gemmKernel(Isa isa);
@@ -38,6 +43,7 @@ const GemmKernel& gemmKernel(Isa isa);
 const GemmKernel& gemmKernelNarrow(Isa isa);
 GemmKernel gemmKernelAvx512();
 GemmKernel gemmKernelAvx512Narrow();
+PackRowsFn packRowsTransposedAvx512();
 GemmKernel gemmKernelAvx2();
 GemmKernel gemmKernelGeneric();
 // Stores an mr×nr tile computed into `tile` (row stride ldt) with the epilogue: used by the kernels

@@ -128,7 +128,7 @@ void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, i
 
 }  // namespace
 
-GemmKernel gemmKernelAvx512() { return {Isa::Avx512, 12, 32, kernel<12, 2>}; }
-GemmKernel gemmKernelAvx512Narrow() { return {Isa::Avx512, 16, 16, kernel<16, 1>}; }
+GemmKernel gemmKernelAvx512() { return {Isa::Avx512, 12, 32, kernel<12, 2>, packRowsTransposedAvx512()}; }
+GemmKernel gemmKernelAvx512Narrow() { return {Isa::Avx512, 16, 16, kernel<16, 1>, packRowsTransposedAvx512()}; }
 
 }  // namespace convnets::cpu
