@@ -10,13 +10,13 @@ import * as ort from 'onnxruntime-node';
 import { Tensor, F, ConvPlan, convAlgorithms, setNumThreads, getNumThreads, cpuInfo, peakFlops } from '../lib';
 import { distinctLayers, layerKey } from './layers';
 import { onnxConvModel } from './onnx-conv';
+import { ortSessionOptions, ortSpinMode, settle } from './fair-timing';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const threads = Number(args[args.indexOf('--threads') + 1] ?? 0) || 2;
 const filter = args.includes('--filter') ? args[args.indexOf('--filter') + 1] : '';
 const cpuTime = args.includes('--cpu-time');
-const ortNoSpin = args.includes('--ort-no-spin');
 setNumThreads(threads);
 
 const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
@@ -31,7 +31,7 @@ async function main() {
   const peak1 = peakFlops(1);
   const peak = peakFlops(threads);
   setNumThreads(threads);
-  console.log(`${cpuTime ? 'CPU time' : 'wall time'}; ISA ${info.active}, ${threads} threads; peak (FMA loop) ${(peak1 / 1e9).toFixed(0)} GFLOP/s on 1 thread, ${(peak / 1e9).toFixed(0)} GFLOP/s on ${threads}`);
+  console.log(`${cpuTime ? 'CPU time' : 'wall time'}; ${ortSpinMode(args)}; ISA ${info.active}, ${threads} threads; peak (FMA loop) ${(peak1 / 1e9).toFixed(0)} GFLOP/s on 1 thread, ${(peak / 1e9).toFixed(0)} GFLOP/s on ${threads}`);
 
   // GEMM 1024³ through F.matmul (packs both operands each call, as any caller would pay).
   const n = 1024;
@@ -76,11 +76,7 @@ async function main() {
 
     const model = onnxConvModel({ input, weight, stride: [l.stride, l.stride], pads: [l.pad, l.pad, l.pad, l.pad], dilation: [1, 1], groups: 1,
       output: [1, l.K, OH, OH] }, w.data(), bias.data(), true);
-    const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      // --ort-no-spin: ORT's intra-op threads spin after each run by default, taking a core from the next (our)
-      // run when the runs alternate on a 2-core machine; turning it off removes that but costs ORT its wake-ups.
-      ...(ortNoSpin ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}) });
+    const session = await ort.InferenceSession.create(model, ortSessionOptions(threads, args));
     const feeds = { X: new ort.Tensor('float32', x.data(), input) };
 
     // Check once that both agree (a benchmark of a wrong answer is worthless).
@@ -100,15 +96,25 @@ async function main() {
     plans.get('auto')!.run(x).dispose();
     const est = now() - t0;
     const reps = Math.max(5, Math.min(31, Math.ceil(60 / Math.max(est, 0.01))));
+    // Each algorithm's own plan first (the table's columns), then 'auto' alternating with ORT on its own:
+    // cycling five plans' prepared weights (up to 4x the layer's, for Winograd 4x4) through the cache
+    // between ORT runs would evict ORT's single copy and ours alike, which is not how either runs a network.
+    const timeRun = async (k: string, run: () => unknown) => {
+      const s = now();
+      await run();
+      times.get(k)!.push(now() - s);
+      await settle();
+    };
+    for (const [k, p] of plans) {
+      if (k === 'auto') continue;
+      for (let r = 0; r < reps; r++) await timeRun(k, () => p.run(x).dispose());
+    }
+    const autoPlan = plans.get('auto')!;
+    autoPlan.run(x).dispose();
+    await session.run(feeds);
     for (let r = 0; r < reps; r++) {
-      for (const [k, p] of plans) {
-        const s = now();
-        p.run(x).dispose();
-        times.get(k)!.push(now() - s);
-        const so = now();
-        await session.run(feeds);
-        if (k === 'auto') times.get('ort')!.push(now() - so);
-      }
+      await timeRun('auto', () => autoPlan.run(x).dispose());
+      await timeRun('ort', () => session.run(feeds));
     }
     await session.release();
     const med = Object.fromEntries([...times].map(([k, v]) => [k, median(v)]));

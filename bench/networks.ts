@@ -16,6 +16,7 @@ import * as readline from 'node:readline';
 import * as ort from 'onnxruntime-node';
 import { Tensor, compile, CompiledPlan, io, models, nn, peakFlops, setNumThreads, getNumThreads, cpuInfo, summary } from '../lib';
 import { manualSeed } from '../lib/nn/init';
+import { ortSessionOptions, settle } from './fair-timing';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -134,11 +135,7 @@ async function main() {
       engines.push({ name: 'torch', run: async () => { await torch.request({ cmd: 'time', net, reps: 1 }); }, relL2: 0, times: [] });
       let session: ort.InferenceSession | null = null;
       if (loaded.onnx) {
-        session = await ort.InferenceSession.create(loaded.onnx, { intraOpNumThreads: threads, interOpNumThreads: 1,
-          executionMode: 'sequential', graphOptimizationLevel: 'all',
-          // --ort-no-spin: ORT's intra-op threads otherwise spin after each run and take a core from the engine
-          // that runs next when engines alternate (see bench/RESULTS.md).
-          ...(args.includes('--ort-no-spin') ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}) });
+        session = await ort.InferenceSession.create(loaded.onnx, ortSessionOptions(threads, args));
         const s = session;
         const feeds = { x: new ort.Tensor('float32', xData, INPUT_SHAPE) };
         const y = (await s.run(feeds)).y.data as Float32Array;
@@ -156,6 +153,7 @@ async function main() {
         const s = performance.now();
         await e.run();
         e.times.push(performance.now() - s);
+        await settle();
       };
       for (const e of timed) await sample(e); // warm-up round, discarded
       const roundMs = timed.reduce((a, e) => a + e.times[0], 0);

@@ -84,6 +84,7 @@ export interface NativeBinding {
     padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string,
     workspaceLimit?: number | null): NativeConvPlan;
   convRun(plan: NativeConvPlan, input: NativeTensor): NativeTensor;
+  convDispose(plan: NativeConvPlan): void;
   linear(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, relu: boolean): NativeTensor;
   matmul(a: NativeTensor, b: NativeTensor): NativeTensor;
   peakFlops(threads: number): number;

@@ -1,6 +1,6 @@
 // Convolution (F.conv2d), the algorithm registry/chooser queries and prepared-weight plans.
 import { native, NativeConvPlan } from '../native';
-import { Tensor, Shape } from '../tensor';
+import { Tensor, Shape, disposeSymbol } from '../tensor';
 
 export type Pair = number | [number, number];
 export type ConvAlgo = 'auto' | 'find' | 'direct' | 'im2col' | 'gemm_1x1' | 'winograd_2x2_3x3' | 'winograd_4x4_3x3'
@@ -101,7 +101,7 @@ export function chooseConvAlgorithm(desc: ConvDescription, algo: string = 'auto'
 /**
  * Weights of one conv layer packed/transformed once for its algorithm (chosen for `inputShape`); run()
  * reuses them. A weight on CUDA makes a CUDA plan (the CUDA registry; prepared weights on that device).
- * nn.Conv2d keeps one. The packed copy is freed when the plan is garbage collected.
+ * nn.Conv2d keeps one. The packed copy is freed by dispose() (or `using`), else when garbage collected.
  */
 export class ConvPlan {
   private readonly plan: NativeConvPlan;
@@ -120,6 +120,13 @@ export class ConvPlan {
   }
   run(input: Tensor): Tensor {
     return new Tensor(native.convRun(this.plan, input.handle));
+  }
+  /** Frees the prepared weights now; run() then throws. A second call does nothing. */
+  dispose(): void {
+    native.convDispose(this.plan);
+  }
+  [disposeSymbol](): void {
+    this.dispose();
   }
 }
 

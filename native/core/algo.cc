@@ -31,8 +31,8 @@ const ConvAlgo& convAlgorithm(const std::string& name) {
   fail("conv2d: unknown algorithm '", name, "' (expected 'auto', 'find' or one of: ", known, ")");
 }
 
-// Rules from bench/conv-layers.ts and single-thread CPU-time comparisons on the 143 distinct layers of
-// the five networks (AMD Zen 5, AVX-512, batch 1; times in ms, ours vs onnxruntime-node 1.30).
+// Rules from bench/chooser.ts, bench/conv-layers.ts and single-thread CPU-time comparisons on the 143
+// distinct layers of the five networks (AMD Zen 5, AVX-512, batch 1, 2 threads; times in ms).
 const ConvAlgo& chooseConvAuto(const ConvDesc& d) {
   const bool k3s1 = d.R == 3 && d.S == 3 && d.strideH == 1 && d.strideW == 1 && d.dilationH == 1 && d.dilationW == 1;
   // 1×1 without padding: a plain GEMM on the input. gemm_1x1 beat im2col on every 1×1 layer measured
@@ -42,11 +42,21 @@ const ConvAlgo& chooseConvAuto(const ConvDesc& d) {
   // 12×32 microkernel tile; direct convolution vectorises over output channels instead.
   if (d.Kg() < 8 || d.Cg() < 2) return convAlgorithm("direct");
   if (k3s1 && d.Cg() >= 16 && d.Kg() >= 16) {
-    // 3×3 stride 1 with ≥ 16 channels: Winograd (16×28²→32: w4x4 0.077 vs im2col 0.12). With 3 input
-    // channels the transforms dominate (3×224²→64: im2col 3.1, w4x4 6.0), hence the channel bound.
-    // F(4×4) does 2.25× fewer multiplies than F(2×2) and wins from 13×13 up (256×13²→256: 0.66 vs
-    // 0.98; 64×224²→64: 16.7 vs 27.9); on 7×7 its 8×8 tiling pads 31% and leaves 4 tiles, so F(2×2)
-    // wins (512×7²→512: 1.45 vs 3.53; 160×7²→320: 0.21 vs 0.43).
+    // 3×3 stride 1 with ≥ 16 channels: Winograd or im2col. With 3 input channels the transforms dominate
+    // (3×224²→64: im2col 3.1, w4x4 6.0), hence the channel bound. The rules below come from
+    // bench/chooser.ts: every algorithm timed with cold caches, as a layer runs inside a network, where its
+    // prepared weights were last touched a forward pass ago (2 threads; im2col / w2x2 / w4x4 in ms).
+    const int64_t C = d.Cg(), K = d.Kg();
+    // A few input channels fanning out (K > 2C) on small images: Winograd's GEMM has depth C only and its
+    // output transform grows with K, so im2col's 9C-deep GEMM wins, in both of two runs (32×28²→96: 0.317 /
+    // 0.453 / 0.353; 24×14²→64: 0.151 / 0.207 / 0.173; 32×7²→128: 0.123 / 0.183 / 0.234). Not with 16
+    // channels, where F(4×4) won both runs (16×14²→48: 0.114 / 0.174 / 0.076).
+    if (d.outH * d.outW <= 28 * 28 && C >= 24 && C < 64 && K > 2 * C) return convAlgorithm("im2col");
+    // F(4×4) does 2.25× fewer multiplies than F(2×2) and wins from 13×13 up (64×224²→64: 15.6 / 15.4 / 9.3;
+    // 128×28²→128: 1.00 / 0.98 / 0.82). On 13×13 / 14×14 its weight stream (4× the layer's; F(2×2): 1.8×)
+    // makes it a toss-up with F(2×2): two runs disagreed by more than the gap (512×14²→512: w2x2 2.41 vs
+    // 2.75, then 3.59 vs 3.19). On 7×7 its 8×8 tiling pads 31% and leaves 4 tiles, so F(2×2) wins
+    // (512×7²→512: 1.21 vs 1.93; 160×7²→320: 0.415 vs 0.554).
     if (d.outH >= 8 && d.outW >= 8) return convAlgorithm("winograd_4x4_3x3");
     return convAlgorithm("winograd_2x2_3x3");
   }

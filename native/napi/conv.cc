@@ -132,7 +132,13 @@ struct PlanHolder {
   ConvOptions opts;
   bool relu = false;
   WeakTensor weight, bias;  // for compile()'s passes (BN folding), without keeping the weights alive
+  int64_t reportedBytes = 0;  // external memory reported to V8 for the prepared weights
 };
+
+PlanHolder* planArg(const Napi::Value& v, const char* op) {
+  CN_CHECK(v.IsObject() && v.As<Napi::Object>().Get("handle").IsExternal(), op, ": plan must come from convPrepare");
+  return v.As<Napi::Object>().Get("handle").As<Napi::External<PlanHolder>>().Data();
+}
 
 // convPrepare(weight, bias|null, inputShape, stride, padding, dilation, groups, relu, algo, workspaceLimit?) → handle
 // (a weight on CUDA gives a CUDA plan: the CUDA registry, prepared weights on that device)
@@ -152,9 +158,10 @@ Napi::Value convPrepare(const Napi::CallbackInfo& info) {
   holder->bias = WeakTensor(b);
   int64_t bytes = holder->plan->preparedBytes();
   Napi::Env env = info.Env();
+  holder->reportedBytes = bytes;
   if (bytes) Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
-  auto ext = Napi::External<PlanHolder>::New(env, holder, [bytes](Napi::Env e, PlanHolder* h) {
-    if (bytes) Napi::MemoryManagement::AdjustExternalMemory(e, -bytes);
+  auto ext = Napi::External<PlanHolder>::New(env, holder, [](Napi::Env e, PlanHolder* h) {
+    if (h->reportedBytes) Napi::MemoryManagement::AdjustExternalMemory(e, -h->reportedBytes);
     delete h;
   });
   auto o2 = Napi::Object::New(env);
@@ -166,13 +173,22 @@ Napi::Value convPrepare(const Napi::CallbackInfo& info) {
 
 // convRun(plan, input)
 Napi::Value convRun(const Napi::CallbackInfo& info) {
-  CN_CHECK(info[0].IsObject() && info[0].As<Napi::Object>().Get("handle").IsExternal(),
-           "convRun: plan must come from convPrepare");
-  auto* h = info[0].As<Napi::Object>().Get("handle").As<Napi::External<PlanHolder>>().Data();
+  PlanHolder* h = planArg(info[0], "convRun");
+  CN_CHECK(h->plan, "conv2d: the ConvPlan was disposed");
   const Tensor& x = tensorArg(info[1], "conv2d", "input");
   Tensor w = h->weight.lock(), b = h->bias.lock();
   bool weightsAlive = w.defined() && (b.defined() || h->bias.shape.empty());
   return emitConv(info, x, weightsAlive ? w : Tensor(), b, h->opts, h->relu, "", h->plan);
+}
+
+// convDispose(plan): frees the prepared weights now rather than at garbage collection (a compiled plan
+// that recorded this layer keeps its own reference). Disposing twice is a no-op.
+Napi::Value convDispose(const Napi::CallbackInfo& info) {
+  PlanHolder* h = planArg(info[0], "convDispose");
+  h->plan.reset();
+  if (h->reportedBytes) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -h->reportedBytes);
+  h->reportedBytes = 0;
+  return info.Env().Undefined();
 }
 
 Napi::Value linear(const Napi::CallbackInfo& info) {
@@ -220,6 +236,7 @@ void initConv(Napi::Env env, Napi::Object exports) {
   exports.Set("chooseConvAlgorithm", Napi::Function::New(env, chooseConvAlgorithm));
   exports.Set("convPrepare", Napi::Function::New(env, convPrepare));
   exports.Set("convRun", Napi::Function::New(env, convRun));
+  exports.Set("convDispose", Napi::Function::New(env, convDispose));
   exports.Set("linear", Napi::Function::New(env, linear));
   exports.Set("matmul", Napi::Function::New(env, matmul));
   exports.Set("peakFlops", Napi::Function::New(env, peakFlops));

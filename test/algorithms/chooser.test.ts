@@ -107,6 +107,21 @@ describe('memory', () => {
     // both threads can add a block once. A block kept per round would add 20 of them.
     expect(after.cachedBytes - before.cachedBytes).toBeLessThanOrEqual(64 * 1024);
   });
+  test('dispose() frees a plan\'s prepared weights at once; the plan then refuses to run', () => {
+    const x = Tensor.rand([1, 24, 9, 9], { seed: 1 });
+    const w = Tensor.rand([40, 24, 3, 3], { seed: 2 });
+    const plan = new ConvPlan(w, null, x.shape, { padding: 1, algo: 'winograd_4x4_3x3' });
+    const bytes = plan.preparedBytes;
+    expect(bytes).toBeGreaterThanOrEqual(40 * 24 * 36 * 4); // 6×6 transformed taps per (out, in) pair
+    emptyCache();
+    const before = memory().cpu.cachedBytes;
+    plan.dispose();
+    // The freed block goes back to the CPU cache, so the cache grows by (at least) the prepared bytes.
+    expect(memory().cpu.cachedBytes - before).toBeGreaterThanOrEqual(bytes);
+    expect(() => plan.run(x)).toThrow('conv2d: the ConvPlan was disposed');
+    plan.dispose(); // a second dispose is a no-op
+    x.dispose(); w.dispose();
+  });
   test('plans and outputs are counted exactly: disposed outputs leave nothing behind', () => {
     const x = Tensor.rand([1, 8, 10, 10], { seed: 1 });
     const w = Tensor.rand([8, 8, 3, 3], { seed: 2 });
