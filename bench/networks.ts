@@ -14,8 +14,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import * as ort from 'onnxruntime-node';
-import { Tensor, compile, CompiledPlan, io, models, nn, peakFlops, setNumThreads, getNumThreads, cpuInfo, summary } from '../lib';
-import { manualSeed } from '../lib/nn/init';
+import { Tensor, compile, CompiledPlan, io, peakFlops, setNumThreads, getNumThreads, cpuInfo, summary } from '../lib';
+import { CACHE, NETS, loadModel } from './nets';
 import { ortSessionOptions, settle } from './fair-timing';
 
 const args = process.argv.slice(2);
@@ -24,15 +24,7 @@ const quick = args.includes('--quick');
 const threads = Number(opt('--threads') ?? 2) || 2;
 // PyTorch's OpenMP wait policy: ACTIVE (spinning workers) is fastest on an idle machine, ruinous on a loaded one.
 const ompWaitPolicy = (opt('--omp-wait-policy') ?? 'ACTIVE').toUpperCase();
-const NETS: Record<string, () => nn.Module> = {
-  alexnet: () => models.alexnet(),
-  vgg16: () => models.vgg16(),
-  googlenet: () => models.googlenet({ auxLogits: false, transformInput: false }),
-  resnet50: () => models.resnet50(),
-  densenet121: () => models.densenet121(),
-};
 const nets = (opt('--nets') ?? Object.keys(NETS).join(',')).split(',');
-const CACHE = path.join(__dirname, '.cache');
 const INPUT_SHAPE = [1, 3, 224, 224];
 const TOLERANCE = 1e-4;
 // Seconds of timing rounds per network (all engines together), and the bounds on the number of rounds.
@@ -83,20 +75,6 @@ class TorchPeer {
   }
 }
 
-/** Our model with the cached weights (written from our seeded init on the first run). */
-function loadModel(net: string): nn.Module {
-  const file = path.join(CACHE, `${net}.safetensors`);
-  manualSeed(1);
-  const model = NETS[net]();
-  if (fs.existsSync(file)) {
-    const dict = io.loadSafetensors(file);
-    model.loadStateDict(dict);
-    for (const t of dict.values()) t.dispose();
-  } else {
-    io.saveSafetensors(file, model.stateDict());
-  }
-  return model.eval();
-}
 
 interface Engine { name: string; run: () => Promise<void> | void; relL2: number; times: number[] }
 
@@ -119,8 +97,8 @@ async function main() {
       if (!NETS[net]) throw new Error(`unknown network '${net}' (one of ${Object.keys(NETS).join(', ')})`);
       if (rows.length) peaks.push(peakFlops(threads));
       const t0 = performance.now();
-      const torchLoad = torch.request({ cmd: 'load', net }); // PyTorch loads while we do
-      const model = loadModel(net);
+      const model = loadModel(net); // writes the weights file PyTorch reads on a first run
+      const torchLoad = torch.request({ cmd: 'load', net }); // PyTorch loads while we summarise and compile
       const flops = 2 * summary(model, INPUT_SHAPE).totalMacs;
       const loaded = await torchLoad;
       torchVersion = loaded.version;

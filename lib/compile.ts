@@ -67,6 +67,20 @@ export class CompiledPlan {
     return new Tensor(this.plan.runSync(this.check(x).handle));
   }
 
+  /**
+   * Where the time goes: runs the plan `runs` times on the calling thread and returns each step's op and
+   * its median wall time in ms, in plan order (sort them to find the slowest layers).
+   */
+  profile(x: Tensor, runs = 5): { op: string; ms: number }[] {
+    if (!Number.isInteger(runs) || runs < 1) throw new Error(`plan.profile: runs must be a positive integer, got ${runs}`);
+    const input = this.check(x).handle;
+    const samples = Array.from({ length: runs }, () => this.plan.profileSync(input));
+    return this.plan.ops().map((op, i) => {
+      const v = samples.map((s) => s[i]).sort((a, b) => a - b);
+      return { op, ms: v[Math.floor(v.length / 2)] };
+    });
+  }
+
   /** Frees the plan's constants (folded weights, prepared convs) now; runs in flight finish first. */
   dispose(): void {
     this.plan.dispose();

@@ -28,6 +28,8 @@ export interface NativePlan {
   runSync(input: NativeTensor): NativeTensor;
   /** Runs on a worker thread; rejects with the failing step's message. */
   runAsync(input: NativeTensor): Promise<NativeTensor>;
+  /** One run on the calling thread; the wall time of each step in ms. */
+  profileSync(input: NativeTensor): number[];
   dispose(): void;
 }
 

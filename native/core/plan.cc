@@ -1,5 +1,6 @@
 #include "core/plan.h"
 
+#include <chrono>
 #include <exception>
 
 #include "core/cuda_api.h"
@@ -37,7 +38,7 @@ Plan::Plan(Shape inputShape, Shape outputShape, Device device, std::vector<Step>
     if (s != output_ && lastUse[size_t(s)] >= 0) frees_[size_t(lastUse[size_t(s)])].push_back(s);
 }
 
-Tensor Plan::run(const Tensor& input) const {
+Tensor Plan::run(const Tensor& input, std::vector<double>* stepMs) const {
   CN_CHECK(input.defined(), "plan.run: the input was disposed");
   CN_CHECK(input.shape() == inputShape_ && input.device() == device_, "plan.run: expected an input of shape ",
            shapeStr(inputShape_), " on ", device_.str(), ", got ", shapeStr(input.shape()), " on ",
@@ -45,8 +46,10 @@ Tensor Plan::run(const Tensor& input) const {
   std::vector<Tensor> slots(static_cast<size_t>(numSlots_));
   slots[0] = input;
   std::vector<Tensor> in;
+  if (stepMs) stepMs->assign(steps_.size(), 0.0);
   for (size_t i = 0; i < steps_.size(); ++i) {
     const Step& s = steps_[i];
+    const auto t0 = stepMs ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     in.clear();
     for (const StepRef& r : s.inputs) in.push_back(r.slot >= 0 ? slots[size_t(r.slot)] : r.constant);
     try {
@@ -56,6 +59,10 @@ Tensor Plan::run(const Tensor& input) const {
     }
     in.clear();  // drop our extra references first, so freeing below really frees
     for (int f : frees_[i]) slots[size_t(f)].release();
+    if (stepMs) {
+      if (device_.isCuda()) cudart::synchronize(device_.index);
+      (*stepMs)[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    }
   }
   // On CUDA the steps only queue kernels: wait for them, so a finished run means a computed output
   // (a worker's promise must not resolve before the work is done).

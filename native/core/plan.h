@@ -60,7 +60,10 @@ class Plan {
 
   // Runs the steps in order; intermediates are freed right after their last reader. Thread-safe
   // (const): concurrent runs share only constants. Errors name the failing step.
-  Tensor run(const Tensor& input) const;
+  Tensor run(const Tensor& input) const { return run(input, nullptr); }
+  // The same, and when stepMs is given, the wall time of each step in ms (a CUDA plan synchronises after
+  // each step so the time is the step's own): what plan.profile() reports.
+  Tensor run(const Tensor& input, std::vector<double>* stepMs) const;
 
   const Shape& inputShape() const { return inputShape_; }
   const Shape& outputShape() const { return outputShape_; }

@@ -20,6 +20,7 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
                         InstanceMethod<&PlanWrap::ops>("ops"),
                         InstanceMethod<&PlanWrap::runSync>("runSync"),
                         InstanceMethod<&PlanWrap::runAsync>("runAsync"),
+                        InstanceMethod<&PlanWrap::profileSync>("profileSync"),
                         InstanceMethod<&PlanWrap::dispose>("dispose")});
   }
   explicit PlanWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PlanWrap>(info) {}
@@ -60,6 +61,15 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
     return wrapTensor(info.Env(), p.run(tensorArg(info[0], "plan.run", "input")));
   }
   Napi::Value runAsync(const Napi::CallbackInfo& info);
+  // profileSync(input) → per-step wall times in ms (one run on the calling thread; its output is dropped).
+  Napi::Value profileSync(const Napi::CallbackInfo& info) {
+    const Plan& p = plan("plan.profile");
+    std::vector<double> ms;
+    p.run(tensorArg(info[0], "plan.profile", "input"), &ms);
+    auto a = Napi::Array::New(info.Env(), ms.size());
+    for (size_t i = 0; i < ms.size(); ++i) a.Set(uint32_t(i), ms[i]);
+    return a;
+  }
   Napi::Value dispose(const Napi::CallbackInfo& info) {
     plan_ = nullptr;  // a run in flight keeps its own reference; the constants go when it ends
     return info.Env().Undefined();

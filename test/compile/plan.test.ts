@@ -28,6 +28,18 @@ forEachIsa(() => {
     const x = Tensor.rand(shape, { seed: 7, low: -1, high: 1 });
     afterAll(() => { x.dispose(); net.dispose(); });
 
+    test('profile(): one median time per lowered step, in plan order; runs is checked', () => {
+      const plan = compile(net.forward, { inputShape: shape });
+      const prof = plan.profile(x, 3);
+      expect(prof.map((p) => p.op)).toEqual(plan.ops());
+      for (const p of prof) expect(Number.isFinite(p.ms) && p.ms >= 0).toBe(true);
+      // The convolutions do real work: their steps cannot all have taken no time.
+      expect(prof.filter((p) => p.op.startsWith('conv2d')).reduce((a, p) => a + p.ms, 0)).toBeGreaterThan(0);
+      expect(() => plan.profile(x, 0)).toThrow('plan.profile: runs must be a positive integer, got 0');
+      expect(() => plan.profile(Tensor.zeros([1, 3, 13, 11]))).toThrow(/plan.run: expected an input of shape \[2, 3, 13, 11\]/);
+      plan.dispose();
+      expect(() => plan.profile(x)).toThrow('plan.run: the plan was disposed');
+    });
     test('without lowering: every op recorded, relErr ≤ 1e-5, runSync equals run', async () => {
       const ref = eager(net.forward, x);
       const plan = compile(net.forward, { inputShape: shape, foldBatchNorm: false, fuseRelu: false });

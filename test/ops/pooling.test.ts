@@ -22,6 +22,10 @@ const maxWindows: Win[] = [
   { k: [1, 5], s: [1, 3], p: [0, 2], d: [1, 2], ceil: true },
   { k: 1, s: 1 },
   { k: [1, 3], s: [2, 1], p: [0, 1], d: [3, 3], ceil: true },
+  // "Same" stride-1 windows (GoogLeNet's branch pools) take a whole-plane path with exact row ends.
+  { k: 3, s: 1, p: 1 },
+  { k: 3, s: 1, p: 1, ceil: true },
+  { k: 5, s: 1, p: 2 },
 ];
 
 function fits(shape: number[], w: Win): boolean {
@@ -55,6 +59,21 @@ forEachIsa(() => {
       expect(y[1]).toBe(3);
       expect(y[2]).toBeNaN();
       expect(y[3]).toBe(5);
+    });
+
+    test('NaN propagates through the whole-plane "same" path, at row ends too', () => {
+      // 3×4 plane, NaN at (0, 3) (a row end) and (2, 1): every window containing one is NaN.
+      const v = [1, 2, 3, NaN, 4, 5, 6, 7, 8, NaN, 9, 10];
+      const y = Array.from(F.maxPool2d(Tensor.from(v, [1, 1, 3, 4]), { kernelSize: 3, stride: 1, padding: 1 }).data());
+      const nan = (h: number, w: number) => [[0, 3], [2, 1]].some(([a, b]) => Math.abs(a - h) <= 1 && Math.abs(b - w) <= 1);
+      for (let h = 0; h < 3; h++) {
+        for (let w = 0; w < 4; w++) {
+          if (nan(h, w)) { expect(y[h * 4 + w]).toBeNaN(); continue; }
+          let m = -Infinity;
+          for (let i = Math.max(0, h - 1); i <= Math.min(2, h + 1); i++) for (let j = Math.max(0, w - 1); j <= Math.min(3, w + 1); j++) m = Math.max(m, v[i * 4 + j]);
+          expect(y[h * 4 + w]).toBe(m);
+        }
+      }
     });
 
     test('a dilated window with no input element gives -inf, like torch', () => {
