@@ -24,6 +24,17 @@ struct WinogradVariant {
   void (*output[3])(const WinoVec* mm, WinoVec* o);
 };
 
+// A run of consecutive lanes [l0, l1) whose tiles are consecutive along one tile row; the first one's
+// top-left input element is at plane[base] in the zero-padded plane (base < 0: lanes past the last tile).
+struct WinoSegment {
+  int l0, l1;
+  int64_t base;
+};
+// Gathers 16 tiles (lanes) of one channel's padded plane (row stride PW) into dt[ξ·16 + lane]. The padded
+// rows must extend m floats past the last tile's start + m (the B stretch reads whole m-float groups).
+using WinoGatherFn = void (*)(const float* plane, int64_t PW, const WinoSegment* seg, int nseg, float* dt);
+WinoGatherFn winogradGatherAvx512(int alpha);  // winograd_gather_avx512.cc
+
 std::string winogradSupports(const WinogradVariant& v, const ConvDesc& d);
 int64_t winogradWorkspace(const WinogradVariant& v, const ConvDesc& d, Isa isa);
 void winogradPrepare(const WinogradVariant& v, const ConvDesc& d, const float* weight, Isa isa, ConvPrepared& out);

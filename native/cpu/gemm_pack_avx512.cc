@@ -6,6 +6,11 @@
 
 #include "cpu/gemm.h"
 
+// GCC 12 warns that _mm512_undefined_ps() (inside the shuffle intrinsics) is used uninitialised: it is
+// undefined on purpose.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 namespace convnets::cpu {
 namespace {
 

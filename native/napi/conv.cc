@@ -152,7 +152,9 @@ Napi::Value convPrepare(const Napi::CallbackInfo& info) {
   int64_t limit = workspaceLimitArg(info[9], "convPrepare");
   ConvDesc d(in, w.shape(), o, b.defined() ? b.numel() : -1);
   CN_CHECK(!b.defined() || b.dim() == 1, "conv2d: bias must be 1-D, got ", shapeStr(b.shape()));
-  auto* holder = new PlanHolder{std::make_unique<ConvPlan>(d, w, b, algo, relu, limit), o};
+  auto* holder = new PlanHolder();
+  holder->plan = std::make_unique<ConvPlan>(d, w, b, algo, relu, limit);
+  holder->opts = o;
   holder->relu = relu;
   holder->weight = WeakTensor(w);
   holder->bias = WeakTensor(b);

@@ -37,6 +37,7 @@ export const convCases: ConvCase[] = [
   { name: '3x3 p1 C64 7x7 groups 2 (im2col packs each image and group once, then one GEMM batch)', input: [1, 64, 7, 7], weight: [10, 32, 3, 3], opts: { padding: 1, groups: 2, activation: 'relu' } },
   { name: '1x1 7x7 C600→31 (edge panel 16 + 1 columns, K > KC)', input: [2, 600, 7, 7], weight: [31, 600, 1, 1], opts: { activation: 'relu' } },
   { name: '3x3 p1 14x14 C24→32 (4-column edge panel)', input: [1, 24, 14, 14], weight: [32, 24, 3, 3], opts: { padding: 1 } },
+  { name: '3x3 p1 rows of 70 batch2 (Winograd lane blocks inside one tile row: the vector gather loads rows directly)', input: [2, 5, 6, 70], weight: [7, 5, 3, 3], opts: { padding: 1, activation: 'relu' } },
   { name: '3x3 stride 4 K>16 (two direct blocks)', input: [1, 4, 17, 17], weight: [35, 4, 3, 3], opts: { stride: 4, padding: 1 } },
 ];
 
