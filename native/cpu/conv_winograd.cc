@@ -122,6 +122,7 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
   const GemmKernel& k = preparedKernel(w);
   const Tiling t = tiling(v, d);
   const WinoGatherFn gatherFn = w.isa == Isa::Avx512 ? winogradGatherAvx512(v.alpha) : nullptr;
+  const WinoScatterFn scatterFn = w.isa == Isa::Avx512 ? winogradScatterAvx512(v.m) : nullptr;
   const int m = v.m, alpha = v.alpha;
   const int64_t a2 = int64_t(alpha) * alpha, Kg = d.Kg(), Cg = d.Cg(), G = d.groups;
   const int64_t TB = blockTiles(v, d, k, t), blocks = ceilDiv(t.total, TB);
@@ -200,7 +201,8 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
                                                    : segs[lb][ns - 1].base >= 0 && ta[q].ow0 > 0 &&
                                                          base == segs[lb][ns - 1].base + (l - segs[lb][ns - 1].l0) * m);
           if (extends) segs[lb][ns - 1].l1 = l + 1;
-          else segs[lb][ns++] = {l, l + 1, base};
+          else if (base < 0) segs[lb][ns++] = {l, l + 1, -1, -1, 0, 0};
+          else segs[lb][ns++] = {l, l + 1, base, ta[q].n * d.K * OH * OW + ta[q].oh0 * OW + ta[q].ow0, ta[q].oh0, ta[q].ow0};
         }
         nsegs[lb] = ns;
       }
@@ -251,6 +253,10 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
           for (int i = 0; i < m * m; ++i) {
             ot[i] += bv;
             if (relu) ot[i] = ot[i] > zero ? ot[i] : zero;
+          }
+          if (scatterFn) {
+            scatterFn(ot, y + (g * Kg + kk) * OH * OW, OH, OW, segs[lb], nsegs[lb]);
+            continue;
           }
           __builtin_memcpy(of, ot, sizeof(float) * m * m * kWinoLanes);
           for (int64_t l = 0; l < lanes; ++l) {

@@ -29,11 +29,17 @@ struct WinogradVariant {
 struct WinoSegment {
   int l0, l1;
   int64_t base;
+  // The same tiles in the output: the first one's top-left at yPlane[outBase], its row and column.
+  int64_t outBase, oh0, ow0;
 };
 // Gathers 16 tiles (lanes) of one channel's padded plane (row stride PW) into dt[ξ·16 + lane]. The padded
 // rows must extend m floats past the last tile's start + m (the B stretch reads whole m-float groups).
 using WinoGatherFn = void (*)(const float* plane, int64_t PW, const WinoSegment* seg, int nseg, float* dt);
 WinoGatherFn winogradGatherAvx512(int alpha);  // winograd_gather_avx512.cc
+// Writes the m×m output tiles of 16 lanes (ot[i·m + j], bias and ReLU applied) to their places in one
+// output channel (yPlane, OH×OW), cropped at the bottom and right edges.
+using WinoScatterFn = void (*)(const WinoVec* ot, float* yPlane, int64_t OH, int64_t OW, const WinoSegment* seg, int nseg);
+WinoScatterFn winogradScatterAvx512(int m);
 
 std::string winogradSupports(const WinogradVariant& v, const ConvDesc& d);
 int64_t winogradWorkspace(const WinogradVariant& v, const ConvDesc& d, Isa isa);

@@ -1,4 +1,4 @@
-// AVX-512 gather of Winograd input tiles: 16 tiles (one per lane) of one channel, from the zero-padded
+// AVX-512 gather of Winograd input tiles (and the matching scatter of output tiles): 16 tiles (one per lane) of one channel, from the zero-padded
 // input plane, into the engine's element-major block dt[ξ·16 + lane].
 //
 // Lanes are consecutive tiles, so they come in runs ("segments") along one tile row, where tile l starts
@@ -84,8 +84,50 @@ void gather(const float* plane, int64_t PW, const WinoSegment* seg, int nseg, fl
   }
 }
 
+// The inverse for the output: row i of the m×m output tiles of 16 lanes, o[i·m + j] (lanes = tiles),
+// interleaved into out[m·l + j] (the 16 tiles side by side, as they lie in an output row).
+template <int M>
+inline void interleave(const __m512* o, __m512* out) {
+  if constexpr (M == 2) {
+    // out[2l + j] = o[j][l]: lanes 0–7 of both, then 8–15.
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+    out[0] = _mm512_permutex2var_ps(o[0], lo, o[1]);
+    out[1] = _mm512_permutex2var_ps(o[0], hi, o[1]);
+  } else {
+    // Pairs first: p01[2a + b] = o[b][a] (a < 8 in the low half, a ≥ 8 in the high one), same for o[2], o[3];
+    // then out block k (tiles 4k..4k+3) takes two floats from p01 and two from p23 per tile.
+    const __m512i pairLo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i pairHi = _mm512_add_epi32(pairLo, _mm512_set1_epi32(8));
+    const __m512 p01[2] = {_mm512_permutex2var_ps(o[0], pairLo, o[1]), _mm512_permutex2var_ps(o[0], pairHi, o[1])};
+    const __m512 p23[2] = {_mm512_permutex2var_ps(o[2], pairLo, o[3]), _mm512_permutex2var_ps(o[2], pairHi, o[3])};
+    // Block k within its half h = k / 2 starts at pair element 8·(k % 2): tile a → elements 2a, 2a + 1.
+    const __m512i first = _mm512_setr_epi32(0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    const __m512i second = _mm512_add_epi32(first, _mm512_set1_epi32(8));
+    for (int k = 0; k < 4; ++k) out[k] = _mm512_permutex2var_ps(p01[k / 2], k % 2 ? second : first, p23[k / 2]);
+  }
+}
+
+template <int M>
+void scatter(const WinoVec* ot, float* yPlane, int64_t OH, int64_t OW, const WinoSegment* seg, int nseg) {
+  for (int i = 0; i < M; ++i) {
+    __m512 o[M], out[M];
+    for (int j = 0; j < M; ++j) o[j] = _mm512_loadu_ps(reinterpret_cast<const float*>(&ot[i * M + j]));
+    interleave<M>(o, out);
+    alignas(64) float row[16 * M];
+    for (int v = 0; v < M; ++v) _mm512_store_ps(row + 16 * v, out[v]);
+    for (int s = 0; s < nseg; ++s) {
+      if (seg[s].base < 0 || seg[s].oh0 + i >= OH) continue;
+      // The segment's tiles side by side, cropped at the right edge of the output.
+      const int n = int(std::min<int64_t>(int64_t(seg[s].l1 - seg[s].l0) * M, OW - seg[s].ow0));
+      copyFloats(yPlane + seg[s].outBase + i * OW, row + M * seg[s].l0, n);
+    }
+  }
+}
+
 }  // namespace
 
 WinoGatherFn winogradGatherAvx512(int alpha) { return alpha == 6 ? gather<6, 4> : gather<4, 2>; }
+WinoScatterFn winogradScatterAvx512(int m) { return m == 4 ? scatter<4> : scatter<2>; }
 
 }  // namespace convnets::cpu
