@@ -22,7 +22,7 @@ setNumThreads(threads);
 // Our op names after lowering ('conv2d+batchNorm+relu') and ORT's node types ('Conv', 'FusedConv') in one vocabulary.
 const kindOf = (op: string) => {
   const o = op.toLowerCase();
-  if (o.startsWith('conv') || o.startsWith('fusedconv')) return 'conv';
+  if (o.includes('conv')) return 'conv'; // also 'batchNorm+relu+conv2d' (a BN fused into the conv's input)
   if (o.includes('pool')) return 'pool';
   if (o.startsWith('cat') || o.startsWith('concat')) return 'concat';
   if (o.startsWith('add') || o.startsWith('sum')) return 'add';

@@ -175,6 +175,13 @@ ConvPlan::ConvPlan(const ConvDesc& d, const Tensor& weight, const Tensor& bias, 
   algo_->prepare(d, weight.data(), activeIsa(), prepared_);
 }
 
+void ConvPlan::setInputAffine(InputAffine a) {
+  CN_CHECK(algo_ && algo_->takesInputAffine, "conv2d: algorithm '", algoName(), "' cannot apply an input affine map");
+  CN_CHECK(int64_t(a.scale.size()) == desc_.C && int64_t(a.shift.size()) == desc_.C, "conv2d: input affine map has ",
+           a.scale.size(), " scales and ", a.shift.size(), " shifts for ", desc_.C, " input channels");
+  prepared_.inputAffine = std::make_shared<const InputAffine>(std::move(a));
+}
+
 const ConvAlgo& ConvPlan::algo() const {
   CN_CHECK(algo_ != nullptr, "conv2d: a CUDA plan has no CPU algorithm (it runs '", algoName(), "')");
   return *algo_;

@@ -15,6 +15,15 @@
 
 namespace convnets {
 
+// A per-input-channel affine map (and ReLU) applied to the input before the convolution: an inference
+// batch norm (+ ReLU) that precedes the conv, as in DenseNet's BN → ReLU → 1×1 conv. Algorithms that
+// declare takesInputAffine apply it while packing their input (compile()'s lowering fuses it there),
+// saving the separate pass over the whole input.
+struct InputAffine {
+  std::vector<float> scale, shift;  // x·scale[c] + shift[c]
+  bool relu = false;
+};
+
 // Packed or transformed weights in an algorithm's own layout, for the ISA whose GEMM kernel packed them
 // (a plan keeps running with that kernel even if the active ISA changes later).
 struct ConvPrepared {
@@ -22,6 +31,7 @@ struct ConvPrepared {
   CpuBuffer data;
   int64_t groupStride = 0;  // floats between the groups' blocks in data
   bool narrowKernel = false;  // packed for the ISA's narrow GEMM kernel (few output columns)
+  std::shared_ptr<const InputAffine> inputAffine;  // set by ConvPlan::setInputAffine, else null
 };
 
 struct ConvAlgo {
@@ -35,6 +45,8 @@ struct ConvAlgo {
   // output: [N, K, OH, OW]; bias: K floats or null; relu fused into the output write.
   void (*run)(const ConvDesc& d, const ConvPrepared& w, const float* input, const float* bias, bool relu,
               float* output);
+  // Applies w.inputAffine when set (only such algorithms may be given one).
+  bool takesInputAffine = false;
 };
 
 const std::vector<ConvAlgo>& convAlgorithms();
@@ -67,6 +79,9 @@ class ConvPlan {
   ConvPlan(const ConvDesc& d, const Tensor& weight, const Tensor& bias, const std::string& algo, bool relu,
            int64_t workspaceLimit = -1);
   Tensor run(const Tensor& input, const ConvOptions& opts) const;
+  // Applies `a` to every input channel before the convolution from now on (CPU plans whose algorithm
+  // takes it; throws otherwise). Not thread-safe: set it before the plan is shared.
+  void setInputAffine(InputAffine a);
   // CPU plans only (the CUDA registry's entries are CudaConvAlgo); algoName() works for both.
   const ConvAlgo& algo() const;
   const char* algoName() const;

@@ -25,6 +25,7 @@ Plan::Plan(Shape inputShape, Shape outputShape, Device device, std::vector<Step>
   dropDeadSteps(steps_, output_);
   if (lowering.foldBatchNorm) foldBatchNorm(steps_, output_);
   if (lowering.fuseRelu) fuseRelu(steps_, output_);
+  if (lowering.foldBatchNorm) fuseInputAffine(steps_, output_);
   finishConvLayers(steps_);
   // Free each intermediate right after its last reader, so peak memory is the widest point of the
   // network rather than the sum of its activations. The output is never freed; the input slot is

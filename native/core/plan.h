@@ -29,6 +29,7 @@ struct ConvLayer {
   std::string algo;  // the resolved algorithm name, so a rebuilt layer runs the algorithm eager mode ran
   Tensor weight, bias;
   bool relu = false;
+  std::shared_ptr<const InputAffine> inputAffine;  // a preceding BN (+ ReLU) fused into the input packing
   std::shared_ptr<const ConvPlan> plan;
 };
 // The step function that runs layer.plan (input = in[0]).
@@ -84,6 +85,9 @@ class Plan {
 void foldBatchNorm(std::vector<Step>& steps, int output);
 // Moves each relu whose input is read by nothing else into its producer's epilogue (conv, linear, BN, add).
 void fuseRelu(std::vector<Step>& steps, int output);
+// Moves each inference batchNorm (+ ReLU) whose output only a CPU conv reads, and whose conv's algorithm
+// takes an input affine map (gemm_1x1), into that conv's input packing (DenseNet's BN → ReLU → 1×1 conv).
+void fuseInputAffine(std::vector<Step>& steps, int output);
 // Rebuilds the prepared plan of every conv layer a pass changed, and drops the weights kept for the passes.
 void finishConvLayers(std::vector<Step>& steps);
 // Removes steps whose results the output does not depend on.

@@ -15,10 +15,43 @@ std::string supports(const ConvDesc& d) {
   return "";
 }
 
-void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst) {
+// Row c of the panel, with the input affine map (a preceding inference BN, maybe + ReLU) when set.
+inline void affineRow(float* out, const float* in, int64_t w, float s, float t, bool relu) {
+  if (relu)
+    for (int64_t j = 0; j < w; ++j) out[j] = std::max(in[j] * s + t, 0.0f);
+  else
+    for (int64_t j = 0; j < w; ++j) out[j] = in[j] * s + t;
+}
+
+void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst,
+                 const AffineView& a) {
   const int64_t Cg = d.Cg(), HW = d.H * d.W;
   const int nr = k.nr;
   const bool dense = d.strideH == 1 && d.strideW == 1;
+  if (a.scale) {
+    // Subsampled columns are gathered first, then mapped (a strided 1×1 is rare enough not to fuse harder).
+    int64_t src[64];
+    for (int64_t q = 0; q < (nb + nr - 1) / nr; ++q) {
+      const int64_t jq = j0 + q * nr, w = std::min<int64_t>(nr, j0 + nb - jq);
+      for (int64_t jj = 0; jj < w; ++jj) {
+        const int64_t j = jq + jj;
+        src[jj] = dense ? j : (j / d.outW) * d.strideH * d.W + (j % d.outW) * d.strideW;
+      }
+      float* out = dst + q * Cg * nr;
+      alignas(64) float row[64];
+      for (int64_t c = 0; c < Cg; ++c, out += nr) {
+        const float* xc = xg + c * HW;
+        const float* in = xc + jq;
+        if (!dense) {
+          for (int64_t jj = 0; jj < w; ++jj) row[jj] = xc[src[jj]];
+          in = row;
+        }
+        affineRow(out, in, w, a.scale[c], a.shift[c], a.relu);
+        for (int64_t jj = w; jj < nr; ++jj) out[jj] = 0.0f;
+      }
+    }
+    return;
+  }
   for (int64_t q = 0; q < (nb + nr - 1) / nr; ++q) {
     const int64_t jq = j0 + q * nr, w = std::min<int64_t>(nr, j0 + nb - jq);
     float* out = dst + q * Cg * nr;
@@ -48,6 +81,6 @@ void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* 
 
 }  // namespace
 
-ConvAlgo convGemm1x1() { return {"gemm_1x1", supports, gemmConvWorkspace, prepareGemmWeights, run}; }
+ConvAlgo convGemm1x1() { return {"gemm_1x1", supports, gemmConvWorkspace, prepareGemmWeights, run, true}; }
 
 }  // namespace convnets::cpu

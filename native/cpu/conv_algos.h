@@ -21,9 +21,16 @@ void prepareGemmWeights(const ConvDesc& d, const float* weight, Isa isa, ConvPre
 
 namespace convnets::cpu {
 
-// Writes columns [j0, j0 + nb) of image n, group g's B operand (Cg·R·S × OH·OW) as packed panels.
+// The group's slice of an InputAffine (scale/shift of its Cg channels), or null pointers for none.
+struct AffineView {
+  const float* scale = nullptr;
+  const float* shift = nullptr;
+  bool relu = false;
+};
+// Writes columns [j0, j0 + nb) of image n, group g's B operand (Cg·R·S × OH·OW) as packed panels,
+// applying `a` to the input on the way when it is set (algorithms that take an input affine map).
 using PackColumnsFn = void (*)(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb,
-                               float* dst);
+                               float* dst, const AffineView& a);
 // im2col packing for horizontal stride 2 with AVX-512 (im2col_stride2_avx512.cc); nr ≤ 64.
 void packColumnsStride2Avx512(const ConvDesc& d, int nr, const float* xg, int64_t j0, int64_t nb, float* dst);
 // The GEMM convolution engine shared by im2col and gemm_1x1: tasks over (image, group, column block,

@@ -46,6 +46,10 @@ void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const
   const int64_t depth = gemmDepth(d), P = d.outH * d.outW, Kg = d.Kg();
   const int64_t images = d.N * d.groups;
   const GemmSplit s = gemmSplit(k, images, Kg, P, maxColumns(d, k));
+  const InputAffine* ia = w.inputAffine.get();
+  auto affine = [&](int64_t g) {
+    return ia ? AffineView{ia->scale.data() + g * d.Cg(), ia->shift.data() + g * d.Cg(), ia->relu} : AffineView{};
+  };
   const int64_t perImage = s.mBlocks * s.nBlocks;
   if (d.R * d.S > 1 && P <= 64 && images * s.nBlocks < 2 * int64_t(getNumThreads()) && getNumThreads() > 1) {
     // 7×7 outputs of a deep im2col (ResNet's 512×14 3×3/2: 49 columns, 4608 deep): the tasks below
@@ -60,7 +64,7 @@ void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const
       for (int64_t t = t0; t < t1; ++t) {
         const int64_t img = t / panels, q = t % panels, n = img / d.groups, g = img % d.groups;
         pack(d, k, x + (n * d.C + g * d.Cg()) * d.H * d.W, q * k.nr, std::min<int64_t>(k.nr, P - q * k.nr),
-             cols.as() + img * imageStride + q * k.nr * depth);
+             cols.as() + img * imageStride + q * k.nr * depth, affine(g));
       }
     });
     gemmPackedBatch(k, images, Kg, P, depth, P, [&](int64_t img) {
@@ -80,7 +84,7 @@ void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const
       const int64_t j0 = nBlock * s.nb, nb = std::min(s.nb, P - j0);
       const int64_t m0 = mBlock * s.mb, mb = std::min(s.mb, Kg - m0);
       if (packed != img * s.nBlocks + nBlock) {
-        pack(d, k, x + (n * d.C + g * d.Cg()) * d.H * d.W, j0, nb, cols.as());
+        pack(d, k, x + (n * d.C + g * d.Cg()) * d.H * d.W, j0, nb, cols.as(), affine(g));
         packed = img * s.nBlocks + nBlock;
       }
       GemmOperands op{w.data.as() + g * w.groupStride + m0 * depth, cols.as(),

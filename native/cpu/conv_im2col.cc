@@ -84,7 +84,9 @@ CN_ISA_VARIANTS(packColumns,
                 (const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst),
                 (d, k, xg, j0, nb, dst))
 
-void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst) {
+// im2col does not take an input affine map (ConvAlgo::takesInputAffine is false), so `a` is never set.
+void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst,
+                 const AffineView&) {
   // The table pays off over many channels (not the 3-channel stem) and fits kernels up to 11×11.
   if (k.isa == Isa::Avx512 && d.strideW == 2) packColumnsStride2Avx512(d, k.nr, xg, j0, nb, dst);
   else if (d.strideW != 1 && d.Cg() >= 16 && d.R * d.S <= kMaxTableTaps && k.nr <= 32) packColumnsStrided(d, k, xg, j0, nb, dst);

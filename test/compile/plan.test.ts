@@ -78,6 +78,41 @@ test('prepared ConvPlans (the nn.Conv2d path) fold and fuse too', async () => {
   y.dispose(); x.dispose(); plan.dispose();
 });
 
+test('a BN (+ReLU) read only by a 1×1 conv moves into the conv\'s input packing (DenseNet\'s pre-activation)', async () => {
+  // BN → ReLU → 1×1 conv, twice over a growing concatenation, as in a dense block; the concatenation is read
+  // by the second BN and by the cat, so only the BN outputs are fused away. Channels 13 and 21: not SIMD multiples.
+  const C0 = 13, G = 8;
+  const bn = (c: number, seed: number) => [Tensor.rand([c], { seed, low: -0.3, high: 0.3 }), Tensor.rand([c], { seed: seed + 1, low: 0.5, high: 1.5 }),
+    Tensor.rand([c], { seed: seed + 2, low: 0.5, high: 1.5 }), Tensor.rand([c], { seed: seed + 3, low: -0.3, high: 0.3 })];
+  const p1 = bn(C0, 10), p2 = bn(C0 + G, 20), p3 = bn(C0 + 2 * G, 40);
+  const w1 = Tensor.rand([G, C0, 1, 1], { seed: 30, low: -0.5, high: 0.5 });
+  const w2 = Tensor.rand([G, C0 + G, 1, 1], { seed: 31, low: -0.5, high: 0.5 });
+  const strided = Tensor.rand([5, C0 + 2 * G, 1, 1], { seed: 32, low: -0.5, high: 0.5 });
+  const f = (x: Tensor) => {
+    const y1 = F.conv2d(F.batchNorm(x, p1[0], p1[1], p1[2], p1[3], { relu: true }), w1, null);
+    const c1 = F.cat([x, y1], 1);
+    const y2 = F.conv2d(F.batchNorm(c1, p2[0], p2[1], p2[2], p2[3]), w2, null, { activation: 'relu' }); // BN without ReLU
+    const c2 = F.cat([c1, y2], 1);
+    return F.conv2d(F.relu(F.batchNorm(c2, p3[0], p3[1], p3[2], p3[3])), strided, null, { stride: 2 }); // a strided 1×1
+  };
+  const s = [2, C0, 9, 11];
+  const x = Tensor.rand(s, { seed: 6, low: -1, high: 1 });
+  const ref = eager(f, x);
+  const plan = compile(f, { inputShape: s });
+  // Op names list recorded ops and what lowering merged: a ReLU requested inside F.batchNorm / F.conv2d is
+  // part of its op, a separate F.relu shows as '+relu'.
+  expect(plan.ops()).toEqual(['batchNorm+conv2d', 'cat', 'batchNorm+conv2d', 'cat', 'batchNorm+relu+conv2d']);
+  const y = await plan.run(x);
+  expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-5);
+  // Without the lowering passes the BN steps stay, and give the same result.
+  const plain = compile(f, { inputShape: s, foldBatchNorm: false, fuseRelu: false });
+  expect(plain.ops().filter((o) => o === 'batchNorm').length).toBe(3);
+  const z = await plain.run(x);
+  expect(relErr(z.data(), ref)).toBeLessThanOrEqual(1e-5);
+  [x, y, z, w1, w2, strided, ...p1, ...p2, ...p3].forEach((t) => t.dispose());
+  plan.dispose(); plain.dispose();
+});
+
 test('no folding or fusion where the conv output has another reader', async () => {
   const w = Tensor.rand([4, 3, 3, 3], { seed: 3, low: -0.5, high: 0.5 });
   const c = [Tensor.rand([4], { seed: 4, low: -0.2, high: 0.2 }), Tensor.rand([4], { seed: 5, low: 0.5, high: 1.5 })];
