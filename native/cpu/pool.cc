@@ -77,7 +77,7 @@ CN_ALWAYS_INLINE void maxPoolSamePlane(const float* x, float* y, const Pool2dDes
 // column instead of kh·kw. The column maxima live in one row buffer per chunk of planes (a plane
 // buffer for samePool).
 CN_ALWAYS_INLINE void maxPoolPlanesBody(const float* x, float* y, const Pool2dDesc& d, int64_t b, int64_t e,
-                                        float* colMax) {
+                                        float* colMax, float* ext) {
   const float lowest = -std::numeric_limits<float>::infinity();
   const int64_t inPlane = d.H * d.W, outPlane = d.OH * d.OW;
   for (int64_t p = b; p < e; ++p) {
@@ -96,6 +96,10 @@ CN_ALWAYS_INLINE void maxPoolPlanesBody(const float* x, float* y, const Pool2dDe
         for (int64_t w = 0; w < d.W; ++w) colMax[w] = takeMax(xr[w], colMax[w]);
       }
       float* yr = yp + oh * d.OW;
+      if (ext) {  // 3-wide stride-2 rows on AVX-512
+        maxRow3s2Avx512(colMax, d.W, d.pw, yr, d.OW, ext);
+        continue;
+      }
       for (int64_t ow = 0; ow < d.OW; ++ow) yr[ow] = lowest;
       for (int64_t j = 0; j < d.kw; ++j) {
         const int64_t off = j * d.dw - d.pw;
@@ -108,8 +112,9 @@ CN_ALWAYS_INLINE void maxPoolPlanesBody(const float* x, float* y, const Pool2dDe
     }
   }
 }
-CN_ISA_VARIANTS(maxPoolPlanes, (const float* x, float* y, const Pool2dDesc& d, int64_t b, int64_t e, float* colMax),
-                (x, y, d, b, e, colMax))
+CN_ISA_VARIANTS(maxPoolPlanes,
+                (const float* x, float* y, const Pool2dDesc& d, int64_t b, int64_t e, float* colMax, float* ext),
+                (x, y, d, b, e, colMax, ext))
 
 // Average: window sums per output row (rows clipped to the input, columns by spans), then one division
 // per output by the window's count. The count is (rows factor) × (column factor); the column factors
@@ -164,12 +169,17 @@ CN_ISA_VARIANTS(avgPoolPlanes,
 void maxPool2d(const float* x, float* y, const Pool2dDesc& d) {
   const int64_t planes = d.N * d.C, work = d.OH * d.OW * (d.kh + d.kw) + d.H * d.W;
   const Isa isa = activeIsa();
+  const bool row3s2 = isa == Isa::Avx512 && d.kw == 3 && d.sw == 2 && d.dw == 1 && !samePool(d);
+  const int64_t extFloats = row3s2 ? 2 * ((d.OW + 15) / 16) * 16 + 18 : 0;
   parallelFor(planes, grainFor(work), [&](int64_t b, int64_t e) {
-    CpuBuffer buffer(size_t(samePool(d) ? d.H * d.W : d.W) * sizeof(float));  // a plane, or a row
+    // The column maxima of a plane (samePool) or of a row, then the row kernel's padded copy.
+    const int64_t colFloats = samePool(d) ? d.H * d.W : d.W;
+    CpuBuffer buffer(size_t(colFloats + extFloats) * sizeof(float));
     float* colMax = buffer.as<float>();
-    if (isa == Isa::Avx512) maxPoolPlanesAvx512(x, y, d, b, e, colMax);
-    else if (isa == Isa::Avx2) maxPoolPlanesAvx2(x, y, d, b, e, colMax);
-    else maxPoolPlanesGeneric(x, y, d, b, e, colMax);
+    float* ext = row3s2 ? colMax + colFloats : nullptr;
+    if (isa == Isa::Avx512) maxPoolPlanesAvx512(x, y, d, b, e, colMax, ext);
+    else if (isa == Isa::Avx2) maxPoolPlanesAvx2(x, y, d, b, e, colMax, ext);
+    else maxPoolPlanesGeneric(x, y, d, b, e, colMax, ext);
   });
 }
 

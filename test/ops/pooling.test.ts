@@ -8,7 +8,7 @@ type P2 = [number, number];
 const pair = (v: number | P2): P2 => (typeof v === 'number' ? [v, v] : v);
 
 // Awkward shapes: batch 3, odd H/W, channels 5 / 17 / 33, a 1-row image.
-const shapes = [[3, 5, 11, 13], [2, 17, 9, 7], [1, 33, 6, 5], [3, 5, 1, 9]];
+const shapes = [[3, 5, 11, 13], [2, 17, 9, 7], [1, 33, 6, 5], [3, 5, 1, 9], [2, 3, 7, 71]]; // 71: rows of 35+ outputs (vector row kernels)
 
 interface Win { k: number | P2; s?: number | P2; p?: number | P2; d?: number | P2; ceil?: boolean }
 const maxWindows: Win[] = [
@@ -59,6 +59,19 @@ forEachIsa(() => {
       expect(y[1]).toBe(3);
       expect(y[2]).toBeNaN();
       expect(y[3]).toBe(5);
+    });
+
+    test('NaN propagates through the 3-wide stride-2 row kernel, in every lane position', () => {
+      // One row of 41 columns, NaN at columns 0, 17 and 40; 3×3/2 pad 1 windows cover columns 2o−1..2o+1.
+      const v = Array.from({ length: 41 }, (_, i) => ((i * 7) % 11) - 5);
+      for (const i of [0, 17, 40]) v[i] = NaN;
+      const y = Array.from(F.maxPool2d(Tensor.from(v, [1, 1, 1, 41]), { kernelSize: [1, 3], stride: [1, 2], padding: [0, 1] }).data());
+      expect(y.length).toBe(21);
+      for (let o = 0; o < 21; o++) {
+        const win = [2 * o - 1, 2 * o, 2 * o + 1].filter((c) => c >= 0 && c < 41).map((c) => v[c]);
+        if (win.some((t) => Number.isNaN(t))) expect(y[o]).toBeNaN();
+        else expect(y[o]).toBe(Math.max(...win));
+      }
     });
 
     test('NaN propagates through the whole-plane "same" path, at row ends too', () => {
