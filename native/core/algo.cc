@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <mutex>
 
@@ -180,6 +181,32 @@ void ConvPlan::setInputAffine(InputAffine a) {
   CN_CHECK(int64_t(a.scale.size()) == desc_.C && int64_t(a.shift.size()) == desc_.C, "conv2d: input affine map has ",
            a.scale.size(), " scales and ", a.shift.size(), " shifts for ", desc_.C, " input channels");
   prepared_.inputAffine = std::make_shared<const InputAffine>(std::move(a));
+}
+
+void ConvPlan::setResidual() {
+  CN_CHECK(algo_ && algo_->takesResidual, "conv2d: algorithm '", algoName(), "' cannot add a residual in its store");
+  prepared_.accumulateOutput = true;
+}
+
+Tensor ConvPlan::runResidual(const Tensor& input, const Tensor& residual, const ConvOptions& opts) const {
+  CN_CHECK(prepared_.accumulateOutput, "conv2d: the plan was not made for a residual add");
+  ConvDesc d(input.shape(), desc_.weightShape(), opts, bias_.defined() ? bias_.numel() : -1);
+  CN_CHECK(input.device().isCpu() && residual.device().isCpu(), "conv2d: a residual add runs on the CPU only");
+  CN_CHECK(residual.shape() == d.outputShape(), "add: shapes differ: ", shapeStr(d.outputShape()), " and ",
+           shapeStr(residual.shape()));
+  std::string why = algo_->supports(d);
+  CN_CHECK(why.empty(), "conv2d: algorithm '", algo_->name, "' cannot run this convolution: ", why);
+  // The residual's storage becomes the output when nothing else holds it (a compiled plan hands over an
+  // intermediate at its last use); otherwise the output starts as a copy of it.
+  Tensor y;
+  if (residual.storage().use_count() == 1) {
+    y = residual;
+  } else {
+    y = Tensor::empty(d.outputShape(), input.device());
+    std::memcpy(y.data(), residual.data(), size_t(y.numel()) * sizeof(float));
+  }
+  if (y.numel()) algo_->run(d, prepared_, input.data(), bias_.defined() ? bias_.data() : nullptr, relu_, y.data());
+  return y;
 }
 
 const ConvAlgo& ConvPlan::algo() const {

@@ -32,6 +32,7 @@ struct ConvPrepared {
   int64_t groupStride = 0;  // floats between the groups' blocks in data
   bool narrowKernel = false;  // packed for the ISA's narrow GEMM kernel (few output columns)
   std::shared_ptr<const InputAffine> inputAffine;  // set by ConvPlan::setInputAffine, else null
+  bool accumulateOutput = false;  // add into the output instead of overwriting it (ConvPlan::runResidual)
 };
 
 struct ConvAlgo {
@@ -47,6 +48,8 @@ struct ConvAlgo {
               float* output);
   // Applies w.inputAffine when set (only such algorithms may be given one).
   bool takesInputAffine = false;
+  // Honours w.accumulateOutput: output = conv + output, then ReLU (a residual add fused into the store).
+  bool takesResidual = false;
 };
 
 const std::vector<ConvAlgo>& convAlgorithms();
@@ -82,6 +85,11 @@ class ConvPlan {
   // Applies `a` to every input channel before the convolution from now on (CPU plans whose algorithm
   // takes it; throws otherwise). Not thread-safe: set it before the plan is shared.
   void setInputAffine(InputAffine a);
+  // Makes the plan a residual block's last conv: runResidual(x, r) then returns relu?(conv(x) + r), the
+  // sum formed in the GEMM's store (the residual enters with the first K block, so the rounding differs from
+  // conv then add only in order). CPU plans whose algorithm takes it.
+  void setResidual();
+  Tensor runResidual(const Tensor& input, const Tensor& residual, const ConvOptions& opts) const;
   // CPU plans only (the CUDA registry's entries are CudaConvAlgo); algoName() works for both.
   const ConvAlgo& algo() const;
   const char* algoName() const;

@@ -1,5 +1,6 @@
 #include "core/plan.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 
@@ -11,6 +12,8 @@ namespace convnets {
 StepFn convLayerFn(const ConvLayer& layer) {
   std::shared_ptr<const ConvPlan> plan = layer.plan;
   ConvOptions opts = layer.opts;
+  if (layer.residual)
+    return [plan, opts](const std::vector<Tensor>& in) { return plan->runResidual(in[0], in[1], opts); };
   return [plan, opts](const std::vector<Tensor>& in) { return plan->run(in[0], opts); };
 }
 
@@ -26,6 +29,7 @@ Plan::Plan(Shape inputShape, Shape outputShape, Device device, std::vector<Step>
   if (lowering.foldBatchNorm) foldBatchNorm(steps_, output_);
   if (lowering.fuseRelu) fuseRelu(steps_, output_);
   if (lowering.foldBatchNorm) fuseInputAffine(steps_, output_);
+  if (lowering.fuseRelu) fuseResidualAdd(steps_, output_);
   finishConvLayers(steps_);
   // Free each intermediate right after its last reader, so peak memory is the widest point of the
   // network rather than the sum of its activations. The output is never freed; the input slot is
@@ -52,7 +56,17 @@ Tensor Plan::run(const Tensor& input, std::vector<double>* stepMs) const {
     const Step& s = steps_[i];
     const auto t0 = stepMs ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     in.clear();
-    for (const StepRef& r : s.inputs) in.push_back(r.slot >= 0 ? slots[size_t(r.slot)] : r.constant);
+    // A slot read for the last time, and once, is handed over rather than shared: the step then holds the
+    // only reference to an intermediate and may write its output into it (ConvPlan::runResidual).
+    for (const StepRef& r : s.inputs) {
+      if (r.slot < 0) {
+        in.push_back(r.constant);
+        continue;
+      }
+      const bool last = std::count(frees_[i].begin(), frees_[i].end(), r.slot) > 0 &&
+                        std::count_if(s.inputs.begin(), s.inputs.end(), [&](const StepRef& o) { return o.slot == r.slot; }) == 1;
+      in.push_back(last ? std::move(slots[size_t(r.slot)]) : slots[size_t(r.slot)]);
+    }
     try {
       slots[size_t(s.output)] = s.fn(in);
     } catch (const std::exception& e) {

@@ -30,9 +30,10 @@ struct ConvLayer {
   Tensor weight, bias;
   bool relu = false;
   std::shared_ptr<const InputAffine> inputAffine;  // a preceding BN (+ ReLU) fused into the input packing
+  bool residual = false;  // a following add fused into the store: the step reads the other addend as in[1]
   std::shared_ptr<const ConvPlan> plan;
 };
-// The step function that runs layer.plan (input = in[0]).
+// The step function that runs layer.plan (input = in[0]; the residual in[1] when layer.residual).
 StepFn convLayerFn(const ConvLayer& layer);
 
 struct Step {
@@ -88,6 +89,10 @@ void fuseRelu(std::vector<Step>& steps, int output);
 // Moves each inference batchNorm (+ ReLU) whose output only a CPU conv reads, and whose conv's algorithm
 // takes an input affine map (gemm_1x1), into that conv's input packing (DenseNet's BN → ReLU → 1×1 conv).
 void fuseInputAffine(std::vector<Step>& steps, int output);
+// Moves each add (+ ReLU) of a CPU conv's output, read by nothing else, into that conv's store (algorithms
+// that take a residual: gemm_1x1, im2col): ResNet's conv3 + identity. The conv then writes into the other
+// addend's buffer when the add was its last reader.
+void fuseResidualAdd(std::vector<Step>& steps, int output);
 // Rebuilds the prepared plan of every conv layer a pass changed, and drops the weights kept for the passes.
 void finishConvLayers(std::vector<Step>& steps);
 // Removes steps whose results the output does not depend on.

@@ -81,6 +81,6 @@ void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* 
 
 }  // namespace
 
-ConvAlgo convGemm1x1() { return {"gemm_1x1", supports, gemmConvWorkspace, prepareGemmWeights, run, true}; }
+ConvAlgo convGemm1x1() { return {"gemm_1x1", supports, gemmConvWorkspace, prepareGemmWeights, run, true, true}; }
 
 }  // namespace convnets::cpu

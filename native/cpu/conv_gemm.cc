@@ -71,7 +71,7 @@ void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const
       const int64_t n = img / d.groups, g = img % d.groups;
       return GemmOperands{w.data.as() + g * w.groupStride, cols.as() + img * imageStride, y + (n * d.K + g * Kg) * P,
                           bias ? bias + g * Kg : nullptr, nullptr};
-    }, relu);
+    }, relu, w.accumulateOutput);
     return;
   }
   parallelFor(images * perImage, 1, [&](int64_t t0, int64_t t1) {
@@ -89,7 +89,7 @@ void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const
       }
       GemmOperands op{w.data.as() + g * w.groupStride + m0 * depth, cols.as(),
                       y + (n * d.K + g * Kg + m0) * P + j0, bias ? bias + g * Kg + m0 : nullptr, nullptr};
-      gemmPackedSerial(k, mb, nb, depth, op, P, relu);
+      gemmPackedSerial(k, mb, nb, depth, op, P, relu, w.accumulateOutput);
     }
   });
 }

@@ -101,6 +101,6 @@ void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* 
 
 }  // namespace
 
-ConvAlgo convIm2col() { return {"im2col", supports, gemmConvWorkspace, prepareGemmWeights, run}; }
+ConvAlgo convIm2col() { return {"im2col", supports, gemmConvWorkspace, prepareGemmWeights, run, false, true}; }
 
 }  // namespace convnets::cpu

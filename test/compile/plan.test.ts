@@ -113,6 +113,45 @@ test('a BN (+ReLU) read only by a 1×1 conv moves into the conv\'s input packing
   plan.dispose(); plain.dispose();
 });
 
+test('an add of a GEMM conv\'s output moves into the conv\'s store (ResNet\'s conv3 + identity)', async () => {
+  const C = 21, K = 300; // K > 256: the residual enters with the first of two K blocks
+  const w1 = Tensor.rand([K, C, 1, 1], { seed: 1, low: -0.3, high: 0.3 });
+  const w2 = Tensor.rand([K, K, 1, 1], { seed: 2, low: -0.1, high: 0.1 });
+  const w3 = Tensor.rand([K, K, 3, 3], { seed: 3, low: -0.05, high: 0.05 });
+  const b = Tensor.rand([K], { seed: 4, low: -0.2, high: 0.2 });
+  const f = (x: Tensor) => {
+    const h = F.conv2d(x, w1, b, { activation: 'relu' }); // has its own ReLU: not fused with the add below
+    const r1 = F.add(F.conv2d(h, w2, b), h, { relu: true }); // h: an intermediate read for the last time → in place
+    const r2 = F.add(r1, F.conv2d(r1, w2, null)); // the conv is the second addend; r1 is read again below → copied
+    const pooled = F.maxPool2d(r1, { kernelSize: 1, stride: 2 }); // computed before the conv: fusable
+    const r3 = F.add(F.conv2d(r2, w3, b, { padding: 1, stride: 2 }), pooled); // im2col (3×3/2)
+    // An addend computed after the conv does not exist yet when the conv runs: not fused.
+    const late = F.add(F.conv2d(r3, w2, null), F.maxPool2d(r3, { kernelSize: 1 }));
+    return F.add(F.relu(F.conv2d(late, w2, b)), late); // ReLU before the add: not fused
+  };
+  const s = [2, C, 7, 9];
+  const x = Tensor.rand(s, { seed: 5, low: -1, high: 1 });
+  const ref = eager(f, x);
+  const plan = compile(f, { inputShape: s });
+  expect(plan.ops()).toEqual(['conv2d', 'conv2d+add', 'conv2d+add', 'maxPool2d', 'conv2d+add', 'conv2d', 'maxPool2d', 'add',
+    'conv2d+relu', 'add']);
+  const y = await plan.run(x);
+  expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-6);
+  const again = plan.runSync(x); // the in-place path must not have consumed anything a second run needs
+  expect(sameBits(again, y)).toBe(true);
+  // The plan input itself as the residual: shared with the caller, so copied, never overwritten.
+  const sq = Tensor.rand([1, K, 5, 5], { seed: 6, low: -1, high: 1 });
+  const before = Float32Array.from(sq.data());
+  const h2 = (t: Tensor) => F.add(F.conv2d(t, w2, b), t);
+  const p2 = compile(h2, { inputShape: [1, K, 5, 5] });
+  expect(p2.ops()).toEqual(['conv2d+add']);
+  const z = await p2.run(sq);
+  expect(relErr(z.data(), eager(h2, sq))).toBeLessThanOrEqual(1e-6);
+  expect(Buffer.from(sq.data().buffer, sq.data().byteOffset, sq.data().byteLength).equals(Buffer.from(before.buffer))).toBe(true);
+  [x, y, again, sq, z, w1, w2, w3, b].forEach((t) => t.dispose());
+  plan.dispose(); p2.dispose();
+});
+
 test('no folding or fusion where the conv output has another reader', async () => {
   const w = Tensor.rand([4, 3, 3, 3], { seed: 3, low: -0.5, high: 0.5 });
   const c = [Tensor.rand([4], { seed: 4, low: -0.2, high: 0.2 }), Tensor.rand([4], { seed: 5, low: 0.5, high: 1.5 })];
