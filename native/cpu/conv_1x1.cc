@@ -76,7 +76,7 @@ void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_
 }
 
 void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias, bool relu, float* y) {
-  runGemmConv(d, w, x, bias, relu, y, packColumns);
+  runGemmConv(d, w, x, bias, relu, y, packColumns, d.strideH == 1 && d.strideW == 1);
 }
 
 }  // namespace

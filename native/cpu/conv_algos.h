@@ -36,8 +36,9 @@ void packColumnsStride2Avx512(const ConvDesc& d, int nr, const float* xg, int64_
 // The GEMM convolution engine shared by im2col and gemm_1x1: tasks over (image, group, column block,
 // row block); each packs its column block into an L2-sized buffer and multiplies it by the packed
 // weights, bias and ReLU fused into the store.
+// bIsInput: the B operand is the input image as it lies (stride-1 1×1), so kernels may read it in place.
 void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias, bool relu, float* y,
-                 PackColumnsFn pack);
+                 PackColumnsFn pack, bool bIsInput = false);
 int64_t gemmConvWorkspace(const ConvDesc& d, Isa isa);
 
 }  // namespace convnets::cpu

@@ -108,8 +108,12 @@ void packB(const GemmKernel& k, int64_t K, int64_t N, const float* src, int64_t 
   packPanels(N, K, k.nr, src, cs, rs, dst, serial, k.nr <= 16 ? k.packRows : nullptr);
 }
 
-void gemmPackedSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const GemmOperands& op, int64_t ldc,
-                      bool relu, bool accumulate) {
+// The blocked loop both serial GEMMs share: K in KC blocks (the epilogue's bias and ReLU on the last one,
+// accumulation after the first), then per nr-column B strip (kept in L1) every mr-row A panel.
+// tile(pk, p0, i, j, mr, nr, e) computes one tile.
+template <class TileFn>
+static void blockedTiles(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const float* rowBias,
+                         const float* colBias, bool relu, bool accumulate, TileFn tile) {
   const int64_t kc = gemmBlocking(k).kc;
   for (int64_t p0 = 0; p0 < K || p0 == 0; p0 += kc) {
     const int64_t pk = std::min(kc, K - p0);
@@ -117,19 +121,33 @@ void gemmPackedSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, cons
     TileEpilogue e;
     e.accumulate = accumulate || p0 > 0;
     e.relu = relu && last;
-    // B micro-panel (kc × nr) stays in L1 while the A panels of this block stream past it.
     for (int64_t j = 0; j < N; j += k.nr) {
-      const float* bp = op.b + (j / k.nr) * K * k.nr + p0 * k.nr;
-      const int nr = int(std::min<int64_t>(k.nr, N - j));
-      e.colBias = last && op.colBias ? op.colBias + j : nullptr;
+      e.colBias = last && colBias ? colBias + j : nullptr;
       for (int64_t i = 0; i < M; i += k.mr) {
-        e.rowBias = last && op.rowBias ? op.rowBias + i : nullptr;
-        k.fn(pk, op.a + (i / k.mr) * K * k.mr + p0 * k.mr, bp, op.c + i * ldc + j, ldc,
-             int(std::min<int64_t>(k.mr, M - i)), nr, e);
+        e.rowBias = last && rowBias ? rowBias + i : nullptr;
+        tile(pk, p0, i, j, int(std::min<int64_t>(k.mr, M - i)), int(std::min<int64_t>(k.nr, N - j)), e);
       }
     }
     if (K == 0) break;
   }
+}
+
+void gemmPackedSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const GemmOperands& op, int64_t ldc,
+                      bool relu, bool accumulate) {
+  blockedTiles(k, M, N, K, op.rowBias, op.colBias, relu, accumulate,
+               [&](int64_t pk, int64_t p0, int64_t i, int64_t j, int mr, int nr, const TileEpilogue& e) {
+                 k.fn(pk, op.a + (i / k.mr) * K * k.mr + p0 * k.mr, op.b + (j / k.nr) * K * k.nr + p0 * k.nr,
+                      op.c + i * ldc + j, ldc, mr, nr, e);
+               });
+}
+
+void gemmStridedBSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const float* a, const float* b,
+                        int64_t ldb, float* c, int64_t ldc, const float* rowBias, bool relu, bool accumulate) {
+  blockedTiles(k, M, N, K, rowBias, nullptr, relu, accumulate,
+               [&](int64_t pk, int64_t p0, int64_t i, int64_t j, int mr, int, const TileEpilogue& e) {
+                 k.stridedB(pk, a + (i / k.mr) * K * k.mr + p0 * k.mr, b + p0 * ldb + j, ldb, c + i * ldc + j, ldc,
+                            mr, e);
+               });
 }
 
 GemmSplit gemmSplit(const GemmKernel& k, int64_t batch, int64_t M, int64_t N, int64_t maxNb) {

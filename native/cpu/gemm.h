@@ -30,11 +30,16 @@ using MicroKernelFn = void (*)(int64_t kc, const float* a, const float* b, float
 // panel layout out[k·width + i] (a transpose). Optional per kernel: null means the scalar gather.
 using PackRowsFn = void (*)(int64_t depth, const float* in, int64_t ws, int width, float* out);
 
+// A full-width (nr columns) tile with B read in place from a row-major matrix, rows ldb floats apart.
+using StridedBKernelFn = void (*)(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
+                                  int mr, const TileEpilogue& e);
+
 struct GemmKernel {
   Isa isa;
   int mr, nr;
   MicroKernelFn fn;
   PackRowsFn packRows = nullptr;
+  StridedBKernelFn stridedB = nullptr;  // optional (AVX-512 main kernel): 1×1 convs skip packing B
 };
 // The microkernel for `isa` (gemm_kernel_<isa>.cc).
 const GemmKernel& gemmKernel(Isa isa);
@@ -82,6 +87,10 @@ using GemmOperandsFn = std::function<GemmOperands(int64_t b)>;
 // One task's product, serially: C (M×N) = A·B from packed A (M×K) and packed B (K×N), blocked by KC.
 void gemmPackedSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const GemmOperands& op, int64_t ldc,
                       bool relu, bool accumulate = false);
+// gemmPackedSerial with B unpacked: columns [0, N) of a row-major K×N matrix b (row stride ldb), N a
+// multiple of k.nr; needs k.stridedB.
+void gemmStridedBSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const float* a, const float* b,
+                        int64_t ldb, float* c, int64_t ldc, const float* rowBias, bool relu, bool accumulate);
 // How to cut `batch` products of M×N into tasks for the pool: blocks of mb rows × nb columns
 // (multiples of mr / nr), starting from the L2 block and split until each thread has a few tasks.
 struct GemmSplit { int64_t mb, nb, mBlocks, nBlocks; };

@@ -9,6 +9,10 @@
 
 #include "cpu/gemm.h"
 
+// GCC 12 warns that the undefined vectors inside some intrinsics are used uninitialised: on purpose.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 namespace convnets::cpu {
 namespace {
 
@@ -72,29 +76,17 @@ void columns(int nc, int64_t kc, const float* a, const float* b, float* c, int64
   }
 }
 
-// MR rows × NV vectors of 16 columns, B panels LDB floats wide (a one-vector kernel also serves the
-// first 16 columns of a narrow edge panel of the two-vector one).
-template <int MR, int NV, int LDB = NV * 16>
-void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr, const TileEpilogue& e) {
-  if (nr <= 8) return columns<MR, LDB>(nr, kc, a, b, c, ldc, mr, e);
-  if constexpr (NV == 2) {
-    // Edge panel of 9–24 columns: 16 by the one-vector kernel, the rest (≤ 8) by columns.
-    if (nr <= 24) {
-      kernel<MR, 1, LDB>(kc, a, b, c, ldc, mr, std::min(nr, 16), e);
-      if (nr > 16) {
-        TileEpilogue rest = e;
-        if (rest.colBias) rest.colBias += 16;
-        columns<MR, LDB>(nr - 16, kc, a, b + 16, c + 16, ldc, mr, rest);
-      }
-      return;
-    }
-  }
+// The register-blocked loop and its fused epilogue, for B rows `ldb` floats apart: a packed panel
+// (ldb = the panel width, a constant after inlining) or the rows of a row-major matrix.
+template <int MR, int NV>
+inline __attribute__((always_inline)) void tile(int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
+                                                int64_t ldc, int mr, int nr, const TileEpilogue& e) {
   __m512 acc[MR][2];
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
-    __m512 b0 = _mm512_load_ps(b), b1 = NV > 1 ? _mm512_load_ps(b + 16) : b0;
-    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * LDB), _MM_HINT_T0);
+    __m512 b0 = _mm512_loadu_ps(b), b1 = NV > 1 ? _mm512_loadu_ps(b + 16) : b0;
+    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * ldb), _MM_HINT_T0);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       __m512 ai = _mm512_set1_ps(a[i]);
@@ -102,7 +94,7 @@ void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, i
       if (NV > 1) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
     }
     a += MR;
-    b += LDB;
+    b += ldb;
   }
   // Epilogue, fused into the store: masks handle a narrow right edge, mr the bottom edge.
   const __mmask16 m0 = nr >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << nr) - 1);
@@ -126,9 +118,36 @@ void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, i
   }
 }
 
+// MR rows × NV vectors of 16 columns, B panels LDB floats wide (a one-vector kernel also serves the
+// first 16 columns of a narrow edge panel of the two-vector one).
+template <int MR, int NV, int LDB = NV * 16>
+void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr, const TileEpilogue& e) {
+  if (nr <= 8) return columns<MR, LDB>(nr, kc, a, b, c, ldc, mr, e);
+  if constexpr (NV == 2) {
+    // Edge panel of 9–24 columns: 16 by the one-vector kernel, the rest (≤ 8) by columns.
+    if (nr <= 24) {
+      kernel<MR, 1, LDB>(kc, a, b, c, ldc, mr, std::min(nr, 16), e);
+      if (nr > 16) {
+        TileEpilogue rest = e;
+        if (rest.colBias) rest.colBias += 16;
+        columns<MR, LDB>(nr - 16, kc, a, b + 16, c + 16, ldc, mr, rest);
+      }
+      return;
+    }
+  }
+  tile<MR, NV>(kc, a, b, LDB, c, ldc, mr, nr, e);
+}
+
+// A full 32-column tile whose B rows are `ldb` floats apart in a row-major matrix (a 1×1 convolution's
+// input image: no packing, conv_gemm.cc).
+void kernelStridedB(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int mr,
+                    const TileEpilogue& e) {
+  tile<12, 2>(kc, a, b, ldb, c, ldc, mr, 32, e);
+}
+
 }  // namespace
 
-GemmKernel gemmKernelAvx512() { return {Isa::Avx512, 12, 32, kernel<12, 2>, packRowsTransposedAvx512()}; }
+GemmKernel gemmKernelAvx512() { return {Isa::Avx512, 12, 32, kernel<12, 2>, packRowsTransposedAvx512(), kernelStridedB}; }
 GemmKernel gemmKernelAvx512Narrow() { return {Isa::Avx512, 16, 16, kernel<16, 1>, packRowsTransposedAvx512()}; }
 
 }  // namespace convnets::cpu
