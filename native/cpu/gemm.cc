@@ -109,12 +109,14 @@ void packB(const GemmKernel& k, int64_t K, int64_t N, const float* src, int64_t 
 }
 
 // The blocked loop both serial GEMMs share: K in KC blocks (the epilogue's bias and ReLU on the last one,
-// accumulation after the first), then per nr-column B strip (kept in L1) every mr-row A panel.
-// tile(pk, p0, i, j, mr, nr, e) computes one tile.
+// accumulation after the first), then per nr-column B strip (kept in L1) every mr-row A panel of the
+// packed A `a`. tile(a, pk, p0, i, j, mr, nr, e) computes one tile from A slice `a`; e.aNext is the slice
+// of the tile after it.
 template <class TileFn>
-static void blockedTiles(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const float* rowBias,
+static void blockedTiles(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const float* a, const float* rowBias,
                          const float* colBias, bool relu, bool accumulate, TileFn tile) {
   const int64_t kc = gemmBlocking(k).kc;
+  auto slice = [&](int64_t i, int64_t p0) { return a + (i / k.mr) * K * k.mr + p0 * k.mr; };
   for (int64_t p0 = 0; p0 < K || p0 == 0; p0 += kc) {
     const int64_t pk = std::min(kc, K - p0);
     const bool last = p0 + kc >= K;
@@ -125,7 +127,9 @@ static void blockedTiles(const GemmKernel& k, int64_t M, int64_t N, int64_t K, c
       e.colBias = last && colBias ? colBias + j : nullptr;
       for (int64_t i = 0; i < M; i += k.mr) {
         e.rowBias = last && rowBias ? rowBias + i : nullptr;
-        tile(pk, p0, i, j, int(std::min<int64_t>(k.mr, M - i)), int(std::min<int64_t>(k.nr, N - j)), e);
+        // After the last panel comes the first one of the next strip (still in L2) or of the next KC block.
+        e.aNext = i + k.mr < M ? slice(i + k.mr, p0) : j + k.nr < N ? slice(0, p0) : last ? nullptr : slice(0, p0 + kc);
+        tile(slice(i, p0), pk, p0, i, j, int(std::min<int64_t>(k.mr, M - i)), int(std::min<int64_t>(k.nr, N - j)), e);
       }
     }
     if (K == 0) break;
@@ -134,19 +138,17 @@ static void blockedTiles(const GemmKernel& k, int64_t M, int64_t N, int64_t K, c
 
 void gemmPackedSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const GemmOperands& op, int64_t ldc,
                       bool relu, bool accumulate) {
-  blockedTiles(k, M, N, K, op.rowBias, op.colBias, relu, accumulate,
-               [&](int64_t pk, int64_t p0, int64_t i, int64_t j, int mr, int nr, const TileEpilogue& e) {
-                 k.fn(pk, op.a + (i / k.mr) * K * k.mr + p0 * k.mr, op.b + (j / k.nr) * K * k.nr + p0 * k.nr,
-                      op.c + i * ldc + j, ldc, mr, nr, e);
+  blockedTiles(k, M, N, K, op.a, op.rowBias, op.colBias, relu, accumulate,
+               [&](const float* a, int64_t pk, int64_t p0, int64_t i, int64_t j, int mr, int nr, const TileEpilogue& e) {
+                 k.fn(pk, a, op.b + (j / k.nr) * K * k.nr + p0 * k.nr, op.c + i * ldc + j, ldc, mr, nr, e);
                });
 }
 
 void gemmStridedBSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const float* a, const float* b,
                         int64_t ldb, float* c, int64_t ldc, const float* rowBias, bool relu, bool accumulate) {
-  blockedTiles(k, M, N, K, rowBias, nullptr, relu, accumulate,
-               [&](int64_t pk, int64_t p0, int64_t i, int64_t j, int mr, int, const TileEpilogue& e) {
-                 k.stridedB(pk, a + (i / k.mr) * K * k.mr + p0 * k.mr, b + p0 * ldb + j, ldb, c + i * ldc + j, ldc,
-                            mr, e);
+  blockedTiles(k, M, N, K, a, rowBias, nullptr, relu, accumulate,
+               [&](const float* ai, int64_t pk, int64_t p0, int64_t i, int64_t j, int mr, int, const TileEpilogue& e) {
+                 k.stridedB(pk, ai, b + p0 * ldb + j, ldb, c + i * ldc + j, ldc, mr, e);
                });
 }
 

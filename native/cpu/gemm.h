@@ -22,6 +22,11 @@ struct TileEpilogue {
   const float* rowBias = nullptr;
   const float* colBias = nullptr;
   bool relu = false;
+  // The A slice the next tile will read (same layout and length as this one's), or null. Kernels that
+  // can prefetch it do so one line per k step: consecutive tiles' A slices lie a whole panel (K·mr
+  // floats) apart, a jump per tile that the hardware prefetchers re-learn every time, and layers whose
+  // weights stream from memory (ResNet's 3×3/2 and deep 1×1 convs: 4–9 MB) stall on it.
+  const float* aNext = nullptr;
 };
 using MicroKernelFn = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr,
                                const TileEpilogue& e);

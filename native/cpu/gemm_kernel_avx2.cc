@@ -12,8 +12,10 @@ constexpr int MR = 6, NR = 16;
 void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr, const TileEpilogue& e) {
   __m256 acc[MR][2];
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+  const char* an = reinterpret_cast<const char*>(e.aNext ? e.aNext : a);  // the next tile's A (gemm.h)
   for (int64_t k = 0; k < kc; ++k) {
     __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+    _mm_prefetch(an + k * MR * sizeof(float), _MM_HINT_T1);
 #pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) {
       __m256 ai = _mm256_broadcast_ss(a + i);

@@ -83,10 +83,14 @@ inline __attribute__((always_inline)) void tile(int64_t kc, const float* a, cons
                                                 int64_t ldc, int mr, int nr, const TileEpilogue& e) {
   __m512 acc[MR][2];
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  // One line of the next tile's A slice per k step (MR floats of it per step, so the lines run ahead);
+  // without a next tile, the current slice again (already cached, harmless).
+  const char* an = reinterpret_cast<const char*>(e.aNext ? e.aNext : a);
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
     __m512 b0 = _mm512_loadu_ps(b), b1 = NV > 1 ? _mm512_loadu_ps(b + 16) : b0;
     _mm_prefetch(reinterpret_cast<const char*>(b + 8 * ldb), _MM_HINT_T0);
+    _mm_prefetch(an + k * MR * sizeof(float), _MM_HINT_T1);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       __m512 ai = _mm512_set1_ps(a[i]);
