@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -17,7 +18,8 @@ namespace convnets {
 
 const std::vector<ConvAlgo>& convAlgorithms() {
   // Order = listing order and the tie-break of 'find'. direct first: it runs everything (the reference).
-  static const std::vector<ConvAlgo> algos = {cpu::convDirect(), cpu::convIm2col(), cpu::convGemm1x1(),
+  static const std::vector<ConvAlgo> algos = {cpu::convDirect(),          cpu::convIm2col(),
+                                              cpu::convImplicitGemm(),    cpu::convGemm1x1(),
                                               cpu::convWinograd2x2_3x3(), cpu::convWinograd4x4_3x3()};
   return algos;
 }
@@ -28,7 +30,6 @@ const ConvAlgo& convAlgorithm(const std::string& name) {
     if (name == a.name) return a;
     known += std::string(known.empty() ? "" : ", ") + a.name;
   }
-  CN_CHECK(!isCudaOnlyConvAlgo(name), "conv2d: algorithm '", name, "' runs only on CUDA (the CPU has: ", known, ")");
   fail("conv2d: unknown algorithm '", name, "' (expected 'auto', 'find' or one of: ", known, ")");
 }
 
@@ -59,10 +60,19 @@ const ConvAlgo& chooseConvAuto(const ConvDesc& d) {
     // 2.75, then 3.59 vs 3.19). On 7×7 its 8×8 tiling pads 31% and leaves 4 tiles, so F(2×2) wins
     // (512×7²→512: 1.21 vs 1.93; 160×7²→320: 0.415 vs 0.554).
     if (d.outH >= 8 && d.outW >= 8) return convAlgorithm("winograd_4x4_3x3");
+    // On 7×7 the implicit GEMM (9C deep, 7·9 columns, no transforms) beat F(2×2) below 384 channels
+    // (bench/scratch A/B, cold caches: 192×7²→384: 0.384 vs 0.429; 160×7²→320: 0.307 vs 0.349) and tied at
+    // 512 (512×7²→512: 1.075 vs 1.044).
+    if (C < 384) return convAlgorithm("implicit_gemm");
     return convAlgorithm("winograd_2x2_3x3");
   }
-  // Everything else (stems, strided 3×3, 5×5, few channels, dilation): im2col + GEMM, which beat
-  // direct everywhere measured (11×11/4 stem: 1.4 vs 7; 128×56²→128 3×3/2: 1.8 vs 13.7).
+  // Stems (few input channels: 7×7/2, 11×11/4, VGG's 3-channel 3×3): the implicit GEMM, whose only extra
+  // work is one copy of the 3-channel input, beat im2col, whose packing dominates at depth 27–363 (cold
+  // caches, 2 threads: 7×7/2 1.10 vs 1.44; 11×11/4 0.77 vs 1.20; 3×224²→64 3×3 1.41 vs 1.90).
+  if (d.Cg() < 16 && d.strideH == d.strideW) return convAlgorithm("implicit_gemm");
+  // Everything else (strided 3×3, 5×5, dilation): im2col + GEMM, which beat direct everywhere measured
+  // (11×11/4 stem: 1.4 vs 7; 128×56²→128 3×3/2: 1.8 vs 13.7). implicit_gemm tied with it on ResNet's 3×3/2
+  // layers (0.93–1.03×) and AlexNet's 5×5 (0.91–1.04×), in isolation and inside ResNet-50.
   return convAlgorithm("im2col");
 }
 

@@ -118,13 +118,6 @@ const CudaConvAlgo& cudaConvAlgorithm(const std::string& name) {
   fail("conv2d: unknown CUDA algorithm '", name, "' (expected 'auto', 'find' or one of: ", known, ")");
 }
 
-bool isCudaOnlyConvAlgo(const std::string& name) {
-  bool onCuda = false, onCpu = false;
-  for (const CudaConvAlgo& a : cudaConvAlgorithms()) onCuda = onCuda || name == a.name;
-  for (const ConvAlgo& a : convAlgorithms()) onCpu = onCpu || name == a.name;
-  return onCuda && !onCpu;
-}
-
 std::string cudaConvSupports(const CudaConvAlgo& a, const ConvDesc& d, int64_t workspaceLimit) {
   std::string why = a.supports(d);
   if (!why.empty()) return why;

@@ -31,8 +31,6 @@ constexpr int64_t kNoWorkspaceLimit = -1;
 const std::vector<CudaConvAlgo>& cudaConvAlgorithms();
 // The entry named `name`; throws listing the CUDA names.
 const CudaConvAlgo& cudaConvAlgorithm(const std::string& name);
-// True when `name` is a CUDA algorithm that the CPU registry lacks (implicit_gemm): for a clear error.
-bool isCudaOnlyConvAlgo(const std::string& name);
 // "" when `a` can run `d` within `workspaceLimit` bytes (< 0: no limit), else why not.
 std::string cudaConvSupports(const CudaConvAlgo& a, const ConvDesc& d, int64_t workspaceLimit);
 // 'auto': a heuristic (never measured on a GPU yet); always a supported algorithm within the limit.

@@ -7,6 +7,7 @@ namespace convnets::cpu {
 
 ConvAlgo convDirect();          // conv_direct.cc
 ConvAlgo convIm2col();          // conv_im2col.cc
+ConvAlgo convImplicitGemm();    // conv_implicit_gemm.cc
 ConvAlgo convGemm1x1();         // conv_1x1.cc
 ConvAlgo convWinograd2x2_3x3(); // conv_winograd_2x2_3x3.cc
 ConvAlgo convWinograd4x4_3x3(); // conv_winograd_4x4_3x3.cc

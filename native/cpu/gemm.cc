@@ -152,6 +152,23 @@ void gemmStridedBSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, co
                });
 }
 
+void gemmIndirectBSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const float* a, const float* b,
+                         const int32_t* offs, float* c, int64_t ldc, const float* rowBias, bool relu, float* panel) {
+  int64_t packedAt = -1;  // the (p0, j) strip `panel` holds: every row panel of the strip reuses it
+  blockedTiles(k, M, N, K, a, rowBias, nullptr, relu, false,
+               [&](const float* ai, int64_t pk, int64_t p0, int64_t i, int64_t j, int mr, int nr, const TileEpilogue& e) {
+                 if (k.indirectB) return k.indirectB(pk, ai, b + j, offs + p0, c + i * ldc + j, ldc, mr, nr, e);
+                 if (packedAt != p0 * N + j) {
+                   for (int64_t q = 0; q < pk; ++q) {
+                     std::memcpy(panel + q * k.nr, b + offs[p0 + q] + j, size_t(nr) * sizeof(float));
+                     std::fill(panel + q * k.nr + nr, panel + (q + 1) * k.nr, 0.0f);
+                   }
+                   packedAt = p0 * N + j;
+                 }
+                 k.fn(pk, ai, panel, c + i * ldc + j, ldc, mr, nr, e);
+               });
+}
+
 GemmSplit gemmSplit(const GemmKernel& k, int64_t batch, int64_t M, int64_t N, int64_t maxNb) {
   GemmBlocking blk = gemmBlocking(k);
   int64_t mb = std::min<int64_t>(ceilDiv(M, k.mr) * k.mr, blk.mc);

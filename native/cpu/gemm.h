@@ -39,12 +39,19 @@ using PackRowsFn = void (*)(int64_t depth, const float* in, int64_t ws, int widt
 using StridedBKernelFn = void (*)(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
                                   int mr, const TileEpilogue& e);
 
+// A tile (nr ≤ the kernel's nr columns) with B row k read in place at b + offs[k] (implicit GEMM
+// convolution: rows are shifted views of the padded input). The kernel may read offs[kc, kc + 8) (prefetch)
+// and the full kernel width of every row (columns past nr are computed but not stored).
+using IndirectBKernelFn = void (*)(int64_t kc, const float* a, const float* b, const int32_t* offs, float* c,
+                                   int64_t ldc, int mr, int nr, const TileEpilogue& e);
+
 struct GemmKernel {
   Isa isa;
   int mr, nr;
   MicroKernelFn fn;
   PackRowsFn packRows = nullptr;
   StridedBKernelFn stridedB = nullptr;  // optional (AVX-512 main kernel): 1×1 convs skip packing B
+  IndirectBKernelFn indirectB = nullptr;  // optional (AVX-512 main kernel): implicit GEMM skips packing B
 };
 // The microkernel for `isa` (gemm_kernel_<isa>.cc).
 const GemmKernel& gemmKernel(Isa isa);
@@ -96,6 +103,10 @@ void gemmPackedSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, cons
 // multiple of k.nr; needs k.stridedB.
 void gemmStridedBSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const float* a, const float* b,
                         int64_t ldb, float* c, int64_t ldc, const float* rowBias, bool relu, bool accumulate);
+// gemmPackedSerial with B row k at b + offs[k] (offs[0, K + 8) readable); N ≤ the rows' readable width.
+// Without k.indirectB each KC × nr strip is copied into `panel` (KC · nr floats) for the packed kernel.
+void gemmIndirectBSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const float* a, const float* b,
+                         const int32_t* offs, float* c, int64_t ldc, const float* rowBias, bool relu, float* panel);
 // How to cut `batch` products of M×N into tasks for the pool: blocks of mb rows × nb columns
 // (multiples of mr / nr), starting from the L2 block and split until each thread has a few tasks.
 struct GemmSplit { int64_t mb, nb, mBlocks, nBlocks; };

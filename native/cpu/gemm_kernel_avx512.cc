@@ -76,11 +76,23 @@ void columns(int nc, int64_t kc, const float* a, const float* b, float* c, int64
   }
 }
 
-// The register-blocked loop and its fused epilogue, for B rows `ldb` floats apart: a packed panel
-// (ldb = the panel width, a constant after inlining) or the rows of a row-major matrix.
-template <int MR, int NV>
-inline __attribute__((always_inline)) void tile(int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
-                                                int64_t ldc, int mr, int nr, const TileEpilogue& e) {
+// Where B's rows lie: `ldb` floats apart (a packed panel, ldb = the panel width, a constant after
+// inlining, or the rows of a row-major matrix), or at b + offs[k] (implicit GEMM's shifted input rows).
+struct StridedRows {
+  const float* b;
+  int64_t ldb;
+  const float* operator()(int64_t k) const { return b + k * ldb; }
+};
+struct IndirectRows {
+  const float* b;
+  const int32_t* offs;
+  const float* operator()(int64_t k) const { return b + offs[k]; }
+};
+
+// The register-blocked loop and its fused epilogue.
+template <int MR, int NV, class Rows>
+inline __attribute__((always_inline)) void tile(int64_t kc, const float* a, Rows rows, float* c, int64_t ldc, int mr,
+                                                int nr, const TileEpilogue& e) {
   __m512 acc[MR][2];
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   // One line of the next tile's A slice per k step (MR floats of it per step, so the lines run ahead);
@@ -88,8 +100,9 @@ inline __attribute__((always_inline)) void tile(int64_t kc, const float* a, cons
   const char* an = reinterpret_cast<const char*>(e.aNext ? e.aNext : a);
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
+    const float* b = rows(k);
     __m512 b0 = _mm512_loadu_ps(b), b1 = NV > 1 ? _mm512_loadu_ps(b + 16) : b0;
-    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * ldb), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(rows(k + 8)), _MM_HINT_T0);
     _mm_prefetch(an + k * MR * sizeof(float), _MM_HINT_T1);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
@@ -98,7 +111,6 @@ inline __attribute__((always_inline)) void tile(int64_t kc, const float* a, cons
       if (NV > 1) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
     }
     a += MR;
-    b += ldb;
   }
   // Epilogue, fused into the store: masks handle a narrow right edge, mr the bottom edge.
   const __mmask16 m0 = nr >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << nr) - 1);
@@ -139,19 +151,28 @@ void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, i
       return;
     }
   }
-  tile<MR, NV>(kc, a, b, LDB, c, ldc, mr, nr, e);
+  tile<MR, NV>(kc, a, StridedRows{b, LDB}, c, ldc, mr, nr, e);
 }
 
 // A full 32-column tile whose B rows are `ldb` floats apart in a row-major matrix (a 1×1 convolution's
 // input image: no packing, conv_gemm.cc).
 void kernelStridedB(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int mr,
                     const TileEpilogue& e) {
-  tile<12, 2>(kc, a, b, ldb, c, ldc, mr, 32, e);
+  tile<12, 2>(kc, a, StridedRows{b, ldb}, c, ldc, mr, 32, e);
+}
+
+// A tile of up to 32 columns whose B row k starts at b + offs[k] (implicit GEMM, conv_implicit_gemm.cc):
+// all 32 lanes are loaded (the caller keeps them readable), only nr stored.
+void kernelIndirectB(int64_t kc, const float* a, const float* b, const int32_t* offs, float* c, int64_t ldc, int mr,
+                     int nr, const TileEpilogue& e) {
+  tile<12, 2>(kc, a, IndirectRows{b, offs}, c, ldc, mr, nr, e);
 }
 
 }  // namespace
 
-GemmKernel gemmKernelAvx512() { return {Isa::Avx512, 12, 32, kernel<12, 2>, packRowsTransposedAvx512(), kernelStridedB}; }
+GemmKernel gemmKernelAvx512() {
+  return {Isa::Avx512, 12, 32, kernel<12, 2>, packRowsTransposedAvx512(), kernelStridedB, kernelIndirectB};
+}
 GemmKernel gemmKernelAvx512Narrow() { return {Isa::Avx512, 16, 16, kernel<16, 1>, packRowsTransposedAvx512()}; }
 
 }  // namespace convnets::cpu

@@ -38,6 +38,8 @@ export const convCases: ConvCase[] = [
   { name: '1x1 7x7 C600→31 (edge panel 16 + 1 columns, K > KC)', input: [2, 600, 7, 7], weight: [31, 600, 1, 1], opts: { activation: 'relu' } },
   { name: '3x3 p1 14x14 C24→32 (4-column edge panel)', input: [1, 24, 14, 14], weight: [32, 24, 3, 3], opts: { padding: 1 } },
   { name: '3x3 p1 rows of 70 batch2 (Winograd lane blocks inside one tile row: the vector gather loads rows directly)', input: [2, 5, 6, 70], weight: [7, 5, 3, 3], opts: { padding: 1, activation: 'relu' } },
+  { name: '3x3/2 p1 C64→30 groups 2 batch2 (implicit GEMM: depth 288 > KC, several column blocks of junk-padded rows)', input: [2, 64, 40, 41], weight: [30, 32, 3, 3], opts: { stride: 2, padding: 1, groups: 2, activation: 'relu' } },
+  { name: '5x5/3 p2 dilation 2 (implicit GEMM: nine phase planes)', input: [1, 6, 20, 19], weight: [14, 6, 5, 5], opts: { stride: 3, padding: 2, dilation: 2 } },
   { name: '3x3 stride 4 K>16 (two direct blocks)', input: [1, 4, 17, 17], weight: [35, 4, 3, 3], opts: { stride: 4, padding: 1 } },
 ];
 
@@ -59,5 +61,5 @@ export function refOptions(c: ConvCase): RefConvOptions {
 }
 
 export const tolerance: Record<string, number> = {
-  direct: 1e-5, im2col: 1e-5, gemm_1x1: 1e-5, winograd_2x2_3x3: 1e-4, winograd_4x4_3x3: 5e-4,
+  direct: 1e-5, im2col: 1e-5, implicit_gemm: 1e-5, gemm_1x1: 1e-5, winograd_2x2_3x3: 1e-4, winograd_4x4_3x3: 5e-4,
 };

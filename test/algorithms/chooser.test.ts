@@ -26,7 +26,7 @@ describe('conv2d validates before computing', () => {
     expect(() => F.conv2d(x, w, Tensor.rand([10]))).toThrow('conv2d: bias has 10 elements but weight has 64 output channels');
     expect(() => F.conv2d(x, w, null, { activation: 'gelu' as 'relu' })).toThrow("conv2d: activation must be 'none' or 'relu', got 'gelu'");
     expect(() => F.conv2d(x, w, null, { algo: 'fft' })).toThrow(
-      "conv2d: unknown algorithm 'fft' (expected 'auto', 'find' or one of: direct, im2col, gemm_1x1, winograd_2x2_3x3, winograd_4x4_3x3)");
+      "conv2d: unknown algorithm 'fft' (expected 'auto', 'find' or one of: direct, im2col, implicit_gemm, gemm_1x1, winograd_2x2_3x3, winograd_4x4_3x3)");
     expect(() => F.conv2d(x, w, null, { stride: [1, 2, 3] as unknown as [number, number] })).toThrow(/stride must be a number or \[h, w\]/);
     expect(() => F.conv2d(x, w, null, { padding: 'full' as 'same' })).toThrow(/padding must be a number, \[h, w\], 'same' or 'valid', got 'full'/);
     expect(() => F.conv2d(x, w, null, { groups: 1.5 })).toThrow(/groups must be an integer/);
@@ -67,7 +67,11 @@ describe('chooser', () => {
     expect(pick([1, 256, 56, 56], [512, 256, 1, 1], { stride: 2 })).toBe('gemm_1x1');
     expect(pick([1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 })).toMatch(/^winograd_/);
     expect(pick([1, 64, 56, 56], [64, 1, 3, 3], { padding: 1, groups: 64 })).toBe('direct');
-    expect(pick([1, 3, 224, 224], [64, 3, 11, 11], { stride: 4, padding: 2 })).not.toMatch(/winograd|gemm_1x1/);
+    expect(pick([1, 3, 224, 224], [64, 3, 11, 11], { stride: 4, padding: 2 })).toBe('implicit_gemm');
+    expect(pick([1, 3, 224, 224], [64, 3, 7, 7], { stride: 2, padding: 3 })).toBe('implicit_gemm');
+    expect(pick([1, 192, 7, 7], [384, 192, 3, 3], { padding: 1 })).toBe('implicit_gemm');
+    expect(pick([1, 512, 7, 7], [512, 512, 3, 3], { padding: 1 })).toBe('winograd_2x2_3x3');
+    expect(pick([1, 128, 56, 56], [128, 128, 3, 3], { stride: 2, padding: 1 })).toBe('im2col');
   });
   test('find times every supported algorithm, fastest first, and caches a supported winner', () => {
     const d = { input: [1, 16, 12, 12], weight: [16, 16, 3, 3], padding: 1 };

@@ -6,7 +6,7 @@ import { forEachIsa } from '../helpers/isa';
 import { refConv2d, RefTensor } from '../reference/conv';
 import { convCases, refOptions, tolerance, ConvCase } from './cases';
 
-const algos = ['direct', 'im2col', 'gemm_1x1', 'winograd_2x2_3x3', 'winograd_4x4_3x3'];
+const algos = ['direct', 'im2col', 'implicit_gemm', 'gemm_1x1', 'winograd_2x2_3x3', 'winograd_4x4_3x3'];
 
 interface Prepared { x: Tensor; w: Tensor; b: Tensor; ref: RefTensor }
 const prepared = new Map<string, Prepared>();
