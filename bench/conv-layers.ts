@@ -58,7 +58,7 @@ async function main() {
 
   const rows: Record<string, unknown>[] = [];
   const header = 'layer (first use)              shape                    GFLOP | ' +
-    'direct   im2col   1x1      wino2x2  wino4x4  (ms) | auto: algo        ms      GF/s  %peak |  ort ms   auto/ort';
+    'direct   im2col   implicit 1x1      wino2x2  wino4x4  (ms) | auto: algo        ms      GF/s  %peak |  ort ms   auto/ort';
   console.log(header);
   for (const l of layers) {
     const input = [1, l.C, l.H, l.H];
@@ -122,7 +122,7 @@ async function main() {
     const gf = flops / autoMs / 1e6;
     const col = (name: string) => (med[name] !== undefined ? med[name].toFixed(3).padStart(8) : '      - ');
     console.log(`${l.uses[0].padEnd(30)} ${layerKey(l).padEnd(24)} ${(flops / 1e9).toFixed(3).padStart(6)} | ` +
-      `${col('direct')} ${col('im2col')} ${col('gemm_1x1')} ${col('winograd_2x2_3x3')} ${col('winograd_4x4_3x3')}      | ` +
+      `${col('direct')} ${col('im2col')} ${col('implicit_gemm')} ${col('gemm_1x1')} ${col('winograd_2x2_3x3')} ${col('winograd_4x4_3x3')}      | ` +
       `${autoAlgo.padEnd(16)} ${autoMs.toFixed(3).padStart(7)} ${gf.toFixed(0).padStart(6)} ${(100 * gf * 1e9 / peak).toFixed(0).padStart(5)}% | ` +
       `${med.ort.toFixed(3).padStart(7)}   ${(med.ort / autoMs).toFixed(2)}x${agree > 1e-3 ? `  MISMATCH ${agree.toExponential(1)}` : ''}`);
     rows.push({ layer: layerKey(l), uses: l.uses, flops, timesMs: med, auto: autoAlgo, autoGflops: gf, autoPctPeak: 100 * gf * 1e9 / peak,

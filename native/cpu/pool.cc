@@ -77,7 +77,7 @@ CN_ALWAYS_INLINE void maxPoolSamePlane(const float* x, float* y, const Pool2dDes
 // column instead of kh·kw. The column maxima live in one row buffer per chunk of planes (a plane
 // buffer for samePool).
 CN_ALWAYS_INLINE void maxPoolPlanesBody(const float* x, float* y, const Pool2dDesc& d, int64_t b, int64_t e,
-                                        float* colMax, float* ext) {
+                                        float* colMax) {
   const float lowest = -std::numeric_limits<float>::infinity();
   const int64_t inPlane = d.H * d.W, outPlane = d.OH * d.OW;
   for (int64_t p = b; p < e; ++p) {
@@ -96,10 +96,6 @@ CN_ALWAYS_INLINE void maxPoolPlanesBody(const float* x, float* y, const Pool2dDe
         for (int64_t w = 0; w < d.W; ++w) colMax[w] = takeMax(xr[w], colMax[w]);
       }
       float* yr = yp + oh * d.OW;
-      if (ext) {  // 3-wide stride-2 rows on AVX-512
-        maxRow3s2Avx512(colMax, d.W, d.pw, yr, d.OW, ext);
-        continue;
-      }
       for (int64_t ow = 0; ow < d.OW; ++ow) yr[ow] = lowest;
       for (int64_t j = 0; j < d.kw; ++j) {
         const int64_t off = j * d.dw - d.pw;
@@ -112,9 +108,28 @@ CN_ALWAYS_INLINE void maxPoolPlanesBody(const float* x, float* y, const Pool2dDe
     }
   }
 }
-CN_ISA_VARIANTS(maxPoolPlanes,
-                (const float* x, float* y, const Pool2dDesc& d, int64_t b, int64_t e, float* colMax, float* ext),
-                (x, y, d, b, e, colMax, ext))
+CN_ISA_VARIANTS(maxPoolPlanes, (const float* x, float* y, const Pool2dDesc& d, int64_t b, int64_t e, float* colMax),
+                (x, y, d, b, e, colMax))
+
+// 2- and 3-wide stride-2 windows (dilation 1) on AVX-512: each output row from its window's input rows
+// directly (pool_row_avx512.cc).
+bool rowsS2(const Pool2dDesc& d) { return d.sw == 2 && d.dw == 1 && (d.kw == 2 || d.kw == 3) && d.kh <= 16; }
+
+void maxPoolPlanesS2Avx512(const float* x, float* y, const Pool2dDesc& d, int64_t b, int64_t e, float* scratch) {
+  const float* rows[16];
+  for (int64_t p = b; p < e; ++p) {
+    const float* xp = x + p * d.H * d.W;
+    float* yp = y + p * d.OH * d.OW;
+    for (int64_t oh = 0; oh < d.OH; ++oh) {
+      int n = 0;
+      for (int64_t i = 0; i < d.kh; ++i) {
+        const int64_t ih = oh * d.sh - d.ph + i * d.dh;
+        if (ih >= 0 && ih < d.H) rows[n++] = xp + ih * d.W;
+      }
+      maxRowS2Avx512(rows, n, d.W, d.kw, d.pw, yp + oh * d.OW, d.OW, scratch);
+    }
+  }
+}
 
 // Average: window sums per output row (rows clipped to the input, columns by spans), then one division
 // per output by the window's count. The count is (rows factor) × (column factor); the column factors
@@ -169,17 +184,20 @@ CN_ISA_VARIANTS(avgPoolPlanes,
 void maxPool2d(const float* x, float* y, const Pool2dDesc& d) {
   const int64_t planes = d.N * d.C, work = d.OH * d.OW * (d.kh + d.kw) + d.H * d.W;
   const Isa isa = activeIsa();
-  const bool row3s2 = isa == Isa::Avx512 && d.kw == 3 && d.sw == 2 && d.dw == 1 && !samePool(d);
-  const int64_t extFloats = row3s2 ? 2 * ((d.OW + 15) / 16) * 16 + 18 : 0;
+  if (isa == Isa::Avx512 && rowsS2(d) && !samePool(d)) {
+    parallelFor(planes, grainFor(work), [&](int64_t b, int64_t e) {
+      CpuBuffer scratch(size_t(d.W) * sizeof(float));
+      maxPoolPlanesS2Avx512(x, y, d, b, e, scratch.as<float>());
+    });
+    return;
+  }
   parallelFor(planes, grainFor(work), [&](int64_t b, int64_t e) {
-    // The column maxima of a plane (samePool) or of a row, then the row kernel's padded copy.
-    const int64_t colFloats = samePool(d) ? d.H * d.W : d.W;
-    CpuBuffer buffer(size_t(colFloats + extFloats) * sizeof(float));
+    // The column maxima of a plane (samePool) or of a row.
+    CpuBuffer buffer(size_t(samePool(d) ? d.H * d.W : d.W) * sizeof(float));
     float* colMax = buffer.as<float>();
-    float* ext = row3s2 ? colMax + colFloats : nullptr;
-    if (isa == Isa::Avx512) maxPoolPlanesAvx512(x, y, d, b, e, colMax, ext);
-    else if (isa == Isa::Avx2) maxPoolPlanesAvx2(x, y, d, b, e, colMax, ext);
-    else maxPoolPlanesGeneric(x, y, d, b, e, colMax, ext);
+    if (isa == Isa::Avx512) maxPoolPlanesAvx512(x, y, d, b, e, colMax);
+    else if (isa == Isa::Avx2) maxPoolPlanesAvx2(x, y, d, b, e, colMax);
+    else maxPoolPlanesGeneric(x, y, d, b, e, colMax);
   });
 }
 

@@ -13,9 +13,11 @@ void maxPool2d(const float* x, float* y, const Pool2dDesc& d);
 // (so ceil-mode windows that run past the padding divide by their clipped size); without, the number of
 // in-bounds elements. Dilation must be 1.
 void avgPool2d(const float* x, float* y, const Pool2dDesc& d, bool countIncludePad);
-// One output row of a 3-wide, stride-2, dilation-1 max pool with left padding pw from a row of column
-// maxima (W floats); ext is scratch of 2·⌈OW/16⌉·16 + 18 floats (pool_row_avx512.cc).
-void maxRow3s2Avx512(const float* colMax, int64_t W, int64_t pw, float* yr, int64_t OW, float* ext);
+// One output row (OW floats) of a kw-wide (2 or 3), stride-2, dilation-1 max pool with left padding pw,
+// from the nRows in-bounds input rows (W floats each) of its window; scratch holds W floats
+// (pool_row_avx512.cc).
+void maxRowS2Avx512(const float* const* rows, int nRows, int64_t W, int64_t kw, int64_t pw, float* yr, int64_t OW,
+                    float* scratch);
 // Output cell (i, j) averages rows [floor(i*H/OH), ceil((i+1)*H/OH)) × columns likewise (torch).
 void adaptiveAvgPool2d(const float* x, float* y, int64_t planes, int64_t H, int64_t W, int64_t OH, int64_t OW);
 

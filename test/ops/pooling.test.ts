@@ -61,16 +61,21 @@ forEachIsa(() => {
       expect(y[3]).toBe(5);
     });
 
-    test('NaN propagates through the 3-wide stride-2 row kernel, in every lane position', () => {
-      // One row of 41 columns, NaN at columns 0, 17 and 40; 3×3/2 pad 1 windows cover columns 2o−1..2o+1.
+    test('NaN propagates through the 2- and 3-wide stride-2 row kernels, in every lane position', () => {
+      // One row of 41 columns, NaN at columns 0, 17 and 40; k-wide /2 pad p windows cover columns 2o−p..2o−p+k−1.
       const v = Array.from({ length: 41 }, (_, i) => ((i * 7) % 11) - 5);
       for (const i of [0, 17, 40]) v[i] = NaN;
-      const y = Array.from(F.maxPool2d(Tensor.from(v, [1, 1, 1, 41]), { kernelSize: [1, 3], stride: [1, 2], padding: [0, 1] }).data());
-      expect(y.length).toBe(21);
-      for (let o = 0; o < 21; o++) {
-        const win = [2 * o - 1, 2 * o, 2 * o + 1].filter((c) => c >= 0 && c < 41).map((c) => v[c]);
-        if (win.some((t) => Number.isNaN(t))) expect(y[o]).toBeNaN();
-        else expect(y[o]).toBe(Math.max(...win));
+      for (const [k, p] of [[3, 1], [2, 1], [2, 0]]) {
+        const y = Array.from(F.maxPool2d(Tensor.from(v, [1, 1, 1, 41]), { kernelSize: [1, k], stride: [1, 2], padding: [0, p], ceilMode: true }).data());
+        // Ceil mode (torch): ⌈(41 + 2p − k) / 2⌉ + 1 windows, less one that would start in the right padding.
+        let out = Math.ceil((41 + 2 * p - k) / 2) + 1;
+        if ((out - 1) * 2 >= 41 + p) out -= 1;
+        expect(y.length).toBe(out);
+        for (let o = 0; o < y.length; o++) {
+          const win = Array.from({ length: k }, (_, j) => 2 * o - p + j).filter((c) => c >= 0 && c < 41).map((c) => v[c]);
+          if (win.some((t) => Number.isNaN(t))) expect(y[o]).toBeNaN();
+          else expect(y[o]).toBe(Math.max(...win));
+        }
       }
     });
 
