@@ -44,26 +44,28 @@ const ConvAlgo& chooseConvAuto(const ConvDesc& d) {
   // 12×32 microkernel tile; direct convolution vectorises over output channels instead.
   if (d.Kg() < 8 || d.Cg() < 2) return convAlgorithm("direct");
   if (k3s1 && d.Cg() >= 16 && d.Kg() >= 16) {
-    // 3×3 stride 1 with ≥ 16 channels: Winograd or im2col. With 3 input channels the transforms dominate
+    // 3×3 stride 1 with ≥ 16 channels: Winograd or a 9C-deep GEMM. With 3 input channels the transforms dominate
     // (3×224²→64: im2col 3.1, w4x4 6.0), hence the channel bound. The rules below come from
     // bench/chooser.ts: every algorithm timed with cold caches, as a layer runs inside a network, where its
     // prepared weights were last touched a forward pass ago (2 threads; im2col / w2x2 / w4x4 in ms).
     const int64_t C = d.Cg(), K = d.Kg();
     // A few input channels fanning out (K > 2C) on small images: Winograd's GEMM has depth C only and its
-    // output transform grows with K, so im2col's 9C-deep GEMM wins, in both of two runs (32×28²→96: 0.317 /
-    // 0.453 / 0.353; 24×14²→64: 0.151 / 0.207 / 0.173; 32×7²→128: 0.123 / 0.183 / 0.234). Not with 16
-    // channels, where F(4×4) won both runs (16×14²→48: 0.114 / 0.174 / 0.076).
-    if (d.outH * d.outW <= 28 * 28 && C >= 24 && C < 64 && K > 2 * C) return convAlgorithm("im2col");
+    // output transform grows with K, so a 9C-deep GEMM wins: im2col did in both of two runs (32×28²→96:
+    // 0.317 / 0.453 / 0.353; 24×14²→64: 0.151 / 0.207 / 0.173; 32×7²→128: 0.123 / 0.183 / 0.234), and
+    // implicit_gemm, the same GEMM without the packing, beat im2col on each (cold caches, 2 threads:
+    // 32×28²→96 0.227 vs 0.263; 24×14²→64 0.107 vs 0.129; 32×7²→128 0.113 vs 0.122; 48×7²→128 0.118 vs
+    // 0.124). Not with 16 channels, where F(4×4) won both runs (16×14²→48: 0.114 / 0.174 / 0.076).
+    if (d.outH * d.outW <= 28 * 28 && C >= 24 && C < 64 && K > 2 * C) return convAlgorithm("implicit_gemm");
     // F(4×4) does 2.25× fewer multiplies than F(2×2) and wins from 13×13 up (64×224²→64: 15.6 / 15.4 / 9.3;
     // 128×28²→128: 1.00 / 0.98 / 0.82). On 13×13 / 14×14 its weight stream (4× the layer's; F(2×2): 1.8×)
     // makes it a toss-up with F(2×2): two runs disagreed by more than the gap (512×14²→512: w2x2 2.41 vs
     // 2.75, then 3.59 vs 3.19). On 7×7 its 8×8 tiling pads 31% and leaves 4 tiles, so F(2×2) wins
     // (512×7²→512: 1.21 vs 1.93; 160×7²→320: 0.415 vs 0.554).
     if (d.outH >= 8 && d.outW >= 8) return convAlgorithm("winograd_4x4_3x3");
-    // On 7×7 the implicit GEMM (9C deep, 7·9 columns, no transforms) beat F(2×2) below 384 channels
-    // (bench/scratch A/B, cold caches: 192×7²→384: 0.384 vs 0.429; 160×7²→320: 0.307 vs 0.349) and tied at
-    // 512 (512×7²→512: 1.075 vs 1.044).
-    if (C < 384) return convAlgorithm("implicit_gemm");
+    // implicit_gemm (9C deep, 7·9 columns, no transforms) beat F(2×2) on 7×7 below 384 channels until the
+    // Winograd input transform stopped being redone per output-channel slice; since then F(2×2) wins or
+    // ties (cold caches, 2 threads, w2x2 vs implicit: 512×7²→512 0.757 / 0.976; 192×7²→384 0.302 / 0.337;
+    // 160×7²→320 0.247 / 0.249; 128×7²→32 0.089 / 0.116).
     return convAlgorithm("winograd_2x2_3x3");
   }
   // Stems (few input channels: 7×7/2, 11×11/4, VGG's 3-channel 3×3): the implicit GEMM, whose only extra

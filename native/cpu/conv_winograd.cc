@@ -87,11 +87,24 @@ static int64_t taskFloats(const WinogradVariant& v, const ConvDesc& d, const Gem
 
 static int64_t paddedFloats(const ConvDesc& d, const Tiling& t) { return d.N * d.C * t.padH * t.padW; }
 
+// Output channels per task: all of them, unless there are fewer tile blocks than two per thread (7×7 and
+// 14×14 images are one block); then slices of whole mr panels.
+static int64_t channelSlice(const ConvDesc& d, const GemmKernel& k, int64_t blocks) {
+  int64_t kSlice = d.Kg();
+  while (d.groups * blocks * ceilDiv(d.Kg(), kSlice) < 2 * getNumThreads() && kSlice >= 4 * k.mr)
+    kSlice = ceilDiv(kSlice / 2, k.mr) * k.mr;
+  return kSlice;
+}
+
 int64_t winogradWorkspace(const WinogradVariant& v, const ConvDesc& d, Isa isa) {
   const GemmKernel& k = kernelFor(v, d, isa);
   const Tiling t = tiling(v, d);
-  const int64_t tb = blockTiles(v, d, k, t);
-  return (int64_t(getNumThreads()) * taskFloats(v, d, k, tb) + paddedFloats(d, t)) * int64_t(sizeof(float));
+  const int64_t tb = blockTiles(v, d, k, t), blocks = ceilDiv(t.total, tb);
+  // With channel slices, the blocks' transformed inputs are kept for all tasks (winogradRun).
+  const int64_t shared = channelSlice(d, k, blocks) < d.Kg()
+                             ? d.groups * blocks * int64_t(v.alpha) * v.alpha * packedBSize(k, d.Cg(), tb)
+                             : 0;
+  return (int64_t(getNumThreads()) * taskFloats(v, d, k, tb) + paddedFloats(d, t) + shared) * int64_t(sizeof(float));
 }
 
 void winogradPrepare(const WinogradVariant& v, const ConvDesc& d, const float* w, Isa isa, ConvPrepared& out) {
@@ -165,114 +178,163 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
     }
   });
 
-  // One task = one group × one block of TB tiles: input transform → α² GEMMs → output transform, with
-  // its buffers in L2.
-  // Small images have fewer tile blocks than threads (7×7 and 14×14 are one block): then tasks also
-  // split the output channels, each redoing its block's input transform (cheap next to the GEMMs).
-  int64_t kSlice = Kg;
-  while (G * blocks * ceilDiv(Kg, kSlice) < 2 * getNumThreads() && kSlice >= 4 * k.mr)
-    kSlice = ceilDiv(kSlice / 2, k.mr) * k.mr;
-  const int64_t kSlices = ceilDiv(Kg, kSlice);
+  // Lane blocks of tiles [p0, p0 + pc) as segments of consecutive tiles along a tile row (the same for
+  // every channel).
+  struct Segments {
+    WinoSegment segs[kMaxLaneBlocks][kWinoLanes];
+    int nsegs[kMaxLaneBlocks];
+  };
+  auto segments = [&](int64_t p0, int64_t pc, Segments& sg) {
+    const TileAt* ta = at + p0;
+    for (int64_t lb = 0; lb < ceilDiv(pc, kWinoLanes); ++lb) {
+      WinoSegment* segs = sg.segs[lb];
+      int ns = 0;
+      for (int l = 0; l < kWinoLanes; ++l) {
+        const int64_t q = lb * kWinoLanes + l;
+        const int64_t base = q < pc ? ta[q].n * d.C * planeP + ta[q].oh0 * PW + ta[q].ow0 : -1;
+        const bool extends = ns > 0 && (base < 0 ? segs[ns - 1].base < 0
+                                                 : segs[ns - 1].base >= 0 && ta[q].ow0 > 0 &&
+                                                       base == segs[ns - 1].base + (l - segs[ns - 1].l0) * m);
+        if (extends) segs[ns - 1].l1 = l + 1;
+        else if (base < 0) segs[ns++] = {l, l + 1, -1, -1, 0, 0};
+        else segs[ns++] = {l, l + 1, base, ta[q].n * d.K * OH * OW + ta[q].oh0 * OW + ta[q].ow0, ta[q].oh0, ta[q].ow0};
+      }
+      sg.nsegs[lb] = ns;
+    }
+  };
 
-  parallelFor(G * blocks * kSlices, 1, [&](int64_t t0, int64_t t1) {
-    CpuBuffer ws(size_t(taskFloats(v, d, k, TB)) * sizeof(float));
-    float* V = ws.as();
-    float* M = V + a2 * planeB;
+  // 1. Input transform of channels [c0, c1) of group g's tiles (pc of them, segments sg), written straight
+  //    into the packed B panels V of the α² GEMMs (planeB floats apart): a block of 16 tiles of one channel
+  //    lands as 16 contiguous floats of one panel row.
+  auto inputTransform = [&](int64_t g, int64_t pc, int64_t c0, int64_t c1, const Segments& sg, float* V) {
     // Gathered as plain floats (element ξ of lane l at dt[ξ·16 + l]); writing single lanes of a vector
     // variable compiles to load-insert-store sequences that cost more than the transform itself.
     alignas(64) float dt[64 * kWinoLanes];
-    alignas(64) float of[16 * kWinoLanes];
-    WinoVec vt[64], mt[64], ot[16];
-    for (int64_t task = t0; task < t1; ++task) {
-      const int64_t ks = task % kSlices, gb = task / kSlices;
-      const int64_t g = gb / blocks, p0 = (gb % blocks) * TB, pc = std::min(TB, t.total - p0);
-      const int64_t k0 = ks * kSlice, kn = std::min(kSlice, Kg - k0);  // k0 is a multiple of mr
-      const int64_t laneBlocks = ceilDiv(pc, kWinoLanes);
-      const TileAt* ta = at + p0;
-      // Lane blocks as segments of consecutive tiles along a tile row (the same for every channel).
-      WinoSegment segs[kMaxLaneBlocks][kWinoLanes];
-      int nsegs[kMaxLaneBlocks];
-      for (int64_t lb = 0; lb < laneBlocks; ++lb) {
-        int ns = 0;
-        for (int l = 0; l < kWinoLanes; ++l) {
-          const int64_t q = lb * kWinoLanes + l;
-          const int64_t base = q < pc ? ta[q].n * d.C * planeP + ta[q].oh0 * PW + ta[q].ow0 : -1;
-          const bool extends = ns > 0 && (base < 0 ? segs[lb][ns - 1].base < 0
-                                                   : segs[lb][ns - 1].base >= 0 && ta[q].ow0 > 0 &&
-                                                         base == segs[lb][ns - 1].base + (l - segs[lb][ns - 1].l0) * m);
-          if (extends) segs[lb][ns - 1].l1 = l + 1;
-          else if (base < 0) segs[lb][ns++] = {l, l + 1, -1, -1, 0, 0};
-          else segs[lb][ns++] = {l, l + 1, base, ta[q].n * d.K * OH * OW + ta[q].oh0 * OW + ta[q].ow0, ta[q].oh0, ta[q].ow0};
-        }
-        nsegs[lb] = ns;
-      }
-      // 1. Input transform, written straight into the packed B panels of the α² GEMMs: a block of 16
-      //    tiles of one channel lands as 16 contiguous floats of one panel row.
-      for (int64_t c = 0; c < Cg; ++c)
-        for (int64_t lb = 0; lb < laneBlocks; ++lb) {
-          const float* plane = xp + (g * Cg + c) * planeP;
-          if (gatherFn) {
-            gatherFn(plane, PW, segs[lb], nsegs[lb], dt);
-          } else {
-            for (const WinoSegment* sg = segs[lb]; sg < segs[lb] + nsegs[lb]; ++sg)
-              for (int l = sg->l0; l < sg->l1; ++l) {
-                float* o = dt + l;
-                if (sg->base < 0) {
-                  for (int64_t i = 0; i < a2; ++i) o[i * kWinoLanes] = 0.0f;
-                  continue;
-                }
-                const float* xc = plane + sg->base + (l - sg->l0) * m;
-                if (alpha == 6) gatherInterior<6>(xc, PW, o);
-                else gatherInterior<4>(xc, PW, o);
+    WinoVec vt[64];
+    for (int64_t c = c0; c < c1; ++c)
+      for (int64_t lb = 0; lb < ceilDiv(pc, kWinoLanes); ++lb) {
+        const float* plane = xp + (g * Cg + c) * planeP;
+        if (gatherFn) {
+          gatherFn(plane, PW, sg.segs[lb], sg.nsegs[lb], dt);
+        } else {
+          for (const WinoSegment* s = sg.segs[lb]; s < sg.segs[lb] + sg.nsegs[lb]; ++s)
+            for (int l = s->l0; l < s->l1; ++l) {
+              float* o = dt + l;
+              if (s->base < 0) {
+                for (int64_t i = 0; i < a2; ++i) o[i * kWinoLanes] = 0.0f;
+                continue;
               }
-          }
-          v.input[int(w.isa)](reinterpret_cast<const WinoVec*>(dt), vt);
-          const int64_t q = lb * kWinoLanes;
-          float* base = V + (q / k.nr) * Cg * k.nr + c * k.nr + q % k.nr;
-          for (int64_t xi = 0; xi < a2; ++xi) __builtin_memcpy(base + xi * planeB, &vt[xi], sizeof(WinoVec));
+              const float* xc = plane + s->base + (l - s->l0) * m;
+              if (alpha == 6) gatherInterior<6>(xc, PW, o);
+              else gatherInterior<4>(xc, PW, o);
+            }
         }
-      // 2. α² GEMMs: M[ξ] (Kg × pc) = U[ξ] (Kg × Cg) · V[ξ] (Cg × pc).
-      for (int64_t xi = 0; xi < a2; ++xi) {
-        GemmOperands op{w.data.as() + g * w.groupStride + xi * planeA + k0 * Cg, V + xi * planeB,
-                        M + xi * Kg * pc + k0 * pc, nullptr, nullptr};
-        gemmPackedSerial(k, kn, pc, Cg, op, pc, false);
+        v.input[int(w.isa)](reinterpret_cast<const WinoVec*>(dt), vt);
+        const int64_t q = lb * kWinoLanes;
+        float* base = V + (q / k.nr) * Cg * k.nr + c * k.nr + q % k.nr;
+        for (int64_t xi = 0; xi < a2; ++xi) __builtin_memcpy(base + xi * planeB, &vt[xi], sizeof(WinoVec));
       }
-      // 3. Output transform per (k, 16 tiles); bias and ReLU on whole vectors, then each lane's m×m
-      //    tile is written out, cropped at the right and bottom edges.
-      for (int64_t kk = k0; kk < k0 + kn; ++kk) {
-        const float bv = bias ? bias[g * Kg + kk] : 0.0f;
-        for (int64_t lb = 0; lb < laneBlocks; ++lb) {
-          const int64_t q = lb * kWinoLanes, lanes = std::min<int64_t>(kWinoLanes, pc - q);
-          const float* src = M + kk * pc + q;
-          for (int64_t xi = 0; xi < a2; ++xi) {
-            if (lanes == kWinoLanes) __builtin_memcpy(&mt[xi], src + xi * Kg * pc, sizeof(WinoVec));
-            else for (int l = 0; l < kWinoLanes; ++l) mt[xi][l] = l < lanes ? src[xi * Kg * pc + l] : 0.0f;
-          }
-          v.output[int(w.isa)](mt, ot);
-          const WinoVec zero = {};
-          for (int i = 0; i < m * m; ++i) {
-            ot[i] += bv;
-            if (relu) ot[i] = ot[i] > zero ? ot[i] : zero;
-          }
-          if (scatterFn) {
-            scatterFn(ot, y + (g * Kg + kk) * OH * OW, OH, OW, segs[lb], nsegs[lb]);
+  };
+
+  // 2. α² GEMMs M[ξ] (Kg × pc) = U[ξ] (Kg × Cg) · V[ξ] (Cg × pc) for output channels [k0, k0 + kn), then
+  // 3. their output transform per (k, 16 tiles): bias and ReLU on whole vectors, then each lane's m×m tile
+  //    is written out, cropped at the right and bottom edges.
+  auto gemmsAndOutput = [&](int64_t g, int64_t p0, int64_t pc, int64_t k0, int64_t kn, const Segments& sg,
+                            const float* V, float* M) {
+    for (int64_t xi = 0; xi < a2; ++xi) {
+      GemmOperands op{w.data.as() + g * w.groupStride + xi * planeA + k0 * Cg, V + xi * planeB,
+                      M + xi * Kg * pc + k0 * pc, nullptr, nullptr};
+      gemmPackedSerial(k, kn, pc, Cg, op, pc, false);
+    }
+    const TileAt* ta = at + p0;
+    alignas(64) float of[16 * kWinoLanes];
+    WinoVec mt[64], ot[16];
+    for (int64_t kk = k0; kk < k0 + kn; ++kk) {
+      const float bv = bias ? bias[g * Kg + kk] : 0.0f;
+      for (int64_t lb = 0; lb < ceilDiv(pc, kWinoLanes); ++lb) {
+        const int64_t q = lb * kWinoLanes, lanes = std::min<int64_t>(kWinoLanes, pc - q);
+        const float* src = M + kk * pc + q;
+        for (int64_t xi = 0; xi < a2; ++xi) {
+          if (lanes == kWinoLanes) __builtin_memcpy(&mt[xi], src + xi * Kg * pc, sizeof(WinoVec));
+          else for (int l = 0; l < kWinoLanes; ++l) mt[xi][l] = l < lanes ? src[xi * Kg * pc + l] : 0.0f;
+        }
+        v.output[int(w.isa)](mt, ot);
+        const WinoVec zero = {};
+        for (int i = 0; i < m * m; ++i) {
+          ot[i] += bv;
+          if (relu) ot[i] = ot[i] > zero ? ot[i] : zero;
+        }
+        if (scatterFn) {
+          scatterFn(ot, y + (g * Kg + kk) * OH * OW, OH, OW, sg.segs[lb], sg.nsegs[lb]);
+          continue;
+        }
+        __builtin_memcpy(of, ot, sizeof(float) * m * m * kWinoLanes);
+        for (int64_t l = 0; l < lanes; ++l) {
+          const TileAt& tl = ta[q + l];
+          float* yt = y + ((tl.n * d.K) + g * Kg + kk) * OH * OW + tl.oh0 * OW + tl.ow0;
+          if (tl.oh0 + m <= OH && tl.ow0 + m <= OW) {
+            if (m == 4) scatterInterior<4>(of + l, yt, OW);
+            else scatterInterior<2>(of + l, yt, OW);
             continue;
           }
-          __builtin_memcpy(of, ot, sizeof(float) * m * m * kWinoLanes);
-          for (int64_t l = 0; l < lanes; ++l) {
-            const TileAt& tl = ta[q + l];
-            float* yt = y + ((tl.n * d.K) + g * Kg + kk) * OH * OW + tl.oh0 * OW + tl.ow0;
-            if (tl.oh0 + m <= OH && tl.ow0 + m <= OW) {
-              if (m == 4) scatterInterior<4>(of + l, yt, OW);
-              else scatterInterior<2>(of + l, yt, OW);
-              continue;
-            }
-            const int hn = int(std::min<int64_t>(m, OH - tl.oh0)), wn = int(std::min<int64_t>(m, OW - tl.ow0));
-            for (int i = 0; i < hn; ++i)
-              for (int j = 0; j < wn; ++j) yt[i * OW + j] = of[(i * m + j) * kWinoLanes + l];
-          }
+          const int hn = int(std::min<int64_t>(m, OH - tl.oh0)), wn = int(std::min<int64_t>(m, OW - tl.ow0));
+          for (int i = 0; i < hn; ++i)
+            for (int j = 0; j < wn; ++j) yt[i * OW + j] = of[(i * m + j) * kWinoLanes + l];
         }
       }
+    }
+  };
+
+  // One task = one group × one block of TB tiles: input transform → α² GEMMs → output transform, with
+  // its buffers in L2.
+  // Small images have fewer tile blocks than threads (7×7 and 14×14 are one block): then tasks also
+  // split the output channels. Their blocks' input transforms are then done first, once, split over
+  // the channels: each task used to redo its block's whole transform, 2–4× the transform work on
+  // ResNet's 28² and 14² layers (512×14²→512: four tasks each transforming all 512 channels).
+  const int64_t kSlice = channelSlice(d, k, blocks), kSlices = ceilDiv(Kg, kSlice);
+  auto blockOf = [&](int64_t gb, int64_t& g, int64_t& p0, int64_t& pc) {
+    g = gb / blocks;
+    p0 = (gb % blocks) * TB;
+    pc = std::min(TB, t.total - p0);
+  };
+
+  if (kSlices == 1) {
+    parallelFor(G * blocks, 1, [&](int64_t t0, int64_t t1) {
+      CpuBuffer ws(size_t(taskFloats(v, d, k, TB)) * sizeof(float));
+      float* V = ws.as();
+      Segments sg;
+      for (int64_t gb = t0; gb < t1; ++gb) {
+        int64_t g, p0, pc;
+        blockOf(gb, g, p0, pc);
+        segments(p0, pc, sg);
+        inputTransform(g, pc, 0, Cg, sg, V);
+        gemmsAndOutput(g, p0, pc, 0, Kg, sg, V, V + a2 * planeB);
+      }
+    });
+    return;
+  }
+  CpuBuffer shared(size_t(G * blocks * a2 * planeB) * sizeof(float));
+  const int64_t cChunk = std::max<int64_t>(1, ceilDiv(Cg, ceilDiv(4 * int64_t(getNumThreads()), G * blocks)));
+  const int64_t cChunks = ceilDiv(Cg, cChunk);
+  parallelFor(G * blocks * cChunks, 1, [&](int64_t t0, int64_t t1) {
+    Segments sg;
+    for (int64_t task = t0; task < t1; ++task) {
+      int64_t g, p0, pc;
+      blockOf(task / cChunks, g, p0, pc);
+      const int64_t c0 = (task % cChunks) * cChunk;
+      segments(p0, pc, sg);
+      inputTransform(g, pc, c0, std::min(Cg, c0 + cChunk), sg, shared.as() + (task / cChunks) * a2 * planeB);
+    }
+  });
+  parallelFor(G * blocks * kSlices, 1, [&](int64_t t0, int64_t t1) {
+    CpuBuffer ws(size_t(a2 * Kg * TB) * sizeof(float));
+    Segments sg;
+    for (int64_t task = t0; task < t1; ++task) {
+      const int64_t gb = task / kSlices, k0 = (task % kSlices) * kSlice;  // k0 is a multiple of mr
+      int64_t g, p0, pc;
+      blockOf(gb, g, p0, pc);
+      segments(p0, pc, sg);
+      gemmsAndOutput(g, p0, pc, k0, std::min(kSlice, Kg - k0), sg, shared.as() + gb * a2 * planeB, ws.as());
     }
   });
 }

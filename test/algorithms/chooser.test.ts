@@ -69,7 +69,7 @@ describe('chooser', () => {
     expect(pick([1, 64, 56, 56], [64, 1, 3, 3], { padding: 1, groups: 64 })).toBe('direct');
     expect(pick([1, 3, 224, 224], [64, 3, 11, 11], { stride: 4, padding: 2 })).toBe('implicit_gemm');
     expect(pick([1, 3, 224, 224], [64, 3, 7, 7], { stride: 2, padding: 3 })).toBe('implicit_gemm');
-    expect(pick([1, 192, 7, 7], [384, 192, 3, 3], { padding: 1 })).toBe('implicit_gemm');
+    expect(pick([1, 192, 7, 7], [384, 192, 3, 3], { padding: 1 })).toBe('winograd_2x2_3x3');
     expect(pick([1, 512, 7, 7], [512, 512, 3, 3], { padding: 1 })).toBe('winograd_2x2_3x3');
     expect(pick([1, 128, 56, 56], [128, 128, 3, 3], { stride: 2, padding: 1 })).toBe('im2col');
   });
