@@ -6,6 +6,7 @@
 
 #include "core/threadpool.h"
 #include "cpu/conv_algos.h"
+#include "cpu/isa_variants.h"
 
 namespace convnets::cpu {
 namespace {
@@ -17,7 +18,7 @@ std::string supports(const ConvDesc& d) {
 }
 
 // Row c of the panel, with the input affine map (a preceding inference BN, maybe + ReLU) when set.
-inline void affineRow(float* out, const float* in, int64_t w, float s, float t, bool relu) {
+CN_ALWAYS_INLINE void affineRow(float* out, const float* in, int64_t w, float s, float t, bool relu) {
   if (relu)
     for (int64_t j = 0; j < w; ++j) out[j] = std::max(in[j] * s + t, 0.0f);
   else
@@ -25,8 +26,9 @@ inline void affineRow(float* out, const float* in, int64_t w, float s, float t, 
 }
 
 // Stride 1 only (run() subsamples strided convs first): row c of a panel is a contiguous copy of channel c.
-void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst,
-                 const AffineView& a) {
+// Compiled per ISA: the affine map (DenseNet's fused BN + ReLU) vectorises 2–4× wider with AVX2/AVX-512.
+CN_ALWAYS_INLINE void packColumnsBody(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb,
+                                      float* dst, const AffineView& a) {
   const int64_t Cg = d.Cg(), HW = d.H * d.W;
   const int nr = k.nr;
   for (int64_t q = 0; q < (nb + nr - 1) / nr; ++q) {
@@ -38,6 +40,18 @@ void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_
       for (int64_t jj = w; jj < nr; ++jj) out[jj] = 0.0f;
     }
   }
+}
+
+CN_ISA_VARIANTS(packColumns,
+                (const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst,
+                 const AffineView& a),
+                (d, k, xg, j0, nb, dst, a))
+
+void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst,
+                 const AffineView& a) {
+  if (k.isa == Isa::Avx512) packColumnsAvx512(d, k, xg, j0, nb, dst, a);
+  else if (k.isa == Isa::Avx2) packColumnsAvx2(d, k, xg, j0, nb, dst, a);
+  else packColumnsGeneric(d, k, xg, j0, nb, dst, a);
 }
 
 void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias, bool relu, float* y) {
