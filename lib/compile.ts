@@ -14,6 +14,8 @@ export interface CompileOptions {
   /** Lowering passes (default true): fold inference batchNorm into the preceding conv, fuse ReLU into the op before it. */
   foldBatchNorm?: boolean;
   fuseRelu?: boolean;
+  /** Default true: a channel cat read only by a 1×1 conv is not materialised; the conv reads its parts in place. */
+  fuseConcat?: boolean;
 }
 
 function shapeStr(s: Shape): string {
@@ -98,7 +100,7 @@ export class CompiledPlan {
  */
 export function compile(model: Forward, opts: CompileOptions): CompiledPlan {
   if (typeof opts !== 'object' || opts === null) throw new TypeError('compile: options {inputShape} are required');
-  const { inputShape, device = 'cpu', foldBatchNorm = true, fuseRelu = true } = opts;
+  const { inputShape, device = 'cpu', foldBatchNorm = true, fuseRelu = true, fuseConcat = true } = opts;
   if (!Array.isArray(inputShape) || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new TypeError(`compile: inputShape must be an array of positive integers, got ${JSON.stringify(inputShape)}`);
   }
@@ -123,7 +125,7 @@ export function compile(model: Forward, opts: CompileOptions): CompiledPlan {
     throw e;
   }
   try {
-    return new CompiledPlan(native.traceEnd(y.handle, foldBatchNorm, fuseRelu));
+    return new CompiledPlan(native.traceEnd(y.handle, foldBatchNorm, fuseRelu, fuseConcat));
   } finally {
     if (y !== x) y.dispose();
     x.dispose();

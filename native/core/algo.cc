@@ -221,6 +221,32 @@ Tensor ConvPlan::runResidual(const Tensor& input, const Tensor& residual, const 
   return y;
 }
 
+Tensor ConvPlan::runConcat(const std::vector<Tensor>& parts, const ConvOptions& opts) const {
+  CN_CHECK(algo_ && algo_->runPlanes, "conv2d: algorithm '", algoName(), "' cannot read a concatenated input in place");
+  CN_CHECK(!parts.empty(), "cat: expected at least one tensor");
+  const Shape& s0 = parts[0].shape();
+  int64_t C = 0;
+  for (const Tensor& p : parts) {
+    CN_CHECK(p.device().isCpu(), "cat: every tensor must be on cpu, got ", p.device().str());
+    CN_CHECK(p.dim() == 4 && p.size(0) == s0[0] && p.size(2) == s0[2] && p.size(3) == s0[3],
+             "cat: tensors must match except in dimension 1, got ", shapeStr(s0), " and ", shapeStr(p.shape()));
+    C += p.size(1);
+  }
+  const Shape shape{s0[0], C, s0[2], s0[3]};
+  ConvDesc d(shape, desc_.weightShape(), opts, bias_.defined() ? bias_.numel() : -1);
+  std::string why = algo_->supports(d);
+  CN_CHECK(why.empty(), "conv2d: algorithm '", algo_->name, "' cannot run this convolution: ", why);
+  // Plane (n, c) of the concatenation is plane (n, c − c0) of the part holding channel c.
+  std::vector<const float*> planes(size_t(d.N * d.C));
+  const int64_t HW = d.H * d.W;
+  for (int64_t n = 0, c = 0; n < d.N; ++n, c = 0)
+    for (const Tensor& p : parts)
+      for (int64_t i = 0; i < p.size(1); ++i, ++c) planes[size_t(n * d.C + c)] = p.data() + (n * p.size(1) + i) * HW;
+  Tensor y = Tensor::empty(d.outputShape(), Device{});
+  if (y.numel()) algo_->runPlanes(d, prepared_, planes.data(), bias_.defined() ? bias_.data() : nullptr, relu_, y.data());
+  return y;
+}
+
 const ConvAlgo& ConvPlan::algo() const {
   CN_CHECK(algo_ != nullptr, "conv2d: a CUDA plan has no CPU algorithm (it runs '", algoName(), "')");
   return *algo_;

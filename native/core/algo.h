@@ -50,6 +50,11 @@ struct ConvAlgo {
   bool takesInputAffine = false;
   // Honours w.accumulateOutput: output = conv + output, then ReLU (a residual add fused into the store).
   bool takesResidual = false;
+  // Optional: run with the input given as one pointer per (image, channel) plane (N·C pointers to H·W
+  // floats), so that a channel concatenation read only by this conv is never copied together
+  // (compile()'s fuseConcatInput: DenseNet's per-layer torch.cat).
+  void (*runPlanes)(const ConvDesc& d, const ConvPrepared& w, const float* const* planes, const float* bias,
+                    bool relu, float* output) = nullptr;
 };
 
 const std::vector<ConvAlgo>& convAlgorithms();
@@ -90,6 +95,9 @@ class ConvPlan {
   // conv then add only in order). CPU plans whose algorithm takes it.
   void setResidual();
   Tensor runResidual(const Tensor& input, const Tensor& residual, const ConvOptions& opts) const;
+  // The conv of the channel concatenation of `parts` (each [N, Ci, H, W], the Ci summing to the plan's
+  // input channels), read in place (ConvAlgo::runPlanes). CPU plans whose algorithm has it.
+  Tensor runConcat(const std::vector<Tensor>& parts, const ConvOptions& opts) const;
   // CPU plans only (the CUDA registry's entries are CudaConvAlgo); algoName() works for both.
   const ConvAlgo& algo() const;
   const char* algoName() const;

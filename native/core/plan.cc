@@ -14,6 +14,7 @@ StepFn convLayerFn(const ConvLayer& layer) {
   ConvOptions opts = layer.opts;
   if (layer.residual)
     return [plan, opts](const std::vector<Tensor>& in) { return plan->runResidual(in[0], in[1], opts); };
+  if (layer.concatInput) return [plan, opts](const std::vector<Tensor>& in) { return plan->runConcat(in, opts); };
   return [plan, opts](const std::vector<Tensor>& in) { return plan->run(in[0], opts); };
 }
 
@@ -30,6 +31,7 @@ Plan::Plan(Shape inputShape, Shape outputShape, Device device, std::vector<Step>
   if (lowering.fuseRelu) fuseRelu(steps_, output_);
   if (lowering.foldBatchNorm) fuseInputAffine(steps_, output_);
   if (lowering.fuseRelu) fuseResidualAdd(steps_, output_);
+  if (lowering.fuseConcat) fuseConcatInput(steps_, output_);
   finishConvLayers(steps_);
   // Free each intermediate right after its last reader, so peak memory is the widest point of the
   // network rather than the sum of its activations. The output is never freed; the input slot is

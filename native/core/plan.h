@@ -31,6 +31,7 @@ struct ConvLayer {
   bool relu = false;
   std::shared_ptr<const InputAffine> inputAffine;  // a preceding BN (+ ReLU) fused into the input packing
   bool residual = false;  // a following add fused into the store: the step reads the other addend as in[1]
+  bool concatInput = false;  // a preceding channel cat fused: the step reads the cat's parts as its inputs
   std::shared_ptr<const ConvPlan> plan;
 };
 // The step function that runs layer.plan (input = in[0]; the residual in[1] when layer.residual).
@@ -46,11 +47,13 @@ struct Step {
   std::shared_ptr<ConvLayer> conv;   // set on convolutions with constant weights
   double eps = 0;                    // batchNorm: eps
   bool relu = false;                 // batchNorm: fused ReLU
+  int64_t concatDim = -1;            // cat: the dimension joined (non-negative)
 };
 
 struct LoweringOptions {
   bool foldBatchNorm = true;  // inference BN right after a conv → folded into the conv's weights and bias
   bool fuseRelu = true;       // ReLU right after a conv / linear / BN / add → the op's fused epilogue
+  bool fuseConcat = true;     // a channel cat read only by a 1×1 conv → the conv reads the parts in place
 };
 
 class Plan {
@@ -93,6 +96,10 @@ void fuseInputAffine(std::vector<Step>& steps, int output);
 // that take a residual: gemm_1x1, im2col): ResNet's conv3 + identity. The conv then writes into the other
 // addend's buffer when the add was its last reader.
 void fuseResidualAdd(std::vector<Step>& steps, int output);
+// Moves each channel cat whose output only a stride-1 CPU conv reads (one whose algorithm can read its input
+// as planes: gemm_1x1) into that conv, which then reads the cat's parts in place: DenseNet's per-layer
+// torch.cat of all earlier features, otherwise a growing copy before every layer.
+void fuseConcatInput(std::vector<Step>& steps, int output);
 // Rebuilds the prepared plan of every conv layer a pass changed, and drops the weights kept for the passes.
 void finishConvLayers(std::vector<Step>& steps);
 // Removes steps whose results the output does not depend on.

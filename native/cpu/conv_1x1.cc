@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/error.h"
 #include "core/threadpool.h"
 #include "cpu/conv_algos.h"
 #include "cpu/isa_variants.h"
@@ -35,8 +36,9 @@ CN_ALWAYS_INLINE void packColumnsBody(const ConvDesc& d, const GemmKernel& k, co
     const int64_t jq = j0 + q * nr, w = std::min<int64_t>(nr, j0 + nb - jq);
     float* out = dst + q * Cg * nr;
     for (int64_t c = 0; c < Cg; ++c, out += nr) {
-      if (a.scale) affineRow(out, xg + c * HW + jq, w, a.scale[c], a.shift[c], a.relu);
-      else std::memcpy(out, xg + c * HW + jq, size_t(w) * sizeof(float));
+      const float* in = (a.rows ? a.rows[c] : xg + c * HW) + jq;
+      if (a.scale) affineRow(out, in, w, a.scale[c], a.shift[c], a.relu);
+      else std::memcpy(out, in, size_t(w) * sizeof(float));
       for (int64_t jj = w; jj < nr; ++jj) out[jj] = 0.0f;
     }
   }
@@ -79,8 +81,18 @@ void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* 
   runGemmConv(dense, w, sub.as(), bias, relu, y, packColumns, true);
 }
 
+// The input as plane pointers (a concatenation read in place): stride 1 only, packed (the in-place B
+// kernel needs one row stride).
+void runPlanes(const ConvDesc& d, const ConvPrepared& w, const float* const* planes, const float* bias, bool relu,
+               float* y) {
+  CN_CHECK(d.strideH == 1 && d.strideW == 1, "gemm_1x1: a concatenated input needs stride 1");
+  runGemmConv(d, w, nullptr, bias, relu, y, packColumns, false, planes);
+}
+
 }  // namespace
 
-ConvAlgo convGemm1x1() { return {"gemm_1x1", supports, gemmConvWorkspace, prepareGemmWeights, run, true, true}; }
+ConvAlgo convGemm1x1() {
+  return {"gemm_1x1", supports, gemmConvWorkspace, prepareGemmWeights, run, true, true, runPlanes};
+}
 
 }  // namespace convnets::cpu

@@ -27,6 +27,9 @@ struct AffineView {
   const float* scale = nullptr;
   const float* shift = nullptr;
   bool relu = false;
+  // When set, the group's input channel c is the plane rows[c] (H·W floats) rather than xg + c·H·W: the
+  // parts of a concatenation read in place (ConvAlgo::runPlanes; packers of algorithms that have it).
+  const float* const* rows = nullptr;
 };
 // Writes columns [j0, j0 + nb) of image n, group g's B operand (Cg·R·S × OH·OW) as packed panels,
 // applying `a` to the input on the way when it is set (algorithms that take an input affine map).
@@ -38,8 +41,9 @@ void packColumnsStride2Avx512(const ConvDesc& d, int nr, const float* xg, int64_
 // row block); each packs its column block into an L2-sized buffer and multiplies it by the packed
 // weights, bias and ReLU fused into the store.
 // bIsInput: the B operand is the input image as it lies (stride-1 1×1), so kernels may read it in place.
+// planes: the input as N·C plane pointers instead of x (handed to `pack` as AffineView::rows).
 void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias, bool relu, float* y,
-                 PackColumnsFn pack, bool bIsInput = false);
+                 PackColumnsFn pack, bool bIsInput = false, const float* const* planes = nullptr);
 int64_t gemmConvWorkspace(const ConvDesc& d, Isa isa);
 
 }  // namespace convnets::cpu

@@ -41,15 +41,20 @@ int64_t gemmConvWorkspace(const ConvDesc& d, Isa isa) {
 }
 
 void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias, bool relu, float* y,
-                 PackColumnsFn pack, bool bIsInput) {
+                 PackColumnsFn pack, bool bIsInput, const float* const* planes) {
   const GemmKernel& k = preparedKernel(w);
   const int64_t depth = gemmDepth(d), P = d.outH * d.outW, Kg = d.Kg();
   const int64_t images = d.N * d.groups;
   const GemmSplit s = gemmSplit(k, images, Kg, P, maxColumns(d, k));
   const InputAffine* ia = w.inputAffine.get();
-  auto affine = [&](int64_t g) {
-    return ia ? AffineView{ia->scale.data() + g * d.Cg(), ia->shift.data() + g * d.Cg(), ia->relu} : AffineView{};
+  auto affine = [&](int64_t n, int64_t g) {
+    AffineView a;
+    if (ia) a = AffineView{ia->scale.data() + g * d.Cg(), ia->shift.data() + g * d.Cg(), ia->relu};
+    if (planes) a.rows = planes + n * d.C + g * d.Cg();
+    return a;
   };
+  // Image n, group g's input (null with planes: the packer reads AffineView::rows instead).
+  auto src = [&](int64_t n, int64_t g) { return x ? x + (n * d.C + g * d.Cg()) * d.H * d.W : nullptr; };
   const int64_t perImage = s.mBlocks * s.nBlocks;
   if (d.R * d.S > 1 && P <= 64 && images * s.nBlocks < 2 * int64_t(getNumThreads()) && getNumThreads() > 1) {
     // 7×7 outputs of a deep im2col (ResNet's 512×14 3×3/2: 49 columns, 4608 deep): the tasks below
@@ -63,8 +68,8 @@ void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const
     parallelFor(images * panels, 1, [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) {
         const int64_t img = t / panels, q = t % panels, n = img / d.groups, g = img % d.groups;
-        pack(d, k, x + (n * d.C + g * d.Cg()) * d.H * d.W, q * k.nr, std::min<int64_t>(k.nr, P - q * k.nr),
-             cols.as() + img * imageStride + q * k.nr * depth, affine(g));
+        pack(d, k, src(n, g), q * k.nr, std::min<int64_t>(k.nr, P - q * k.nr),
+             cols.as() + img * imageStride + q * k.nr * depth, affine(n, g));
       }
     });
     gemmPackedBatch(k, images, Kg, P, depth, P, [&](int64_t img) {
@@ -77,7 +82,7 @@ void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const
   // B is the input image itself (a stride-1 1×1 conv, rows P floats apart): full column panels are read in
   // place by the kernel, only a ragged last panel is packed. Skips writing and re-reading a copy of the
   // input (a 1-thread harness: 7–12 % faster on ResNet's 1×1 shapes).
-  const bool direct = bIsInput && k.stridedB && !ia;
+  const bool direct = bIsInput && k.stridedB && !ia && !planes;
   parallelFor(images * perImage, 1, [&](int64_t t0, int64_t t1) {
     CpuBuffer cols(size_t(s.nb * depth) * sizeof(float));
     int64_t packed = -1;  // which (image, column block) `cols` holds: row blocks of one column block reuse it
@@ -102,7 +107,7 @@ void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const
         continue;
       }
       if (packed != img * s.nBlocks + nBlock) {
-        pack(d, k, x + (n * d.C + g * d.Cg()) * d.H * d.W, j0, nb, cols.as(), affine(g));
+        pack(d, k, src(n, g), j0, nb, cols.as(), affine(n, g));
         packed = img * s.nBlocks + nBlock;
       }
       GemmOperands op{w.data.as() + g * w.groupStride + m0 * depth, cols.as(),

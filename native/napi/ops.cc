@@ -115,7 +115,9 @@ Napi::Value cat(const Napi::CallbackInfo& info) {
     xs.push_back(tensorArg(arr.Get(i), "cat", name.c_str()));
   }
   int64_t dim = intArg(info[1], "cat", "dim");
-  return emit(info, "cat", std::move(xs), [dim](const Ins& in) { return ops::cat(in, dim); });
+  EmitExtras extras;
+  extras.concatDim = dim < 0 && !xs.empty() ? dim + xs[0].dim() : dim;
+  return emit(info, "cat", std::move(xs), [dim](const Ins& in) { return ops::cat(in, dim); }, std::move(extras));
 }
 
 // ---- signal: plain Float64Arrays in and out -------------------------------------------------------------

@@ -18,6 +18,7 @@ struct EmitExtras {
   std::shared_ptr<ConvLayer> conv;   // a conv with constant weights and its prepared plan
   double eps = 0;                    // batchNorm's eps
   bool relu = false;                 // the op already fuses a ReLU
+  int64_t concatDim = -1;            // cat: the dimension joined
 };
 
 // Runs fn(inputs), records it when tracing, and returns the wrapped result.

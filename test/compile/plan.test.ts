@@ -98,7 +98,7 @@ test('a BN (+ReLU) read only by a 1×1 conv moves into the conv\'s input packing
   const s = [2, C0, 9, 11];
   const x = Tensor.rand(s, { seed: 6, low: -1, high: 1 });
   const ref = eager(f, x);
-  const plan = compile(f, { inputShape: s });
+  const plan = compile(f, { inputShape: s, fuseConcat: false }); // the cats: next test
   // Op names list recorded ops and what lowering merged: a ReLU requested inside F.batchNorm / F.conv2d is
   // part of its op, a separate F.relu shows as '+relu'.
   expect(plan.ops()).toEqual(['batchNorm+conv2d', 'cat', 'batchNorm+conv2d', 'cat', 'batchNorm+relu+conv2d']);
@@ -111,6 +111,39 @@ test('a BN (+ReLU) read only by a 1×1 conv moves into the conv\'s input packing
   expect(relErr(z.data(), ref)).toBeLessThanOrEqual(1e-5);
   [x, y, z, w1, w2, strided, ...p1, ...p2, ...p3].forEach((t) => t.dispose());
   plan.dispose(); plain.dispose();
+});
+
+test('a channel cat read only by a stride-1 1×1 conv is never materialised: the conv reads its parts in place', async () => {
+  // A dense block with a running concatenation (features = cat([features, fresh])): each cat is read by its
+  // layer and by the next cat. Flattened, every cat but one is read by one conv only and disappears; the
+  // last one also feeds an average pool, so it stays. Batch 2 and 13 + 8k channels (not SIMD multiples).
+  const C0 = 13, G = 8;
+  const bn = (c: number, seed: number) => [Tensor.rand([c], { seed, low: -0.3, high: 0.3 }), Tensor.rand([c], { seed: seed + 1, low: 0.5, high: 1.5 }),
+    Tensor.rand([c], { seed: seed + 2, low: 0.5, high: 1.5 }), Tensor.rand([c], { seed: seed + 3, low: -0.3, high: 0.3 })];
+  const layers = [0, 1, 2].map((i) => ({ p: bn(C0 + i * G, 10 * i + 50), w: Tensor.rand([G, C0 + i * G, 1, 1], { seed: 90 + i, low: -0.5, high: 0.5 }) }));
+  const wLast = Tensor.rand([6, C0 + 3 * G, 1, 1], { seed: 99, low: -0.5, high: 0.5 });
+  const f = (x: Tensor) => {
+    let features = x;
+    for (const { p, w } of layers) {
+      const fresh = F.conv2d(F.batchNorm(features, p[0], p[1], p[2], p[3], { relu: true }), w, null, { activation: 'relu' });
+      features = F.cat([features, fresh], 1);
+    }
+    return F.add(F.conv2d(features, wLast, null), F.conv2d(F.avgPool2d(features, { kernelSize: 1 }), wLast, null));
+  };
+  const s = [2, C0, 9, 11];
+  const x = Tensor.rand(s, { seed: 7, low: -1, high: 1 });
+  const ref = eager(f, x);
+  const plan = compile(f, { inputShape: s });
+  const ops = plan.ops();
+  expect(ops.filter((o) => o.startsWith('cat+batchNorm+conv2d')).length).toBe(2); // layers 2 and 3 read their parts
+  expect(ops.filter((o) => o === 'cat').length).toBe(1); // the last features have two readers
+  const unfused = compile(f, { inputShape: s, fuseConcat: false });
+  expect(unfused.ops().filter((o) => o === 'cat').length).toBe(3);
+  const y = await plan.run(x), z = await unfused.run(x);
+  expect(sameBits(y, z)).toBe(true); // the same packed values in the same order
+  expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-5);
+  [x, y, z, wLast, ...layers.flatMap((l) => [l.w, ...l.p])].forEach((t) => t.dispose());
+  plan.dispose(); unfused.dispose();
 });
 
 test('an add of a GEMM conv\'s output moves into the conv\'s store (ResNet\'s conv3 + identity)', async () => {
