@@ -85,4 +85,32 @@ void maxRowS2Avx512(const float* const* rows, int nRows, int64_t W, int64_t kw, 
   }
 }
 
+void maxPoolSame3Avx512(const float* x, float* y, int64_t H, int64_t W, const uint16_t* interior) {
+  const int64_t HW = H * W, nv = (HW + 15) / 16;
+  const __m512 lowest = _mm512_set1_ps(-__builtin_inff());
+  // Vertical maxima of the 16 flat positions from i: rows above and below where they exist (lanes past the
+  // plane stay −inf and are never stored).
+  auto vertical = [&](int64_t i) {
+    const __mmask16 in = rowMask(i, HW), up = rowMask(i - W, HW - W), down = rowMask(i + W, HW);
+    __m512 v = loadRow(x, i, in, lowest);
+    v = maxNaN(v, loadRow(x, i - W, up, lowest));
+    return maxNaN(v, loadRow(x, i + W, __mmask16(down & in), lowest));
+  };
+  __m512 prev = lowest, cur = vertical(0);
+  for (int64_t k = 0; k < nv; ++k) {
+    const int64_t i = 16 * k;
+    const __m512 next = k + 1 < nv ? vertical(i + 16) : lowest;
+    const __m512i pi = _mm512_castps_si512(prev), ci = _mm512_castps_si512(cur), ni = _mm512_castps_si512(next);
+    // Left and right neighbours in the flat order; interior[2k] / [2k + 1] mask the lanes whose left / right
+    // neighbour is in the same row (the flat shift wraps the row ends into the adjacent rows).
+    const __m512 left = _mm512_castsi512_ps(_mm512_alignr_epi32(ci, pi, 15));
+    const __m512 right = _mm512_castsi512_ps(_mm512_alignr_epi32(ni, ci, 1));
+    __m512 m = maxNaN(cur, _mm512_mask_mov_ps(lowest, __mmask16(interior[2 * k]), left));
+    m = maxNaN(m, _mm512_mask_mov_ps(lowest, __mmask16(interior[2 * k + 1]), right));
+    _mm512_mask_storeu_ps(y + i, rowMask(i, HW), m);
+    prev = cur;
+    cur = next;
+  }
+}
+
 }  // namespace convnets::cpu
