@@ -104,7 +104,10 @@ int64_t winogradWorkspace(const WinogradVariant& v, const ConvDesc& d, Isa isa) 
   const int64_t shared = channelSlice(d, k, blocks) < d.Kg()
                              ? d.groups * blocks * int64_t(v.alpha) * v.alpha * packedBSize(k, d.Cg(), tb)
                              : 0;
-  return (int64_t(getNumThreads()) * taskFloats(v, d, k, tb) + paddedFloats(d, t) + shared) * int64_t(sizeof(float));
+  // Batch 1 pads per task: each task's block rows (at most ⌈tb / tilesW⌉ + 1 tile rows and the α − m overlap).
+  const int64_t local = d.N == 1 ? d.Cg() * ((ceilDiv(tb, t.tilesW) + 1) * v.m + v.alpha) * t.padW : 0;
+  return (int64_t(getNumThreads()) * (taskFloats(v, d, k, tb) + local) + (d.N == 1 ? 0 : paddedFloats(d, t)) + shared) *
+         int64_t(sizeof(float));
 }
 
 void winogradPrepare(const WinogradVariant& v, const ConvDesc& d, const float* w, Isa isa, ConvPrepared& out) {
@@ -156,27 +159,37 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
   // Border tiles used to be gathered element by element with checks: 26% of the tiles on 56×56, 49% on
   // 28×28 and 75% on 14×14, and the bulk of the run time on ResNet's 3×3 layers. One pass over the input.
   const int64_t PH = t.padH, PW = t.padW, planeP = PH * PW;
-  CpuBuffer padded(size_t(paddedFloats(d, t)) * sizeof(float));
-  float* xp = padded.as();
-  parallelFor(d.N * d.C, grainFor(planeP), [&](int64_t b, int64_t e) {
-    for (int64_t pl = b; pl < e; ++pl) {
-      const float* src = x + pl * H * W;
-      float* dst = xp + pl * planeP;
-      for (int64_t r = 0; r < PH; ++r) {
-        float* row = dst + r * PW;
-        const int64_t ih = r - d.padH;
-        if (ih < 0 || ih >= H) {
-          std::fill(row, row + PW, 0.0f);
-          continue;
-        }
-        // Columns: padW zeros, the input row (as much as fits), zeros to the end.
-        const int64_t lead = std::min<int64_t>(d.padW, PW), n = std::clamp<int64_t>(PW - d.padW, 0, W);
-        std::fill(row, row + lead, 0.0f);
-        std::copy(src + ih * W, src + ih * W + n, row + lead);
-        std::fill(row + lead + n, row + PW, 0.0f);
+  // Padded rows [r0, r0 + rows) of one input channel plane into dst (rows PW floats apart).
+  auto padRows = [&](const float* src, int64_t r0, int64_t rows, float* dst) {
+    for (int64_t r = r0; r < r0 + rows; ++r) {
+      float* row = dst + (r - r0) * PW;
+      const int64_t ih = r - d.padH;
+      if (ih < 0 || ih >= H) {
+        std::fill(row, row + PW, 0.0f);
+        continue;
       }
+      // Columns: padW zeros, the input row (as much as fits), zeros to the end.
+      const int64_t lead = std::min<int64_t>(d.padW, PW), n = std::clamp<int64_t>(PW - d.padW, 0, W);
+      std::fill(row, row + lead, 0.0f);
+      std::copy(src + ih * W, src + ih * W + n, row + lead);
+      std::fill(row + lead + n, row + PW, 0.0f);
     }
-  });
+  };
+  // Batch 1 (serving): each task pads just its tile block's rows of its channels, into its own buffer, just
+  // before transforming them. A whole-input padded copy made by all threads first left half of every task's
+  // reads in the other core's cache: with 2 threads the input transform took twice the CPU time it takes on
+  // one (DenseNet's 128×56²→32: 318 → 647 µs), and the layer barely ran faster than on one thread.
+  const bool localPad = d.N == 1;
+  // Padded rows a block of tiles [p0, p0 + pc) reads: from its first tile's row to its last tile's + α.
+  auto blockRows = [&](int64_t p0, int64_t pc) { return at[p0 + pc - 1].oh0 - at[p0].oh0 + alpha; };
+  int64_t rowsMax = 0;
+  for (int64_t p0 = 0; p0 < t.total; p0 += TB) rowsMax = std::max(rowsMax, blockRows(p0, std::min(TB, t.total - p0)));
+  CpuBuffer padded(size_t(localPad ? 0 : paddedFloats(d, t)) * sizeof(float));
+  float* xp = padded.as();
+  if (!localPad)
+    parallelFor(d.N * d.C, grainFor(planeP), [&](int64_t b, int64_t e) {
+      for (int64_t pl = b; pl < e; ++pl) padRows(x + pl * H * W, 0, PH, xp + pl * planeP);
+    });
 
   // Lane blocks of tiles [p0, p0 + pc) as segments of consecutive tiles along a tile row (the same for
   // every channel).
@@ -184,14 +197,15 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
     WinoSegment segs[kMaxLaneBlocks][kWinoLanes];
     int nsegs[kMaxLaneBlocks];
   };
-  auto segments = [&](int64_t p0, int64_t pc, Segments& sg) {
+  // Bases are relative to padded row r0 of a plane (0 for the whole-input copy).
+  auto segments = [&](int64_t p0, int64_t pc, Segments& sg, int64_t r0) {
     const TileAt* ta = at + p0;
     for (int64_t lb = 0; lb < ceilDiv(pc, kWinoLanes); ++lb) {
       WinoSegment* segs = sg.segs[lb];
       int ns = 0;
       for (int l = 0; l < kWinoLanes; ++l) {
         const int64_t q = lb * kWinoLanes + l;
-        const int64_t base = q < pc ? ta[q].n * d.C * planeP + ta[q].oh0 * PW + ta[q].ow0 : -1;
+        const int64_t base = q < pc ? ta[q].n * d.C * planeP + (ta[q].oh0 - r0) * PW + ta[q].ow0 : -1;
         const bool extends = ns > 0 && (base < 0 ? segs[ns - 1].base < 0
                                                  : segs[ns - 1].base >= 0 && ta[q].ow0 > 0 &&
                                                        base == segs[ns - 1].base + (l - segs[ns - 1].l0) * m);
@@ -206,14 +220,15 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
   // 1. Input transform of channels [c0, c1) of group g's tiles (pc of them, segments sg), written straight
   //    into the packed B panels V of the α² GEMMs (planeB floats apart): a block of 16 tiles of one channel
   //    lands as 16 contiguous floats of one panel row.
-  auto inputTransform = [&](int64_t g, int64_t pc, int64_t c0, int64_t c1, const Segments& sg, float* V) {
+  auto inputTransform = [&](int64_t g, int64_t pc, int64_t c0, int64_t c1, const Segments& sg, float* V,
+                            const float* planes, int64_t planeStride) {
     // Gathered as plain floats (element ξ of lane l at dt[ξ·16 + l]); writing single lanes of a vector
     // variable compiles to load-insert-store sequences that cost more than the transform itself.
     alignas(64) float dt[64 * kWinoLanes];
     WinoVec vt[64];
     for (int64_t c = c0; c < c1; ++c)
       for (int64_t lb = 0; lb < ceilDiv(pc, kWinoLanes); ++lb) {
-        const float* plane = xp + (g * Cg + c) * planeP;
+        const float* plane = planes + (c - c0) * planeStride;
         if (gatherFn) {
           gatherFn(plane, PW, sg.segs[lb], sg.nsegs[lb], dt);
         } else {
@@ -234,6 +249,20 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
         float* base = V + (q / k.nr) * Cg * k.nr + c * k.nr + q % k.nr;
         for (int64_t xi = 0; xi < a2; ++xi) __builtin_memcpy(base + xi * planeB, &vt[xi], sizeof(WinoVec));
       }
+  };
+
+  // Pads (batch 1: into the task's own buffer lp) and transforms channels [c0, c1) of block [p0, p0 + pc).
+  auto transformBlock = [&](int64_t g, int64_t p0, int64_t pc, int64_t c0, int64_t c1, Segments& sg, float* V,
+                            float* lp) {
+    if (!localPad) {
+      segments(p0, pc, sg, 0);
+      inputTransform(g, pc, c0, c1, sg, V, xp + (g * Cg + c0) * planeP, planeP);
+      return;
+    }
+    const int64_t r0 = at[p0].oh0, rows = blockRows(p0, pc);
+    for (int64_t c = c0; c < c1; ++c) padRows(x + (g * Cg + c) * H * W, r0, rows, lp + (c - c0) * rows * PW);
+    segments(p0, pc, sg, r0);
+    inputTransform(g, pc, c0, c1, sg, V, lp, rows * PW);
   };
 
   // 2. α² GEMMs M[ξ] (Kg × pc) = U[ξ] (Kg × Cg) · V[ξ] (Cg × pc) for output channels [k0, k0 + kn), then
@@ -300,14 +329,13 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
 
   if (kSlices == 1) {
     parallelFor(G * blocks, 1, [&](int64_t t0, int64_t t1) {
-      CpuBuffer ws(size_t(taskFloats(v, d, k, TB)) * sizeof(float));
+      CpuBuffer ws(size_t(taskFloats(v, d, k, TB) + (localPad ? Cg * rowsMax * PW : 0)) * sizeof(float));
       float* V = ws.as();
       Segments sg;
       for (int64_t gb = t0; gb < t1; ++gb) {
         int64_t g, p0, pc;
         blockOf(gb, g, p0, pc);
-        segments(p0, pc, sg);
-        inputTransform(g, pc, 0, Cg, sg, V);
+        transformBlock(g, p0, pc, 0, Cg, sg, V, V + taskFloats(v, d, k, TB));
         gemmsAndOutput(g, p0, pc, 0, Kg, sg, V, V + a2 * planeB);
       }
     });
@@ -317,13 +345,14 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
   const int64_t cChunk = std::max<int64_t>(1, ceilDiv(Cg, ceilDiv(4 * int64_t(getNumThreads()), G * blocks)));
   const int64_t cChunks = ceilDiv(Cg, cChunk);
   parallelFor(G * blocks * cChunks, 1, [&](int64_t t0, int64_t t1) {
+    CpuBuffer lp(size_t(localPad ? cChunk * rowsMax * PW : 0) * sizeof(float));
     Segments sg;
     for (int64_t task = t0; task < t1; ++task) {
       int64_t g, p0, pc;
       blockOf(task / cChunks, g, p0, pc);
       const int64_t c0 = (task % cChunks) * cChunk;
-      segments(p0, pc, sg);
-      inputTransform(g, pc, c0, std::min(Cg, c0 + cChunk), sg, shared.as() + (task / cChunks) * a2 * planeB);
+      transformBlock(g, p0, pc, c0, std::min(Cg, c0 + cChunk), sg, shared.as() + (task / cChunks) * a2 * planeB,
+                     lp.as());
     }
   });
   parallelFor(G * blocks * kSlices, 1, [&](int64_t t0, int64_t t1) {
@@ -333,7 +362,7 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
       const int64_t gb = task / kSlices, k0 = (task % kSlices) * kSlice;  // k0 is a multiple of mr
       int64_t g, p0, pc;
       blockOf(gb, g, p0, pc);
-      segments(p0, pc, sg);
+      segments(p0, pc, sg, 0);
       gemmsAndOutput(g, p0, pc, k0, std::min(kSlice, Kg - k0), sg, shared.as() + gb * a2 * planeB, ws.as());
     }
   });
