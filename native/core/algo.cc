@@ -237,13 +237,15 @@ Tensor ConvPlan::runConcat(const std::vector<Tensor>& parts, const ConvOptions& 
   std::string why = algo_->supports(d);
   CN_CHECK(why.empty(), "conv2d: algorithm '", algo_->name, "' cannot run this convolution: ", why);
   // Plane (n, c) of the concatenation is plane (n, c − c0) of the part holding channel c.
-  std::vector<const float*> planes(size_t(d.N * d.C));
+  // The table comes from the caching allocator (like the kernels' workspaces), not the heap, once per run.
+  CpuBuffer table(size_t(d.N * d.C) * sizeof(const float*));
+  const float** planes = table.as<const float*>();
   const int64_t HW = d.H * d.W;
   for (int64_t n = 0, c = 0; n < d.N; ++n, c = 0)
     for (const Tensor& p : parts)
-      for (int64_t i = 0; i < p.size(1); ++i, ++c) planes[size_t(n * d.C + c)] = p.data() + (n * p.size(1) + i) * HW;
+      for (int64_t i = 0; i < p.size(1); ++i, ++c) planes[n * d.C + c] = p.data() + (n * p.size(1) + i) * HW;
   Tensor y = Tensor::empty(d.outputShape(), Device{});
-  if (y.numel()) algo_->runPlanes(d, prepared_, planes.data(), bias_.defined() ? bias_.data() : nullptr, relu_, y.data());
+  if (y.numel()) algo_->runPlanes(d, prepared_, planes, bias_.defined() ? bias_.data() : nullptr, relu_, y.data());
   return y;
 }
 

@@ -115,15 +115,17 @@ void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* 
   for (int64_t n = 0; n < d.N; ++n)
     std::fill(planes.as() + n * p.image + d.C * p.channel, planes.as() + (n + 1) * p.image, 0.0f);
   // Row (c, r, t) of a group's im2col matrix, relative to the group's first plane; 8 more for prefetch.
-  std::vector<int32_t> offs(size_t(depth + 8));
+  // From the caching allocator, not the heap: this runs on every call.
+  CpuBuffer offsBuffer(size_t(depth + 8) * sizeof(int32_t));
+  int32_t* offs = offsBuffer.as<int32_t>();
   for (int64_t c = 0; c < Cg; ++c)
     for (int64_t r = 0; r < d.R; ++r)
       for (int64_t t = 0; t < d.S; ++t) {
         const int64_t dr = r * d.dilationH, dt = t * d.dilationW;
-        offs[size_t((c * d.R + r) * d.S + t)] =
+        offs[(c * d.R + r) * d.S + t] =
             int32_t(c * p.channel + ((dr % p.s) * p.s + dt % p.s) * p.plane + (dr / p.s) * p.Wq + dt / p.s);
       }
-  std::fill(offs.begin() + depth, offs.end(), offs[size_t(depth - 1)]);
+  std::fill(offs + depth, offs + depth + 8, offs[depth - 1]);
 
   // Tasks over (image·group, row block, column block). Column blocks are capped so that a task's output
   // block stays in L2 until it is copied out.
@@ -139,7 +141,7 @@ void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* 
       const int64_t j0 = (rest % s.nBlocks) * s.nb, nb = std::min(s.nb, p.Pv - j0);
       const float* b = planes.as() + n * p.image + g * Cg * p.channel + j0;
       const float* rb = bias ? bias + g * Kg + m0 : nullptr;
-      gemmIndirectBSerial(k, mb, nb, depth, w.data.as() + g * w.groupStride + m0 * depth, b, offs.data(),
+      gemmIndirectBSerial(k, mb, nb, depth, w.data.as() + g * w.groupStride + m0 * depth, b, offs,
                           block.as(), s.nb, rb, relu, block.as() + s.mb * s.nb);
       // Copy out the real columns: virtual column j is output (j / Wq, j % Wq) when j % Wq < outW.
       float* yb = y + (n * d.K + g * Kg + m0) * P;

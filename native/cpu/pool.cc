@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <vector>
 
 #include "core/allocator.h"
 #include "core/cpu_features.h"
@@ -189,14 +188,16 @@ void maxPool2d(const float* x, float* y, const Pool2dDesc& d) {
     // GoogLeNet's 3×3/1 branch pools: one pass over each plane, all in registers (the passes of
     // maxPoolSamePlane cost about 2.5 cycles per output on its 7²–28² planes, with scalar row-end fixes).
     const int64_t HW = d.H * d.W, nv = (HW + 15) / 16;
-    std::vector<uint16_t> interior(size_t(2 * nv), 0);
+    CpuBuffer masks(size_t(2 * nv) * sizeof(uint16_t));  // the caching allocator: no heap call per run
+    uint16_t* interior = masks.as<uint16_t>();
+    std::fill(interior, interior + 2 * nv, uint16_t(0));
     for (int64_t i = 0; i < HW; ++i) {
       const int64_t col = i % d.W;
-      if (col != 0) interior[size_t(2 * (i / 16))] |= uint16_t(1u << (i % 16));
-      if (col != d.W - 1) interior[size_t(2 * (i / 16) + 1)] |= uint16_t(1u << (i % 16));
+      if (col != 0) interior[2 * (i / 16)] |= uint16_t(1u << (i % 16));
+      if (col != d.W - 1) interior[2 * (i / 16) + 1] |= uint16_t(1u << (i % 16));
     }
     parallelFor(planes, grainFor(work), [&](int64_t b, int64_t e) {
-      for (int64_t p = b; p < e; ++p) maxPoolSame3Avx512(x + p * HW, y + p * HW, d.H, d.W, interior.data());
+      for (int64_t p = b; p < e; ++p) maxPoolSame3Avx512(x + p * HW, y + p * HW, d.H, d.W, interior);
     });
     return;
   }
