@@ -112,10 +112,19 @@ async function main() {
     const autoPlan = plans.get('auto')!;
     autoPlan.run(x).dispose();
     await session.run(feeds);
-    for (let r = 0; r < reps; r++) {
-      await timeRun('auto', () => autoPlan.run(x).dispose());
-      await timeRun('ort', () => session.run(feeds));
-    }
+    const alternate = async (n: number) => {
+      for (let r = 0; r < n; r++) {
+        await timeRun('auto', () => autoPlan.run(x).dispose());
+        await timeRun('ort', () => session.run(feeds));
+      }
+    };
+    await alternate(reps);
+    // A close call (auto/ORT within 0.8–1.15x) is measured again, twice as long, and the medians are taken
+    // over all its samples: on this shared VM one alternation of a sub-millisecond layer swings by ±40 %
+    // between runs, and every layer near 1x gets the same second look, whichever side it first fell on.
+    const closeRatio = median(times.get('ort')!) / median(times.get('auto')!);
+    const extraReps = closeRatio >= 0.8 && closeRatio < 1.15 ? 2 * reps : 0;
+    await alternate(extraReps);
     await session.release();
     const med = Object.fromEntries([...times].map(([k, v]) => [k, median(v)]));
     const autoMs = med.auto;
@@ -124,9 +133,9 @@ async function main() {
     console.log(`${l.uses[0].padEnd(30)} ${layerKey(l).padEnd(24)} ${(flops / 1e9).toFixed(3).padStart(6)} | ` +
       `${col('direct')} ${col('im2col')} ${col('implicit_gemm')} ${col('gemm_1x1')} ${col('winograd_2x2_3x3')} ${col('winograd_4x4_3x3')}      | ` +
       `${autoAlgo.padEnd(16)} ${autoMs.toFixed(3).padStart(7)} ${gf.toFixed(0).padStart(6)} ${(100 * gf * 1e9 / peak).toFixed(0).padStart(5)}% | ` +
-      `${med.ort.toFixed(3).padStart(7)}   ${(med.ort / autoMs).toFixed(2)}x${agree > 1e-3 ? `  MISMATCH ${agree.toExponential(1)}` : ''}`);
+      `${med.ort.toFixed(3).padStart(7)}   ${(med.ort / autoMs).toFixed(2)}x${extraReps ? ` (first ${closeRatio.toFixed(2)}x, +${extraReps} reps)` : ''}${agree > 1e-3 ? `  MISMATCH ${agree.toExponential(1)}` : ''}`);
     rows.push({ layer: layerKey(l), uses: l.uses, flops, timesMs: med, auto: autoAlgo, autoGflops: gf, autoPctPeak: 100 * gf * 1e9 / peak,
-      ortMs: med.ort, speedupVsOrt: med.ort / autoMs, relDiffVsOrt: agree, reps });
+      ortMs: med.ort, speedupVsOrt: med.ort / autoMs, relDiffVsOrt: agree, reps, extraReps, firstSpeedupVsOrt: closeRatio });
     x.dispose(); w.dispose(); bias.dispose();
   }
   const s3 = rows.filter((r) => / 3x3\/1 /.test(` ${r.layer as string} `));
