@@ -2,6 +2,8 @@
 
 #include <sys/mman.h>
 
+#include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -36,11 +38,28 @@ void* allocateBlock(size_t n) {
   return p;
 }
 
+// A small id per thread: which thread freed a cached block.
+uint32_t threadTag() {
+  static std::atomic<uint32_t> next{0};
+  static thread_local const uint32_t tag = next.fetch_add(1, std::memory_order_relaxed);
+  return tag;
+}
+
 // The one explicit CPU cache: exact-size free lists. Inference repeats the same shapes, so exact
 // sizes hit; a bounded total keeps a long-running server from hoarding memory.
+//
+// Thread affinity: a block goes preferably back to the thread that freed it. Kernel workspaces are taken
+// and freed inside pool tasks, and their lines stay in that core's cache; handed to the other core next
+// run, every write to them first pulls the lines across. That is expensive on these VMs: Winograd's
+// per-task buffers (transformed input, GEMM results: 1.2 MB on 128×28²→128) changed hands between the
+// two threads from run to run, and the layer's input transform took 2× longer on 2 threads than on 1.
 struct CpuCache {
+  struct Block {
+    void* p;
+    uint32_t tag;  // the thread that freed it
+  };
   std::mutex mu;
-  std::multimap<size_t, void*> free;  // rounded size -> block
+  std::multimap<size_t, Block> free;  // rounded size -> block
   int64_t cached = 0;
   int64_t liveBuffers = 0;
   int64_t liveBytes = 0;
@@ -49,9 +68,13 @@ struct CpuCache {
     size_t n = roundUp(bytes ? bytes : 1);
     {
       std::lock_guard<std::mutex> lock(mu);
-      auto it = free.find(n);
-      if (it != free.end()) {
-        void* p = it->second;
+      auto [lo, hi] = free.equal_range(n);
+      if (lo != hi) {
+        auto it = lo;
+        const uint32_t me = threadTag();
+        while (it != hi && it->second.tag != me) ++it;
+        if (it == hi) it = lo;  // none of ours: any block of the size
+        void* p = it->second.p;
         free.erase(it);
         cached -= int64_t(n);
         return p;
@@ -72,12 +95,12 @@ struct CpuCache {
       std::free(p);
       return;
     }
-    free.emplace(n, p);
+    free.emplace(n, Block{p, threadTag()});
     cached += int64_t(n);
   }
   void release() {
     std::lock_guard<std::mutex> lock(mu);
-    for (auto& kv : free) std::free(kv.second);
+    for (auto& kv : free) std::free(kv.second.p);
     free.clear();
     cached = 0;
   }
