@@ -87,11 +87,15 @@ static int64_t taskFloats(const WinogradVariant& v, const ConvDesc& d, const Gem
 
 static int64_t paddedFloats(const ConvDesc& d, const Tiling& t) { return d.N * d.C * t.padH * t.padW; }
 
-// Output channels per task: all of them, unless there are fewer tile blocks than two per thread (7×7 and
-// 14×14 images are one block); then slices of whole mr panels.
+// Output channels per task: all of them, unless there are fewer tile blocks than threads (7×7 and 14×14
+// images are one block); then slices of whole mr panels. Splitting until every thread had two tasks
+// (28×28 images: two blocks, four tasks) was 5–27 % slower on 2 threads than one block per thread: a
+// split block's transformed input is written by one core and read by the other, and its output
+// transform runs per slice (in-process, 2 threads, cold: 128×28²→128 0.72 → 0.54 ms, 96×28²→128
+// 0.62 → 0.45, 256×14²→256 0.54 → 0.49; 160×7²→320 alone 10 % slower).
 static int64_t channelSlice(const ConvDesc& d, const GemmKernel& k, int64_t blocks) {
   int64_t kSlice = d.Kg();
-  while (d.groups * blocks * ceilDiv(d.Kg(), kSlice) < 2 * getNumThreads() && kSlice >= 4 * k.mr)
+  while (d.groups * blocks * ceilDiv(d.Kg(), kSlice) < getNumThreads() && kSlice >= 4 * k.mr)
     kSlice = ceilDiv(kSlice / 2, k.mr) * k.mr;
   return kSlice;
 }

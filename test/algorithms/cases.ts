@@ -40,7 +40,8 @@ export const convCases: ConvCase[] = [
   { name: '3x3 p1 rows of 70 batch2 (Winograd lane blocks inside one tile row: the vector gather loads rows directly)', input: [2, 5, 6, 70], weight: [7, 5, 3, 3], opts: { padding: 1, activation: 'relu' } },
   { name: '3x3/2 p1 C64→30 groups 2 batch2 (implicit GEMM: depth 288 > KC, several column blocks of junk-padded rows)', input: [2, 64, 40, 41], weight: [30, 32, 3, 3], opts: { stride: 2, padding: 1, groups: 2, activation: 'relu' } },
   { name: '5x5/3 p2 dilation 2 (implicit GEMM: nine phase planes)', input: [1, 6, 20, 19], weight: [14, 6, 5, 5], opts: { stride: 3, padding: 2, dilation: 2 } },
-  { name: '3x3 p1 14x14 groups 2 batch2 K100 (Winograd: input transformed once by channel chunks, then output-channel slices)', input: [2, 32, 14, 14], weight: [100, 16, 3, 3], opts: { padding: 1, groups: 2, activation: 'relu' } },
+  { name: '3x3 p1 14x14 groups 2 batch2 K100 (Winograd: both images in one tile block per group)', input: [2, 32, 14, 14], weight: [100, 16, 3, 3], opts: { padding: 1, groups: 2, activation: 'relu' } },
+  { name: '3x3 p1 14x14 batch1 K100 (Winograd: one tile block, fewer than the threads: input transformed once by channel chunks, then output-channel slices)', input: [1, 32, 14, 14], weight: [100, 32, 3, 3], opts: { padding: 1, activation: 'relu' } },
   { name: '3x3 p1 C64 40x44 batch1 (Winograd: several tile blocks, each padding its own rows)', input: [1, 64, 40, 44], weight: [64, 64, 3, 3], opts: { padding: 1, activation: 'relu' } },
   { name: '3x3 stride 4 K>16 (two direct blocks)', input: [1, 4, 17, 17], weight: [35, 4, 3, 3], opts: { stride: 4, padding: 1 } },
 ];
