@@ -16,6 +16,11 @@ export interface CompileOptions {
   fuseRelu?: boolean;
   /** Default true: a channel cat read only by a 1×1 conv is not materialised; the conv reads its parts in place. */
   fuseConcat?: boolean;
+  /**
+   * Default true: a non-overlapping average pool of a 1×1 conv's output runs before the conv instead (DenseNet's
+   * transitions): the same maths on a quarter of the pixels, rounded differently (float sums in another order).
+   */
+  poolFirst?: boolean;
 }
 
 function shapeStr(s: Shape): string {
@@ -100,7 +105,7 @@ export class CompiledPlan {
  */
 export function compile(model: Forward, opts: CompileOptions): CompiledPlan {
   if (typeof opts !== 'object' || opts === null) throw new TypeError('compile: options {inputShape} are required');
-  const { inputShape, device = 'cpu', foldBatchNorm = true, fuseRelu = true, fuseConcat = true } = opts;
+  const { inputShape, device = 'cpu', foldBatchNorm = true, fuseRelu = true, fuseConcat = true, poolFirst = true } = opts;
   if (!Array.isArray(inputShape) || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new TypeError(`compile: inputShape must be an array of positive integers, got ${JSON.stringify(inputShape)}`);
   }
@@ -125,7 +130,7 @@ export function compile(model: Forward, opts: CompileOptions): CompiledPlan {
     throw e;
   }
   try {
-    return new CompiledPlan(native.traceEnd(y.handle, foldBatchNorm, fuseRelu, fuseConcat));
+    return new CompiledPlan(native.traceEnd(y.handle, foldBatchNorm, fuseRelu, fuseConcat, poolFirst));
   } finally {
     if (y !== x) y.dispose();
     x.dispose();

@@ -94,7 +94,7 @@ export interface NativeBinding {
 
   // tracing a forward pass into a plan (napi/trace.cc, napi/plan_worker.cc)
   traceBegin(input: NativeTensor): void;
-  traceEnd(output: NativeTensor, foldBatchNorm: boolean, fuseRelu: boolean, fuseConcat: boolean): NativePlan;
+  traceEnd(output: NativeTensor, foldBatchNorm: boolean, fuseRelu: boolean, fuseConcat: boolean, poolFirst: boolean): NativePlan;
   traceAbort(): void;
   /** Test hook: a copy of input for the first okCalls calls of this op instance, then an error. */
   testFailingOp(input: NativeTensor, okCalls: number): NativeTensor;

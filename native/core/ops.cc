@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/pool_desc.h"
 #include "cpu/activation.h"
+#include "cpu/affine_pool.h"
 #include "cpu/concat.h"
 #include "cpu/lrn.h"
 #include "cpu/norm.h"
@@ -154,6 +155,35 @@ Tensor avgPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, bool c
   }
   requireCpuKernel("avgPool2d", x);
   cpu::avgPool2d(x.data(), y.data(), d, countIncludePad);
+  return y;
+}
+
+Tensor affineAvgPool(const std::vector<Tensor>& parts, const std::vector<float>& scale,
+                     const std::vector<float>& shift, bool relu, Pair window) {
+  const char* op = "affineAvgPool";
+  CN_CHECK(!parts.empty(), op, ": expected at least one input");
+  CN_CHECK(window[0] >= 1 && window[1] >= 1, op, ": window must be positive, got ", window[0], "x", window[1]);
+  const Tensor& p0 = parts[0];
+  int64_t C = 0;
+  for (const Tensor& p : parts) {
+    requireCpuKernel(op, p);
+    CN_CHECK(p.dim() == 4 && p.size(0) == p0.size(0) && p.size(2) == p0.size(2) && p.size(3) == p0.size(3), op,
+             ": inputs must be 4-D and match except in channels, got ", shapeStr(p0.shape()), " and ", shapeStr(p.shape()));
+    C += p.size(1);
+  }
+  CN_CHECK(scale.empty() || (int64_t(scale.size()) == C && shift.size() == scale.size()), op, ": expected ", C,
+           " scales and shifts, got ", scale.size(), " and ", shift.size());
+  const int64_t N = p0.size(0), H = p0.size(2), W = p0.size(3);
+  CN_CHECK(H >= window[0] && W >= window[1], op, ": input ", H, "x", W, " is smaller than the window ", window[0], "x",
+           window[1]);
+  CpuBuffer table(size_t(N * C) * sizeof(const float*));
+  const float** planes = table.as<const float*>();
+  for (int64_t n = 0, c = 0; n < N; ++n, c = 0)
+    for (const Tensor& p : parts)
+      for (int64_t i = 0; i < p.size(1); ++i, ++c) planes[n * C + c] = p.data() + (n * p.size(1) + i) * H * W;
+  Tensor y = Tensor::empty({N, C, H / window[0], W / window[1]});
+  cpu::affineAvgPool(planes, N, C, H, W, window[0], window[1], scale.empty() ? nullptr : scale.data(),
+                     scale.empty() ? nullptr : shift.data(), relu, y.data());
   return y;
 }
 

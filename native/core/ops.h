@@ -24,6 +24,12 @@ int64_t poolOutputSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, b
 Tensor maxPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, Pair dilation, bool ceilMode);
 Tensor avgPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, bool ceilMode, bool countIncludePad);
 Tensor adaptiveAvgPool2d(const Tensor& x, Pair outputSize);
+// CPU: the window × window average pool (stride = window, no padding, floor mode) of the channel
+// concatenation of `parts` (one part: a plain input), each channel first mapped by v·scale[c] + shift[c]
+// (then ReLU when relu) when scale is non-empty. What compile() runs in front of a 1×1 conv it moved a
+// pool across (plan_lowering.cc, poolBeforePointwiseConv).
+Tensor affineAvgPool(const std::vector<Tensor>& parts, const std::vector<float>& scale,
+                     const std::vector<float>& shift, bool relu, Pair window);
 Tensor localResponseNorm(const Tensor& x, int64_t size, double alpha, double beta, double k);
 // Inference batch norm from running statistics; weight and bias may be undefined (1 and 0).
 Tensor batchNorm(const Tensor& x, const Tensor& runningMean, const Tensor& runningVar, const Tensor& weight,

@@ -32,6 +32,7 @@ Plan::Plan(Shape inputShape, Shape outputShape, Device device, std::vector<Step>
   if (lowering.foldBatchNorm) fuseInputAffine(steps_, output_);
   if (lowering.fuseRelu) fuseResidualAdd(steps_, output_);
   if (lowering.fuseConcat) fuseConcatInput(steps_, output_);
+  if (lowering.poolFirst) poolBeforePointwiseConv(steps_, output_);
   finishConvLayers(steps_);
   // Free each intermediate right after its last reader, so peak memory is the widest point of the
   // network rather than the sum of its activations. The output is never freed; the input slot is

@@ -37,6 +37,12 @@ struct ConvLayer {
 // The step function that runs layer.plan (input = in[0]; the residual in[1] when layer.residual).
 StepFn convLayerFn(const ConvLayer& layer);
 
+// An average pool's window, for the lowering passes.
+struct AvgPoolWindow {
+  int64_t kh, kw, sh, sw, ph, pw;
+  bool ceilMode, countIncludePad;
+};
+
 struct Step {
   std::string op;  // the op's name, for messages and plan.ops()
   std::vector<StepRef> inputs;
@@ -48,12 +54,14 @@ struct Step {
   double eps = 0;                    // batchNorm: eps
   bool relu = false;                 // batchNorm: fused ReLU
   int64_t concatDim = -1;            // cat: the dimension joined (non-negative)
+  std::shared_ptr<const AvgPoolWindow> avgPool;  // avgPool2d: its window
 };
 
 struct LoweringOptions {
   bool foldBatchNorm = true;  // inference BN right after a conv → folded into the conv's weights and bias
   bool fuseRelu = true;       // ReLU right after a conv / linear / BN / add → the op's fused epilogue
   bool fuseConcat = true;     // a channel cat read only by a 1×1 conv → the conv reads the parts in place
+  bool poolFirst = true;      // 1×1 conv → non-overlapping average pool → pool first, then the conv
 };
 
 class Plan {
@@ -100,6 +108,11 @@ void fuseResidualAdd(std::vector<Step>& steps, int output);
 // as planes: gemm_1x1) into that conv, which then reads the cat's parts in place: DenseNet's per-layer
 // torch.cat of all earlier features, otherwise a growing copy before every layer.
 void fuseConcatInput(std::vector<Step>& steps, int output);
+// Moves each non-overlapping average pool (stride = window, no padding) whose input only a CPU 1×1 conv
+// (stride 1, no padding, no ReLU, no residual) writes in front of that conv: the conv then runs on the pooled
+// pixels, and its input affine map and concatenated parts move into the pool step (ops::affineAvgPool).
+// DenseNet's transitions (BN → ReLU → 1×1 conv → 2×2/2 average pool) do 4× less conv work.
+void poolBeforePointwiseConv(std::vector<Step>& steps, int output);
 // Rebuilds the prepared plan of every conv layer a pass changed, and drops the weights kept for the passes.
 void finishConvLayers(std::vector<Step>& steps);
 // Removes steps whose results the output does not depend on.

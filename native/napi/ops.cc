@@ -47,7 +47,10 @@ Napi::Value avgPool2d(const Napi::CallbackInfo& info) {
   ops::Pair k = pairArg(info[1], op, "kernelSize"), s = pairArg(info[2], op, "stride"),
             p = pairArg(info[3], op, "padding");
   bool ceil = boolArg(info[4], op, "ceilMode"), includePad = boolArg(info[5], op, "countIncludePad");
-  return emit(info, op, {x}, [=](const Ins& in) { return ops::avgPool2d(in[0], k, s, p, ceil, includePad); });
+  EmitExtras extras;
+  extras.avgPool = std::make_shared<const AvgPoolWindow>(AvgPoolWindow{k[0], k[1], s[0], s[1], p[0], p[1], ceil, includePad});
+  return emit(
+      info, op, {x}, [=](const Ins& in) { return ops::avgPool2d(in[0], k, s, p, ceil, includePad); }, std::move(extras));
 }
 
 // adaptiveAvgPool2d(x, [oh, ow])

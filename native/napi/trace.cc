@@ -96,6 +96,7 @@ Napi::Value emit(const Napi::CallbackInfo& info, const char* op, std::vector<Ten
   s.eps = extras.eps;
   s.relu = extras.relu;
   s.concatDim = extras.concatDim;
+  s.avgPool = std::move(extras.avgPool);
   tr->steps.push_back(std::move(s));
   tr->tracedArgRead = false;
   tr->inEmit = true;
@@ -179,7 +180,7 @@ Napi::Value traceBegin(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// traceEnd(output, foldBatchNorm, fuseRelu, fuseConcat) → Plan. Always ends the trace.
+// traceEnd(output, foldBatchNorm, fuseRelu, fuseConcat, poolFirst) → Plan. Always ends the trace.
 Napi::Value traceEnd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto* data = env.GetInstanceData<AddonData>();
@@ -195,6 +196,7 @@ Napi::Value traceEnd(const Napi::CallbackInfo& info) {
   lowering.foldBatchNorm = boolArg(info[1], "compile", "foldBatchNorm");
   lowering.fuseRelu = boolArg(info[2], "compile", "fuseRelu");
   lowering.fuseConcat = boolArg(info[3], "compile", "fuseConcat");
+  lowering.poolFirst = boolArg(info[4], "compile", "poolFirst");
   CN_CHECK(tr->untraceable.empty(), "compile: the model cannot be compiled: ", tr->untraceable);
   int out = tr->slotOf(y);
   CN_CHECK(out >= 0, "compile: the model's output does not depend on its input (or was made by an op that "

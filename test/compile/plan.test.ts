@@ -146,6 +146,61 @@ test('a channel cat read only by a stride-1 1×1 conv is never materialised: the
   plan.dispose(); unfused.dispose();
 });
 
+describe('an average pool of a 1×1 conv runs before the conv (DenseNet\'s transitions)', () => {
+  // BN → ReLU → 1×1 conv → non-overlapping average pool, the conv reading a concatenation: the pool moves in
+  // front, takes over the parts and the BN + ReLU, and the conv runs on the pooled pixels. Batch 2, 19
+  // channels, 9×11 planes (floor mode drops the last row and column), on every ISA.
+  const C1 = 11, C2 = 8, K = 7;
+  const p = [Tensor.rand([C1 + C2], { seed: 61, low: -0.3, high: 0.3 }), Tensor.rand([C1 + C2], { seed: 62, low: 0.5, high: 1.5 }),
+    Tensor.rand([C1 + C2], { seed: 63, low: 0.5, high: 1.5 }), Tensor.rand([C1 + C2], { seed: 64, low: -0.3, high: 0.3 })];
+  const w = Tensor.rand([K, C1 + C2, 1, 1], { seed: 65, low: -0.5, high: 0.5 });
+  const w0 = Tensor.rand([C2, C1, 3, 3], { seed: 66, low: -0.3, high: 0.3 });
+  const b = Tensor.rand([K], { seed: 67, low: -0.2, high: 0.2 });
+  const transition = (pool: (t: Tensor) => Tensor) => (x: Tensor) => {
+    const features = F.cat([x, F.conv2d(x, w0, null, { padding: 1 })], 1);
+    return pool(F.conv2d(F.batchNorm(features, p[0], p[1], p[2], p[3], { relu: true }), w, b));
+  };
+  const s = [2, C1, 9, 11];
+  afterAll(() => [...p, w, w0, b].forEach((t) => t.dispose()));
+
+  forEachIsa(() => {
+    for (const [name, window] of [['2×2', 2], ['3×3', 3]] as const) {
+      test(`${name} window: the same result, from a quarter (a ninth) of the conv's pixels`, async () => {
+        const f = transition((t) => F.avgPool2d(t, { kernelSize: window }));
+        const x = Tensor.rand(s, { seed: 68 + window, low: -1, high: 1 });
+        const ref = eager(f, x);
+        const plan = compile(f, { inputShape: s });
+        expect(plan.ops()).toEqual(['conv2d', 'cat+batchNorm+avgPool2d', 'conv2d+avgPool2d']);
+        const y = await plan.run(x);
+        expect(y.shape).toEqual([2, K, Math.floor(9 / window), Math.floor(11 / window)]);
+        expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-5);
+        const off = compile(f, { inputShape: s, poolFirst: false });
+        expect(off.ops()).toEqual(['conv2d', 'cat+batchNorm+conv2d', 'avgPool2d']);
+        const z = await off.run(x);
+        expect(relErr(z.data(), ref)).toBeLessThanOrEqual(1e-5);
+        [x, y, z].forEach((t) => t.dispose());
+        plan.dispose(); off.dispose();
+      });
+    }
+  });
+
+  test('left alone where pooling first would change the result', () => {
+    const x = [2, C1, 9, 11];
+    const cases: [string, (t: Tensor) => Tensor][] = [
+      ['overlapping windows', (t) => F.avgPool2d(t, { kernelSize: 3, stride: 2 })],
+      ['padding', (t) => F.avgPool2d(t, { kernelSize: 2, padding: 1 })],
+      ['ceil mode with a partial window', (t) => F.avgPool2d(t, { kernelSize: 2, ceilMode: true })],
+      ['a ReLU between conv and pool', (t) => F.avgPool2d(F.relu(t), { kernelSize: 2 })],
+      ['a max pool', (t) => F.maxPool2d(t, { kernelSize: 2 })],
+    ];
+    for (const [why, pool] of cases) {
+      const plan = compile(transition(pool), { inputShape: x });
+      expect([why, plan.ops().some((o) => o.endsWith('avgPool2d') && o.includes('batchNorm'))]).toEqual([why, false]);
+      plan.dispose();
+    }
+  });
+});
+
 test('an add of a GEMM conv\'s output moves into the conv\'s store (ResNet\'s conv3 + identity)', async () => {
   const C = 21, K = 300; // K > 256: the residual enters with the first of two K blocks
   const w1 = Tensor.rand([K, C, 1, 1], { seed: 1, low: -0.3, high: 0.3 });
