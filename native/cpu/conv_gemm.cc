@@ -98,12 +98,12 @@ void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const
         float* c = y + (n * d.K + g * Kg + m0) * P;
         const float* rb = bias ? bias + g * Kg + m0 : nullptr;
         const int64_t full = nb / k.nr * k.nr;
-        if (full) gemmStridedBSerial(k, mb, full, depth, a, xb + j0, P, c + j0, P, rb, relu, w.accumulateOutput);
-        if (nb > full) {
+        // The ragged last panel is packed once per column block (row blocks of it reuse the copy).
+        if (nb > full && packed != img * s.nBlocks + nBlock) {
           pack(d, k, xb, j0 + full, nb - full, cols.as(), AffineView{});
-          gemmPackedSerial(k, mb, nb - full, depth, GemmOperands{a, cols.as(), c + j0 + full, rb, nullptr}, P, relu,
-                           w.accumulateOutput);
+          packed = img * s.nBlocks + nBlock;
         }
+        gemmStridedBSerial(k, mb, nb, depth, a, xb + j0, P, cols.as(), c + j0, P, rb, relu, w.accumulateOutput);
         continue;
       }
       if (packed != img * s.nBlocks + nBlock) {

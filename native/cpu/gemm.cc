@@ -145,10 +145,13 @@ void gemmPackedSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, cons
 }
 
 void gemmStridedBSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const float* a, const float* b,
-                        int64_t ldb, float* c, int64_t ldc, const float* rowBias, bool relu, bool accumulate) {
+                        int64_t ldb, const float* tail, float* c, int64_t ldc, const float* rowBias, bool relu,
+                        bool accumulate) {
+  const int64_t full = N / k.nr * k.nr;
   blockedTiles(k, M, N, K, a, rowBias, nullptr, relu, accumulate,
-               [&](const float* ai, int64_t pk, int64_t p0, int64_t i, int64_t j, int mr, int, const TileEpilogue& e) {
-                 k.stridedB(pk, ai, b + p0 * ldb + j, ldb, c + i * ldc + j, ldc, mr, e);
+               [&](const float* ai, int64_t pk, int64_t p0, int64_t i, int64_t j, int mr, int nr, const TileEpilogue& e) {
+                 if (j < full) k.stridedB(pk, ai, b + p0 * ldb + j, ldb, c + i * ldc + j, ldc, mr, e);
+                 else k.fn(pk, ai, tail + p0 * k.nr, c + i * ldc + j, ldc, mr, nr, e);
                });
 }
 

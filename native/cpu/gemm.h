@@ -99,10 +99,13 @@ using GemmOperandsFn = std::function<GemmOperands(int64_t b)>;
 // One task's product, serially: C (M×N) = A·B from packed A (M×K) and packed B (K×N), blocked by KC.
 void gemmPackedSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const GemmOperands& op, int64_t ldc,
                       bool relu, bool accumulate = false);
-// gemmPackedSerial with B unpacked: columns [0, N) of a row-major K×N matrix b (row stride ldb), N a
-// multiple of k.nr; needs k.stridedB.
+// gemmPackedSerial with B unpacked: the full nr-column panels of columns [0, N) read in place from a
+// row-major K×N matrix b (row stride ldb); a ragged last panel (N not a multiple of k.nr) from `tail`,
+// that panel packed (K × nr floats). One pass over A serves both (each KC slice of A is still in L2 when
+// the tail's tiles read it). Needs k.stridedB.
 void gemmStridedBSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const float* a, const float* b,
-                        int64_t ldb, float* c, int64_t ldc, const float* rowBias, bool relu, bool accumulate);
+                        int64_t ldb, const float* tail, float* c, int64_t ldc, const float* rowBias, bool relu,
+                        bool accumulate);
 // gemmPackedSerial with B row k at b + offs[k] (offs[0, K + 8) readable); N ≤ the rows' readable width.
 // Without k.indirectB each KC × nr strip is copied into `panel` (KC · nr floats) for the packed kernel.
 void gemmIndirectBSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const float* a, const float* b,

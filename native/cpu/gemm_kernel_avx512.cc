@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "cpu/gemm.h"
+#include "cpu/masked_avx512.h"
 
 // GCC 12 warns that the undefined vectors inside some intrinsics are used uninitialised: on purpose.
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -28,10 +29,13 @@ void columnKernel(int64_t kc, const float* a, const float* b, float* c, int64_t 
   __m512 acc[U][NC];
   for (int u = 0; u < U; ++u)
     for (int j = 0; j < NC; ++j) acc[u][j] = _mm512_setzero_ps();
-  const __mmask16 rows = __mmask16((1u << MR) - 1);  // masked: the last panel's last k may end the buffer
-  auto load = [&](const float* p) { return MR == 16 ? _mm512_load_ps(p) : _mm512_maskz_loadu_ps(rows, p); };
+  // A 12-row panel is read 16 floats at a time: lanes 12–15 belong to the next k step (computed, never
+  // stored). Only the very last k is loaded masked, since it may end the buffer; masked loads in the loop
+  // were slow (masked_avx512.h).
+  const __mmask16 rows = __mmask16((1u << MR) - 1);
+  auto load = [&](const float* p) { return MR == 16 ? _mm512_load_ps(p) : _mm512_loadu_ps(p); };
   int64_t k = 0;
-  for (; k + U <= kc; k += U) {
+  for (; k + U < kc; k += U) {  // < kc: the last k is left to the masked tail below
     for (int u = 0; u < U; ++u) {
       const __m512 av = load(a + u * MR);
       for (int j = 0; j < NC; ++j) acc[u][j] = _mm512_fmadd_ps(av, _mm512_set1_ps(b[u * LDB + j]), acc[u][j]);
@@ -40,7 +44,7 @@ void columnKernel(int64_t kc, const float* a, const float* b, float* c, int64_t 
     b += U * LDB;
   }
   for (; k < kc; ++k) {
-    const __m512 av = load(a);
+    const __m512 av = MR == 16 || k + 1 < kc ? load(a) : _mm512_maskz_loadu_ps(rows, a);
     for (int j = 0; j < NC; ++j) acc[0][j] = _mm512_fmadd_ps(av, _mm512_set1_ps(b[j]), acc[0][j]);
     a += MR;
     b += LDB;
@@ -117,8 +121,8 @@ inline __attribute__((always_inline)) void tile(int64_t kc, const float* a, Rows
   const __mmask16 m1 = nr >= 32 ? __mmask16(0xFFFF) : nr <= 16 ? __mmask16(0) : __mmask16((1u << (nr - 16)) - 1);
   __m512 cb[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
   if (e.colBias) {
-    cb[0] = _mm512_maskz_loadu_ps(m0, e.colBias);
-    if (NV > 1) cb[1] = _mm512_maskz_loadu_ps(m1, e.colBias + 16);
+    cb[0] = loadMaskedZ(m0, e.colBias);
+    if (NV > 1) cb[1] = loadMaskedZ(m1, e.colBias + 16);
   }
   const __m512 zero = _mm512_setzero_ps();
   for (int i = 0; i < mr; ++i) {
@@ -127,9 +131,9 @@ inline __attribute__((always_inline)) void tile(int64_t kc, const float* a, Rows
     for (int v = 0; v < NV; ++v) {
       const __mmask16 m = v == 0 ? m0 : m1;
       __m512 x = _mm512_add_ps(_mm512_add_ps(acc[i][v], cb[v]), rb);
-      if (e.accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(m, ci + 16 * v));
+      if (e.accumulate) x = _mm512_add_ps(x, loadMaskedZ(m, ci + 16 * v));
       if (e.relu) x = _mm512_max_ps(x, zero);
-      _mm512_mask_storeu_ps(ci + 16 * v, m, x);
+      storeMasked(ci + 16 * v, m, x);
     }
   }
 }

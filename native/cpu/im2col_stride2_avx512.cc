@@ -9,6 +9,7 @@
 
 #include "cpu/conv_algos.h"
 #include "cpu/im2col_runs.h"
+#include "cpu/masked_avx512.h"
 
 namespace convnets::cpu {
 
@@ -29,9 +30,9 @@ void packColumnsStride2Avx512(const ConvDesc& d, int nr, const float* xg, int64_
       const uint32_t bits = hi <= lo ? 0u : (hi == 32 ? 0xFFFFFFFFu : (1u << hi) - 1) & ~((1u << lo) - 1);
       // Masked-off lanes are not accessed, so the address may point outside the row.
       const float* src = reinterpret_cast<const float*>(reinterpret_cast<intptr_t>(xr) + base * 4);
-      const __m512 a = _mm512_maskz_loadu_ps(__mmask16(bits), src);
-      const __m512 b = _mm512_maskz_loadu_ps(__mmask16(bits >> 16), src + 16);
-      _mm512_mask_storeu_ps(o + t0, store, _mm512_permutex2var_ps(a, even, b));
+      const __m512 a = loadMaskedZ(__mmask16(bits), src);
+      const __m512 b = loadMaskedZ(__mmask16(bits >> 16), src + 16);
+      storeMasked(o + t0, store, _mm512_permutex2var_ps(a, even, b));
     }
   });
 }

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "cpu/masked_avx512.h"
 #include "cpu/pool.h"
 
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -32,7 +33,7 @@ inline __mmask16 rowMask(int64_t c0, int64_t W) {
 // accessed, so the address may lie outside the row.
 inline __m512 loadRow(const float* xr, int64_t c0, __mmask16 m, __m512 lowest) {
   const float* p = reinterpret_cast<const float*>(reinterpret_cast<intptr_t>(xr) + c0 * int64_t(sizeof(float)));
-  return _mm512_mask_loadu_ps(lowest, m, p);
+  return loadMasked(lowest, m, p);
 }
 
 }  // namespace
@@ -54,7 +55,7 @@ void maxRowS2Avx512(const float* const* rows, int nRows, int64_t W, int64_t kw, 
       const __mmask16 m = rowMask(c, W);
       __m512 v = loadRow(rows[0], c, m, lowest);
       for (int i = 1; i < nRows; ++i) v = maxNaN(v, loadRow(rows[i], c, m, lowest));
-      _mm512_mask_storeu_ps(scratch + c, m, v);
+      storeMasked(scratch + c, m, v);
     }
     colMax = scratch;
     rows = &colMax;
@@ -81,7 +82,7 @@ void maxRowS2Avx512(const float* const* rows, int nRows, int64_t W, int64_t kw, 
       m = maxNaN(m, _mm512_permutex2var_ps(a2, even, b2));
     }
     const __mmask16 k = __mmask16(OW - o >= 16 ? 0xFFFF : (1u << (OW - o)) - 1);
-    _mm512_mask_storeu_ps(yr + o, k, m);
+    storeMasked(yr + o, k, m);
   }
 }
 
@@ -107,7 +108,7 @@ void maxPoolSame3Avx512(const float* x, float* y, int64_t H, int64_t W, const ui
     const __m512 right = _mm512_castsi512_ps(_mm512_alignr_epi32(ni, ci, 1));
     __m512 m = maxNaN(cur, _mm512_mask_mov_ps(lowest, __mmask16(interior[2 * k]), left));
     m = maxNaN(m, _mm512_mask_mov_ps(lowest, __mmask16(interior[2 * k + 1]), right));
-    _mm512_mask_storeu_ps(y + i, rowMask(i, HW), m);
+    storeMasked(y + i, rowMask(i, HW), m);
     prev = cur;
     cur = next;
   }

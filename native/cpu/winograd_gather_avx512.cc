@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "cpu/conv_winograd.h"
+#include "cpu/masked_avx512.h"
 
 // GCC 12 warns that _mm512_undefined_ps() (inside the shuffle intrinsics) is used uninitialised: it is
 // undefined on purpose.
@@ -29,7 +30,7 @@ namespace {
 inline void copyFloats(float* dst, const float* src, int n) {
   for (int o = 0; o < n; o += 16) {
     const __mmask16 m = __mmask16(n - o >= 16 ? 0xFFFF : (1u << (n - o)) - 1);
-    _mm512_mask_storeu_ps(dst + o, m, _mm512_maskz_loadu_ps(m, src + o));
+    storeMasked(dst + o, m, loadMaskedZ(m, src + o));
   }
 }
 
@@ -84,8 +85,8 @@ void gather(const float* plane, int64_t PW, const WinoSegment* seg, int nseg, fl
         for (int v = 0; v < MV; ++v) {
           if (!masks[s][v]) continue;
           const float* p = reinterpret_cast<const float*>(r + 64 * v);
-          av[v] = _mm512_mask_loadu_ps(av[v], masks[s][v], p);
-          bv[v] = _mm512_mask_loadu_ps(bv[v], masks[s][v], p + M);
+          av[v] = loadMasked(av[v], masks[s][v], p);
+          bv[v] = loadMasked(bv[v], masks[s][v], p + M);
         }
       }
     }
