@@ -103,6 +103,14 @@ inline __attribute__((always_inline)) void tile(int64_t kc, const float* a, Rows
   // One line of the next tile's A slice per k step (MR floats of it per step, so the lines run ahead);
   // without a next tile, the current slice again (already cached, harmless).
   const char* an = reinterpret_cast<const char*>(e.aNext ? e.aNext : a);
+  // C is read back when accumulating (a later KC block, or a residual sum: ResNet's conv3 + identity,
+  // whose addend was written a whole block earlier and is out of L1/L2): its lines are requested now,
+  // a whole k loop before the epilogue needs them.
+  if (e.accumulate)
+    for (int i = 0; i < mr; ++i) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+      if (NV > 1) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
+    }
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
     const float* b = rows(k);
