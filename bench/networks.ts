@@ -2,6 +2,7 @@
 // and compile() plans side by side with PyTorch 1.13 (a subprocess:
 // scripts/bench_torch_networks.py) and onnxruntime-node on the same weights, in the same run.
 //   npm run bench:networks [-- --quick] [--threads N] [--nets resnet50,alexnet] [--omp-wait-policy passive] [--markdown FILE]
+//     [--no-torch-timing]   (PyTorch still loads the weights and exports the ONNX files, but is left out of the rounds)
 // Weights: our seeded random init, written once with io.saveSafetensors to bench/.cache/ and loaded from there
 // by every engine (PyTorch loads the file; ONNX files are exported from that PyTorch model). Outputs are
 // checked against PyTorch (relL2 ≤ 1e-4) before anything is timed: a benchmark of a wrong answer is worthless.
@@ -124,7 +125,7 @@ async function main() {
       const setupS = (performance.now() - t0) / 1e3;
 
       // Timing: only engines that agree with PyTorch. The torch sample is PyTorch's own clock (no IPC in it).
-      const timed = engines.filter((e) => e.relL2 <= TOLERANCE);
+      const timed = engines.filter((e) => e.relL2 <= TOLERANCE && !(e.name === 'torch' && args.includes('--no-torch-timing')));
       for (const e of engines) if (e.relL2 > TOLERANCE) console.log(`${net}: ${e.name} MISMATCH relL2 ${e.relL2.toExponential(2)} vs PyTorch: not timed`);
       const sample = async (e: Engine) => {
         if (e.name === 'torch') { e.times.push(...(await torch.request({ cmd: 'time', net, reps: 1 })).ms); return; }
