@@ -128,10 +128,15 @@ async function main() {
       const timed = engines.filter((e) => e.relL2 <= TOLERANCE && !(e.name === 'torch' && args.includes('--no-torch-timing')));
       for (const e of engines) if (e.relL2 > TOLERANCE) console.log(`${net}: ${e.name} MISMATCH relL2 ${e.relL2.toExponential(2)} vs PyTorch: not timed`);
       const sample = async (e: Engine) => {
-        if (e.name === 'torch') { e.times.push(...(await torch.request({ cmd: 'time', net, reps: 1 })).ms); return; }
-        const s = performance.now();
-        await e.run();
-        e.times.push(performance.now() - s);
+        if (e.name === 'torch') {
+          e.times.push(...(await torch.request({ cmd: 'time', net, reps: 1 })).ms);
+        } else {
+          const s = performance.now();
+          await e.run();
+          e.times.push(performance.now() - s);
+        }
+        // After every engine, PyTorch included: the engine after it in the cycle (always ORT) used to start
+        // the moment PyTorch replied.
         await settle();
       };
       for (const e of timed) await sample(e); // warm-up round, discarded
