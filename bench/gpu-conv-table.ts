@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 
 interface Row { name: string; net: string; uses?: string[]; batch: number; algo: string; chosen?: string; ms: number | null }
-interface Ours { device: string; results: Row[]; networks?: Row[] }
+interface Ours { device: string; results: Row[]; networks?: Row[]; compiled?: Row[] }
 interface Torch { library: string; results: { name: string; ms: number }[]; networks?: { name: string; ms: number }[] }
 
 const read = <T>(f: string): T | null => { try { return JSON.parse(fs.readFileSync(f, 'utf8')) as T; } catch { return null; } };
@@ -42,6 +42,11 @@ const tn = new Map((torch?.networks ?? []).map((r) => [r.name, r.ms]));
 for (const r of ours.networks ?? []) {
   const t = tn.get(r.name);
   rows.push([`${r.name} (whole)`, String(r.batch), r.ms == null ? 'error' : f(r.ms), '', f(t), t !== undefined && r.ms ? (t / r.ms).toFixed(2) : '-']);
+}
+// Compiled plans (BN folded, ReLU fused) against the same PyTorch eager network.
+for (const r of ours.compiled ?? []) {
+  const t = tn.get(r.name.replace(/ compiled$/, ''));
+  rows.push([`${r.name}`, String(r.batch), r.ms == null ? 'error' : f(r.ms), '', f(t), t !== undefined && r.ms ? (t / r.ms).toFixed(2) : '-']);
 }
 const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 console.log(`${ours.device}; ${torch ? torch.library : 'no torch'} (cudnn/auto > 1: convnets faster)`);

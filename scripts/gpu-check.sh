@@ -8,6 +8,7 @@
 #   4. convolution: the CUDA registry test (find with CUDA events), every distinct conv layer of the five
 #      networks at batch 1 and 32, 224², ours ('auto' and each algorithm) vs PyTorch + cuDNN (TF32 off,
 #      cudnn.benchmark), the five networks whole, and a short table;
+#   then the whole jest suite with the GPU present;
 #   5. last, when compute-sanitizer exists: memcheck over the device harness and the conv cases, racecheck
 #      over the shared-memory kernels (SGEMM, softmax, implicit GEMM).
 # Finishes in well under 8 minutes on a current GPU. Results go to $OUT (default ./gpu-check-out).
@@ -114,6 +115,11 @@ if [[ -f "$OUT/conv-cases.json" ]] && "$PY" -c 'import torch, sys; sys.exit(0 if
 fi
 node --import tsx bench/gpu-conv-table.ts "$OUT/bench-conv-convnets.json" "$OUT/bench-conv-torch.json" |
   tee "$OUT/conv-table.txt" | tee -a "$LOG"
+
+# The whole suite with the GPU present: every test with a CUDA branch (compiled plans on the device, ...).
+# Skips are reported, not failed: some tests are for machines without a GPU.
+if step all-tests 200 "${jestjs[@]}"; then :; else status=1; fi
+say "all-tests: $(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$OUT/all-tests.txt" | tail -1)"
 
 # 5. Sanitizers, last: the slowest steps, and the budget cuts them first (jest in-band: one process, so the sanitizer sees every kernel).
 if command -v compute-sanitizer >/dev/null; then

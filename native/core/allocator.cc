@@ -61,6 +61,7 @@ struct CpuCache {
   std::mutex mu;
   std::multimap<size_t, Block> free;  // rounded size -> block
   int64_t cached = 0;
+  int64_t held = 0;  // from the system: live and cached blocks, workspaces included
   int64_t liveBuffers = 0;
   int64_t liveBytes = 0;
 
@@ -86,6 +87,8 @@ struct CpuCache {
       p = allocateBlock(n);
       if (!p) fail("out of memory: could not allocate ", bytes, " bytes on the CPU");
     }
+    std::lock_guard<std::mutex> lock(mu);
+    held += int64_t(n);
     return p;
   }
   void give(void* p, size_t bytes) {
@@ -93,6 +96,7 @@ struct CpuCache {
     std::lock_guard<std::mutex> lock(mu);
     if (cached + int64_t(n) > kMaxCachedCpuBytes) {
       std::free(p);
+      held -= int64_t(n);
       return;
     }
     free.emplace(n, Block{p, threadTag()});
@@ -100,7 +104,10 @@ struct CpuCache {
   }
   void release() {
     std::lock_guard<std::mutex> lock(mu);
-    for (auto& kv : free) std::free(kv.second.p);
+    for (auto& kv : free) {
+      std::free(kv.second.p);
+      held -= int64_t(kv.first);
+    }
     free.clear();
     cached = 0;
   }
@@ -187,6 +194,16 @@ MemoryStats memoryStats(Device device) {
   }
   s.cachedBytes = cudart::cachedBytes(device.index);
   return s;
+}
+
+int64_t heldBytes() {
+  auto& c = cpuCache();
+  int64_t cpu;
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    cpu = c.held;
+  }
+  return cpu + cudart::heldBytes();
 }
 
 void emptyCache() {

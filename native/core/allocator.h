@@ -38,6 +38,10 @@ struct MemoryStats {
 MemoryStats memoryStats(Device device);
 // Returns cached (unused) blocks of every device to the system.
 void emptyCache();
+// Bytes the caching allocators hold from the system (CPU blocks and device memory, live or cached). This,
+// not each tensor's size, is what the binding reports to V8 as external memory: it grows only when the
+// caches miss, so a loop that allocates and disposes same-sized tensors never looks like growing memory.
+int64_t heldBytes();
 
 // Raw CPU blocks for workspaces: same cache, not counted as live tensors.
 void* cpuAllocate(size_t bytes);

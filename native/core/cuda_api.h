@@ -27,6 +27,8 @@ DeviceInfo deviceInfo(int device);
 void* deviceAllocate(size_t bytes, int device);
 void deviceFree(void* p, size_t bytes, int device);
 int64_t cachedBytes(int device);
+// Device memory the pool holds from cudaMalloc on every device, live or cached.
+int64_t heldBytes();
 void emptyCache();
 
 void copyHostToDevice(void* dst, const void* src, size_t bytes, int device);

@@ -128,24 +128,33 @@ std::string cudaConvSupports(const CudaConvAlgo& a, const ConvDesc& d, int64_t w
   return "";
 }
 
-// NOT YET MEASURED ON A GPU: these rules follow the usual cuDNN-era folklore and the CPU chooser; 'find'
-// is the measured alternative until a GPU run tunes them.
+// Measured on an H200 (scripts/gpu-check.sh, every distinct conv layer of the five networks at batch 1
+// and 32, each algorithm timed; bench/RESULTS-gpu.md). 'find' remains the measured alternative.
 const CudaConvAlgo& chooseCudaConvAuto(const ConvDesc& d, int64_t workspaceLimit) {
   auto ok = [&](const char* name) { return cudaConvSupports(cudaConvAlgorithm(name), d, workspaceLimit).empty(); };
   const bool k3s1 = d.R == 3 && d.S == 3 && d.strideH == 1 && d.strideW == 1 && d.dilationH == 1 && d.dilationW == 1;
   // 1×1 without padding is a GEMM on the input as it lies (stride 1) or on a subsampled copy: no index
-  // arithmetic at all in the inner loop.
+  // arithmetic at all in the inner loop (fastest of the four on all 71 1×1 layers measured).
   if (d.R == 1 && d.S == 1 && ok("gemm_1x1")) return cudaConvAlgorithm("gemm_1x1");
-  // Depthwise and other thin groups: a 64×64 GEMM tile would be mostly empty; one thread per output wins.
+  // Depthwise and other thin groups: a 128×128 GEMM tile would be mostly empty; one thread per output wins.
   if (d.Kg() < 8 || d.Cg() < 2) return cudaConvAlgorithm("direct");
-  // 3×3 stride 1 with enough channels for the transforms to amortise: Winograd. F(4×4) does 2.25× fewer
-  // multiplies than F(2×2) but wastes more of its tiles on small maps and needs 36/16 the workspace.
-  if (k3s1 && d.Cg() >= 32 && d.Kg() >= 32) {
-    if (d.outH >= 16 && d.outW >= 16 && ok("winograd_4x4_3x3")) return cudaConvAlgorithm("winograd_4x4_3x3");
+  // 3×3 stride 1: Winograd from 16 input channels (GoogLeNet's 16→32 and 24→64 branches: 2× faster than
+  // implicit GEMM at batch 1 and 32; VGG's 3-channel first layer stays with implicit GEMM, 1.5× faster).
+  // F(4×4) does 2.25× fewer multiplies than F(2×2) but has a quarter as many tiles: with fewer than 128
+  // 4×4 output tiles in all the GPU is not filled and F(2×2) wins (batch 1: 28² maps 1.6-1.7× faster
+  // with F(2×2), 14² and 7² 3×; from 128 tiles F(4×4) wins: 13² at batch 32 by 1.3×, 112² at batch 1 1.6×).
+  if (k3s1 && d.Cg() >= 16 && d.Kg() >= 32) {
+    const int64_t tiles4 = d.N * ((d.outH + 3) / 4) * ((d.outW + 3) / 4);
+    if (tiles4 >= 128 && ok("winograd_4x4_3x3")) return cudaConvAlgorithm("winograd_4x4_3x3");
     if (ok("winograd_2x2_3x3")) return cudaConvAlgorithm("winograd_2x2_3x3");
+    if (ok("winograd_4x4_3x3")) return cudaConvAlgorithm("winograd_4x4_3x3");
   }
-  // Everything else (stems, strided, 5×5, dilation, few channels): implicit GEMM — im2col's GEMM without
-  // writing the columns to memory, and no workspace, so it also serves any workspace limit.
+  // Deep reductions (C·R·S ≥ 512: strided 3×3, 5×5): im2col, whose SGEMM splits K when the output tiles
+  // are too few to fill the GPU — ResNet's 3×3/2 layers at batch 1: 0.04-0.05 ms against 0.2-0.8 ms for
+  // implicit GEMM, which has no split; AlexNet's 5×5: 5× at batch 1, 1.15× at batch 32.
+  if (d.Cg() * d.R * d.S >= 512 && ok("im2col")) return cudaConvAlgorithm("im2col");
+  // Everything else (stems: 3-channel 7×7/2, 11×11/4, 3×3): implicit GEMM — im2col's GEMM without writing
+  // the columns (1.1-2.3× faster than im2col there), and no workspace, so it also serves any limit.
   return cudaConvAlgorithm("implicit_gemm");
 }
 

@@ -15,6 +15,7 @@ DeviceInfo deviceInfo(int) { noCuda("cuda.deviceInfo"); }
 void* deviceAllocate(size_t, int) { noCuda("cuda allocation"); }
 void deviceFree(void*, size_t, int) {}
 int64_t cachedBytes(int) { return 0; }
+int64_t heldBytes() { return 0; }
 void emptyCache() {}
 void copyHostToDevice(void*, const void*, size_t, int) { noCuda("copy to cuda"); }
 void copyDeviceToHost(void*, const void*, size_t, int) { noCuda("copy from cuda"); }

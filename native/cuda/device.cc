@@ -53,6 +53,7 @@ struct Pool {
   std::mutex mu;
   std::map<int, std::multimap<size_t, void*>> free;
   std::map<int, int64_t> cached;
+  int64_t held = 0;  // from cudaMalloc, all devices
 };
 Pool& pool() {
   static Pool* p = new Pool();
@@ -62,7 +63,10 @@ size_t roundUp(size_t b) { return (b + 511) / 512 * 512; }
 
 void releaseDevice(Pool& p, int device) {
   cudaSetDevice(device);
-  for (auto& kv : p.free[device]) cudaFree(kv.second);
+  for (auto& kv : p.free[device]) {
+    cudaFree(kv.second);
+    p.held -= int64_t(kv.first);
+  }
   p.free[device].clear();
   p.cached[device] = 0;
 }
@@ -105,6 +109,7 @@ void* deviceAllocate(size_t bytes, int device) {
     }
   }
   if (e != cudaSuccess) cuda::cudaFail(e, "cudaMalloc");  // e.g. a sticky error from an earlier kernel
+  p.held += int64_t(n);
   return ptr;
 }
 
@@ -121,6 +126,12 @@ int64_t cachedBytes(int device) {
   Pool& p = pool();
   std::lock_guard<std::mutex> lock(p.mu);
   return p.cached[device];
+}
+
+int64_t heldBytes() {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  return p.held;
 }
 
 void emptyCache() {

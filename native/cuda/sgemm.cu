@@ -13,8 +13,18 @@
 // batch stride are multiples of 4 floats and the 4 values lie inside the matrix; otherwise scalar with
 // bounds checks (zeros outside), so any M, N, K and leading dims work.
 //
+// Split K: when the tiles of C (times the batch) are too few to fill the GPU — a fully connected layer
+// on a small batch (64×4096 → 1000: 8 tiles), or a late conv layer on one image (512×49 output: 4
+// tiles) — K is cut into S slices of whole 8-deep steps. Grid y is the slice; each block writes its raw
+// partial tile to a workspace from the device's pool, and a second kernel sums the S partials in a fixed
+// order (the result does not depend on timing) and applies bias and ReLU.
+//
 // Small M (≤ 8 rows, e.g. a classifier on one image) would leave a 128-row tile almost empty and the
 // GPU idle; that case is a matrix-vector product bounded by reading B, done by sgemmSmallM instead.
+#include <mutex>
+#include <vector>
+
+#include "core/cuda_api.h"
 #include "cuda/check.h"
 #include "cuda/kernels.h"
 #include "cuda/launch.cuh"
@@ -39,6 +49,9 @@ struct Args {
   bool relu;
   int64_t tilesN;
   int64_t batchOffset;
+  int64_t kChunk;    // K per slice (grid y): K when not split, else a multiple of BK
+  bool partial;      // split K: store raw sums at C + slice·sliceStride, no bias or ReLU
+  int64_t sliceStride;
 };
 
 __device__ __forceinline__ float epilogue(const Args& a, float v, int64_t m, int64_t n) {
@@ -95,7 +108,10 @@ __global__ void __launch_bounds__(kGemmThreads) sgemmTiled(Args a) {
   const int64_t b = a.batchOffset + blockIdx.z;
   const float* A = a.A + b * a.strideA;
   const float* B = a.B + b * a.strideB;
-  float* C = a.C + b * a.strideC;
+  float* C = a.C + b * a.strideC + blockIdx.y * a.sliceStride;
+  // This block's slice of K: panels past kEnd load as zeros, like those past K.
+  const int64_t kBegin = blockIdx.y * a.kChunk;
+  const int64_t kEnd = kBegin + a.kChunk < a.K ? kBegin + a.kChunk : a.K;
 
   float acc[8][8];
 #pragma unroll
@@ -103,11 +119,11 @@ __global__ void __launch_bounds__(kGemmThreads) sgemmTiled(Args a) {
 #pragma unroll
     for (int j = 0; j < 8; ++j) acc[i][j] = 0.0f;
 
-  const int64_t kTiles = (a.K + BK - 1) / BK;
+  const int64_t kTiles = (kEnd - kBegin + BK - 1) / BK;
   if (kTiles > 0) {
     float ra[4], rb[4];
-    loadPanel<TA, VA>(A, a.lda, a.M, a.K, m0, 0, tid, ra);
-    loadPanel<!TB, VB>(B, a.ldb, a.N, a.K, n0, 0, tid, rb);
+    loadPanel<TA, VA>(A, a.lda, a.M, kEnd, m0, kBegin, tid, ra);
+    loadPanel<!TB, VB>(B, a.ldb, a.N, kEnd, n0, kBegin, tid, rb);
     storePanel<TA>(As[0], tid, ra);
     storePanel<!TB>(Bs[0], tid, rb);
     __syncthreads();
@@ -115,8 +131,8 @@ __global__ void __launch_bounds__(kGemmThreads) sgemmTiled(Args a) {
     for (int64_t t = 0; t < kTiles; ++t) {
       const bool more = t + 1 < kTiles;
       if (more) {  // fetch the next panel while this one is multiplied
-        loadPanel<TA, VA>(A, a.lda, a.M, a.K, m0, (t + 1) * BK, tid, ra);
-        loadPanel<!TB, VB>(B, a.ldb, a.N, a.K, n0, (t + 1) * BK, tid, rb);
+        loadPanel<TA, VA>(A, a.lda, a.M, kEnd, m0, kBegin + (t + 1) * BK, tid, ra);
+        loadPanel<!TB, VB>(B, a.ldb, a.N, kEnd, n0, kBegin + (t + 1) * BK, tid, rb);
       }
 #pragma unroll
       for (int kk = 0; kk < BK; ++kk) {
@@ -154,7 +170,7 @@ __global__ void __launch_bounds__(kGemmThreads) sgemmTiled(Args a) {
       float* p = C + m * a.ldc + n;
       float v[4];
 #pragma unroll
-      for (int j = 0; j < 4; ++j) v[j] = epilogue(a, acc[i][h * 4 + j], m, n + j);
+      for (int j = 0; j < 4; ++j) v[j] = a.partial ? acc[i][h * 4 + j] : epilogue(a, acc[i][h * 4 + j], m, n + j);
       if (VC && n + 3 < a.N) {
         *reinterpret_cast<float4*>(p) = make_float4(v[0], v[1], v[2], v[3]);
       } else {
@@ -166,6 +182,17 @@ __global__ void __launch_bounds__(kGemmThreads) sgemmTiled(Args a) {
   }
 }
 
+// Split K, second pass: C[b, m, n] = epilogue(Σ_s ws[s, b, m, n]), the slices summed in order.
+__global__ void splitKReduce(Args a, const float* ws, int64_t slices, int64_t total) {
+  const int64_t MN = a.M * a.N;
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
+    float v = 0.0f;
+    for (int64_t s = 0; s < slices; ++s) v += ws[s * total + i];
+    const int64_t b = i / MN, r = i - b * MN, m = r / a.N, n = r - m * a.N;
+    a.C[(a.batchOffset + b) * a.strideC + m * a.ldc + n] = epilogue(a, v, m, n);
+  }
+}
+
 // Small M: one warp per output column n (B transposed: its row n is contiguous along k, so lanes read it
 // coalesced) or one thread per column (B not transposed: consecutive threads read consecutive n).
 constexpr int kMaxSmallM = 8;
@@ -174,6 +201,10 @@ __device__ __forceinline__ float opA(const Args& a, const float* A, bool transA,
   return transA ? A[k * a.lda + m] : A[m * a.lda + k];
 }
 
+// VEC: B's rows and (A not transposed) A's rows are 16-byte aligned, so lanes read float4s: a warp then
+// moves 512 contiguous bytes of B per step, and two steps are issued before their FMAs (memory-level
+// parallelism: one 128-byte load per warp in flight left an H200 at 1.2 TB/s on VGG's fc6).
+template <bool VEC>
 __global__ void sgemmSmallMWarp(Args a, bool transA) {
   const int lane = threadIdx.x & 31;
   const int64_t n = int64_t(blockIdx.x) * (blockDim.x / 32) + (threadIdx.x >> 5);
@@ -185,7 +216,38 @@ __global__ void sgemmSmallMWarp(Args a, bool transA) {
   float acc[kMaxSmallM];
 #pragma unroll
   for (int m = 0; m < kMaxSmallM; ++m) acc[m] = 0.0f;
-  for (int64_t k = lane; k < a.K; k += 32) {
+  int64_t kTail = 0;
+  if (VEC) {
+    const int64_t K4 = a.K / 4;
+    const float4* B4 = reinterpret_cast<const float4*>(Brow);
+    int64_t k4 = lane;
+    for (; k4 + 32 < K4; k4 += 64) {
+      const float4 u = B4[k4], v = B4[k4 + 32];
+#pragma unroll
+      for (int m = 0; m < kMaxSmallM; ++m) {
+        if (m < a.M) {
+          const float4 x = *reinterpret_cast<const float4*>(A + m * a.lda + 4 * k4);
+          const float4 y = *reinterpret_cast<const float4*>(A + m * a.lda + 4 * (k4 + 32));
+          float s = acc[m];
+          s = fmaf(x.x, u.x, s); s = fmaf(x.y, u.y, s); s = fmaf(x.z, u.z, s); s = fmaf(x.w, u.w, s);
+          s = fmaf(y.x, v.x, s); s = fmaf(y.y, v.y, s); s = fmaf(y.z, v.z, s); s = fmaf(y.w, v.w, s);
+          acc[m] = s;
+        }
+      }
+    }
+    for (; k4 < K4; k4 += 32) {
+      const float4 u = B4[k4];
+#pragma unroll
+      for (int m = 0; m < kMaxSmallM; ++m) {
+        if (m < a.M) {
+          const float4 x = *reinterpret_cast<const float4*>(A + m * a.lda + 4 * k4);
+          acc[m] = fmaf(x.w, u.w, fmaf(x.z, u.z, fmaf(x.y, u.y, fmaf(x.x, u.x, acc[m]))));
+        }
+      }
+    }
+    kTail = K4 * 4;
+  }
+  for (int64_t k = kTail + lane; k < a.K; k += 32) {
     float bv = Brow[k];
 #pragma unroll
     for (int m = 0; m < kMaxSmallM; ++m)
@@ -244,6 +306,49 @@ void launchTiled(const Args& a, dim3 grid, cudaStream_t s, bool va, bool vb, boo
   CN_CUDA_LAUNCH();
 }
 
+// Multiprocessors of the current device, queried once per device (an explicit cache).
+int multiProcessors() {
+  static std::mutex mu;
+  static std::vector<int> count;
+  int device = 0;
+  CN_CUDA(cudaGetDevice(&device));
+  std::lock_guard<std::mutex> lock(mu);
+  if (size_t(device) >= count.size()) count.resize(size_t(device) + 1, 0);
+  if (!count[size_t(device)]) CN_CUDA(cudaDeviceGetAttribute(&count[size_t(device)], cudaDevAttrMultiProcessorCount, device));
+  return count[size_t(device)];
+}
+
+// K slices for a tiled product of `tiles` tiles per batch item: 1 (no split) unless the blocks fill less
+// than the GPU's multiprocessors once; then enough slices for about two blocks per multiprocessor, each
+// slice at least kMinSliceK deep (shorter ones spend more on the partial tile's store and reload than
+// they save), and the partials at most kMaxSplitFloats.
+constexpr int64_t kMinSliceK = 256;
+constexpr int64_t kMaxSplitFloats = int64_t(16) << 20;
+int64_t splitKSlices(int64_t tiles, const Gemm& g) {
+  const int64_t blocks = tiles * g.batch, sms = multiProcessors();
+  if (blocks >= sms || g.K < 2 * kMinSliceK || g.batch > kMaxGridYZ) return 1;
+  int64_t slices = (2 * sms + blocks - 1) / blocks;
+  if (slices > g.K / kMinSliceK) slices = g.K / kMinSliceK;
+  const int64_t fit = kMaxSplitFloats / (g.batch * g.M * g.N);
+  return slices < fit ? slices : fit < 1 ? 1 : fit;
+}
+
+// Device memory from the pool for the duration of a launch sequence, handed back when it goes out of
+// scope. Safe because every kernel of the library runs on its device's one stream (stream.h): whoever
+// gets the block next queues behind the kernels that use it here.
+struct PooledBuffer {
+  explicit PooledBuffer(size_t n) : bytes(n) {
+    CN_CUDA(cudaGetDevice(&device));
+    data = static_cast<float*>(cudart::deviceAllocate(bytes, device));
+  }
+  ~PooledBuffer() { cudart::deviceFree(data, bytes, device); }
+  PooledBuffer(const PooledBuffer&) = delete;
+  PooledBuffer& operator=(const PooledBuffer&) = delete;
+  size_t bytes;
+  int device = 0;
+  float* data = nullptr;
+};
+
 }  // namespace
 
 void sgemm(const Gemm& g, cudaStream_t s) {
@@ -254,6 +359,9 @@ void sgemm(const Gemm& g, cudaStream_t s) {
          g.bias, g.biasMode == Bias::PerRow ? 1 : g.biasMode == Bias::PerCol ? 2 : 0, g.relu, 0, 0};
 
   if (g.M <= kMaxSmallM) {
+    // float4 rows: B transposed with aligned rows; A not transposed with aligned rows.
+    const bool vec = g.transB && !g.transA && vectorizable(g.B, g.ldb, g.strideB, g.batch) &&
+                     vectorizable(g.A, g.lda, g.strideA, g.batch);
     CN_CHECK(g.N / 8 < (int64_t(1) << 31) - 1, "sgemm: N = ", g.N, " is too large for one launch");
     for (int64_t b0 = 0; b0 < g.batch; b0 += kMaxGridYZ) {
       a.batchOffset = b0;
@@ -261,7 +369,8 @@ void sgemm(const Gemm& g, cudaStream_t s) {
       if (g.transB) {
         const int warps = kThreads / 32;
         dim3 grid(unsigned((g.N + warps - 1) / warps), chunk);
-        sgemmSmallMWarp<<<grid, kThreads, 0, s>>>(a, g.transA);
+        if (vec) sgemmSmallMWarp<true><<<grid, kThreads, 0, s>>>(a, g.transA);
+        else sgemmSmallMWarp<false><<<grid, kThreads, 0, s>>>(a, g.transA);
       } else {
         dim3 grid(unsigned((g.N + kThreads - 1) / kThreads), chunk);
         sgemmSmallMThread<<<grid, kThreads, 0, s>>>(a, g.transA);
@@ -274,16 +383,38 @@ void sgemm(const Gemm& g, cudaStream_t s) {
   const int64_t tilesM = (g.M + BM - 1) / BM, tilesN = (g.N + BN - 1) / BN;
   CN_CHECK(tilesM <= ((int64_t(1) << 31) - 1) / tilesN, "sgemm: ", g.M, "x", g.N, " is too large for one launch");
   a.tilesN = tilesN;
+  a.kChunk = g.K;
   const bool va = vectorizable(g.A, g.lda, g.strideA, g.batch);
   const bool vb = vectorizable(g.B, g.ldb, g.strideB, g.batch);
+  auto launch = [&](const Args& args, dim3 grid, bool vc) {
+    if (!g.transA && !g.transB) launchTiled<false, false>(args, grid, s, va, vb, vc);
+    else if (!g.transA && g.transB) launchTiled<false, true>(args, grid, s, va, vb, vc);
+    else if (g.transA && !g.transB) launchTiled<true, false>(args, grid, s, va, vb, vc);
+    else launchTiled<true, true>(args, grid, s, va, vb, vc);
+  };
+
+  const int64_t slices = splitKSlices(tilesM * tilesN, g);
+  if (slices > 1) {
+    a.kChunk = ((g.K + slices - 1) / slices + BK - 1) / BK * BK;
+    const int64_t used = (g.K + a.kChunk - 1) / a.kChunk;  // rounding kChunk up can leave fewer slices
+    const int64_t total = g.batch * g.M * g.N;
+    PooledBuffer ws(size_t(used * total) * sizeof(float));
+    Args part = a;
+    part.C = ws.data;
+    part.ldc = g.N;
+    part.strideC = g.M * g.N;
+    part.sliceStride = total;
+    part.partial = true;
+    launch(part, dim3(unsigned(tilesM * tilesN), unsigned(used), unsigned(g.batch)),
+           vectorizable(ws.data, g.N, g.M * g.N, g.batch));
+    splitKReduce<<<gridFor(total), kThreads, 0, s>>>(a, ws.data, used, total);
+    CN_CUDA_LAUNCH();
+    return;  // ws goes back to the pool: later work on this stream runs after these kernels
+  }
   const bool vc = vectorizable(g.C, g.ldc, g.strideC, g.batch);
   for (int64_t b0 = 0; b0 < g.batch; b0 += kMaxGridYZ) {
     a.batchOffset = b0;
-    dim3 grid(unsigned(tilesM * tilesN), 1, unsigned(g.batch - b0 < kMaxGridYZ ? g.batch - b0 : kMaxGridYZ));
-    if (!g.transA && !g.transB) launchTiled<false, false>(a, grid, s, va, vb, vc);
-    else if (!g.transA && g.transB) launchTiled<false, true>(a, grid, s, va, vb, vc);
-    else if (g.transA && !g.transB) launchTiled<true, false>(a, grid, s, va, vb, vc);
-    else launchTiled<true, true>(a, grid, s, va, vb, vc);
+    launch(a, dim3(unsigned(tilesM * tilesN), 1, unsigned(g.batch - b0 < kMaxGridYZ ? g.batch - b0 : kMaxGridYZ)), vc);
   }
 }
 

@@ -132,7 +132,6 @@ struct PlanHolder {
   ConvOptions opts;
   bool relu = false;
   WeakTensor weight, bias;  // for compile()'s passes (BN folding), without keeping the weights alive
-  int64_t reportedBytes = 0;  // external memory reported to V8 for the prepared weights
 };
 
 PlanHolder* planArg(const Napi::Value& v, const char* op) {
@@ -160,12 +159,8 @@ Napi::Value convPrepare(const Napi::CallbackInfo& info) {
   holder->bias = WeakTensor(b);
   int64_t bytes = holder->plan->preparedBytes();
   Napi::Env env = info.Env();
-  holder->reportedBytes = bytes;
-  if (bytes) Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
-  auto ext = Napi::External<PlanHolder>::New(env, holder, [](Napi::Env e, PlanHolder* h) {
-    if (h->reportedBytes) Napi::MemoryManagement::AdjustExternalMemory(e, -h->reportedBytes);
-    delete h;
-  });
+  syncExternalMemory(env);
+  auto ext = Napi::External<PlanHolder>::New(env, holder, [](Napi::Env, PlanHolder* h) { delete h; });
   auto o2 = Napi::Object::New(env);
   o2.Set("handle", ext);
   o2.Set("algo", holder->plan->algoName());
@@ -188,8 +183,7 @@ Napi::Value convRun(const Napi::CallbackInfo& info) {
 Napi::Value convDispose(const Napi::CallbackInfo& info) {
   PlanHolder* h = planArg(info[0], "convDispose");
   h->plan.reset();
-  if (h->reportedBytes) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -h->reportedBytes);
-  h->reportedBytes = 0;
+  syncExternalMemory(info.Env());
   return info.Env().Undefined();
 }
 

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <limits>
 
+#include "core/allocator.h"
 #include "core/cpu_features.h"
 #include "core/cuda_api.h"
 #include "core/random.h"
@@ -30,16 +31,17 @@ TensorWrap::TensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tensor
 TensorWrap::~TensorWrap() = default;  // the finalizer: storage is released with tensor_
 
 void TensorWrap::set(Napi::Env env, Tensor t) {
-  releaseMemory(env);
   tensor_ = std::move(t);
-  reportedBytes_ = tensor_.numel() * int64_t(sizeof(float));
-  if (reportedBytes_) Napi::MemoryManagement::AdjustExternalMemory(env, reportedBytes_);
+  syncExternalMemory(env);
 }
 
-void TensorWrap::releaseMemory(Napi::Env env) {
-  if (reportedBytes_) Napi::MemoryManagement::AdjustExternalMemory(env, -reportedBytes_);
-  reportedBytes_ = 0;
-  tensor_.release();
+void syncExternalMemory(Napi::Env env) {
+  auto* data = env.GetInstanceData<AddonData>();
+  const int64_t held = heldBytes();
+  if (held != data->reportedBytes) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, held - data->reportedBytes);
+    data->reportedBytes = held;
+  }
 }
 
 Napi::Value TensorWrap::shape(const Napi::CallbackInfo& info) {
@@ -75,7 +77,8 @@ Napi::Value TensorWrap::data(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value TensorWrap::dispose(const Napi::CallbackInfo& info) {
-  releaseMemory(info.Env());
+  tensor_.release();
+  syncExternalMemory(info.Env());
   return info.Env().Undefined();
 }
 
@@ -239,6 +242,7 @@ Napi::Value memory(const Napi::CallbackInfo& info) {
 
 Napi::Value emptyCacheFn(const Napi::CallbackInfo& info) {
   emptyCache();
+  syncExternalMemory(info.Env());
   return info.Env().Undefined();
 }
 

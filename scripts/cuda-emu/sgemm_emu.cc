@@ -1,5 +1,6 @@
 // SGEMM kernels (native/cuda/sgemm.cu) under emulation vs a float64 reference: every transpose pair,
-// tails in M/N/K, float4 and scalar paths, batch, K = 0, small M, padded leading dims left untouched.
+// tails in M/N/K, float4 and scalar paths, batch, K = 0, small M (float4 and scalar), split K, padded
+// leading dims left untouched.
 #include "emu.h"
 #include "sgemm.inc"
 
@@ -20,8 +21,9 @@ void tiled(Args a, dim3 grid, bool va, bool vb, bool vc) {
   }
 }
 
+// slices > 1: split K as sgemm() does when the tiles are few (slice depth rounded up to BK).
 int run(bool ta, bool tb, int64_t M, int64_t N, int64_t K, int64_t batch, int64_t pad, int biasMode, bool relu,
-        bool forceScalar) {
+        bool forceScalar, int64_t slices = 1) {
   int64_t lda = (ta ? M : K) + pad, ldb = (tb ? K : N) + pad, ldc = N + pad;
   int64_t sA = (ta ? K : M) * lda, sB = (tb ? N : K) * ldb, sC = M * ldc;
   std::vector<float> A(sA * batch + 1), B(sB * batch + 1), C(sC * batch + 1, NAN), bias(std::max(M, N));
@@ -32,11 +34,15 @@ int run(bool ta, bool tb, int64_t M, int64_t N, int64_t K, int64_t batch, int64_
   for (auto& v : bias) v = u(g);
   const float* Ap = A.data() + (forceScalar ? 1 : 0);  // misaligned → scalar path
   Args a{M, N, K, Ap, lda, sA, B.data(), ldb, sB, C.data(), ldc, sC, bias.data(), biasMode, relu, 0, 0};
+  a.kChunk = K;
   if (M <= kMaxSmallM) {
     a.batchOffset = 0;
     if (tb) {
       dim3 grid{unsigned((N + 7) / 8), unsigned(batch), 1};
-      launch(grid, 256, [=] { sgemmSmallMWarp(a, ta); });
+      if (!ta && vectorizable(B.data(), ldb, sB, batch) && vectorizable(Ap, lda, sA, batch))
+        launch(grid, 256, [=] { sgemmSmallMWarp<true>(a, ta); });
+      else
+        launch(grid, 256, [=] { sgemmSmallMWarp<false>(a, ta); });
     } else {
       dim3 grid{unsigned((N + 255) / 256), unsigned(batch), 1};
       launch(grid, 256, [=] { sgemmSmallMThread(a, ta); });
@@ -47,10 +53,25 @@ int run(bool ta, bool tb, int64_t M, int64_t N, int64_t K, int64_t batch, int64_
     dim3 grid{unsigned(tilesM * tilesN), 1, unsigned(batch)};
     bool va = vectorizable(Ap, lda, sA, batch), vb = vectorizable(B.data(), ldb, sB, batch),
          vc = vectorizable(C.data(), ldc, sC, batch);
-    if (!ta && !tb) tiled<false, false>(a, grid, va, vb, vc);
-    else if (!ta && tb) tiled<false, true>(a, grid, va, vb, vc);
-    else if (ta && !tb) tiled<true, false>(a, grid, va, vb, vc);
-    else tiled<true, true>(a, grid, va, vb, vc);
+    std::vector<float> ws;
+    Args t = a;
+    if (slices > 1) {
+      t.kChunk = ((K + slices - 1) / slices + 7) / 8 * 8;
+      slices = (K + t.kChunk - 1) / t.kChunk;
+      ws.assign(size_t(slices * batch * M * N), NAN);
+      t.C = ws.data(); t.ldc = N; t.strideC = M * N; t.sliceStride = batch * M * N; t.partial = true;
+      grid.y = unsigned(slices);
+      vc = vectorizable(ws.data(), N, M * N, batch);
+    }
+    if (!ta && !tb) tiled<false, false>(t, grid, va, vb, vc);
+    else if (!ta && tb) tiled<false, true>(t, grid, va, vb, vc);
+    else if (ta && !tb) tiled<true, false>(t, grid, va, vb, vc);
+    else tiled<true, true>(t, grid, va, vb, vc);
+    if (slices > 1) {
+      const int64_t total = batch * M * N;
+      const float* w = ws.data();
+      launch(dim3{unsigned((total + 255) / 256), 1, 1}, 256, [=] { splitKReduce(a, w, slices, total); });
+    }
   }
   double num = 0, den = 0;
   int bad = 0;
@@ -86,6 +107,11 @@ int main() {
       fails += run(ta, tb, 140, 132, 12, 1, 0, 2, false, true);   // misaligned A → scalar A
       fails += run(ta, tb, 5, 77, 300, 2, 0, 2, true, false);     // small M
       fails += run(ta, tb, 129, 5, 0, 1, 0, 2, false, false);     // K = 0 → bias only
+      fails += run(ta, tb, 4, 70, 1028, 1, 0, 2, true, false);    // small M, float4 rows when !ta && tb
+      fails += run(ta, tb, 3, 37, 1030, 2, 0, 2, false, false);   // small M, K % 4 != 0 → scalar
+      fails += run(ta, tb, 37, 70, 1200, 1, 0, 2, true, false, 4);   // split K, tails, bias + relu
+      fails += run(ta, tb, 19, 21, 700, 3, 0, 1, false, false, 2);   // split K, batch, per-row bias
+      fails += run(ta, tb, 130, 64, 611, 2, 4, 2, false, true, 3);   // split K, padded C, scalar A
     }
   printf("%d failures\n", fails);
   return fails != 0;

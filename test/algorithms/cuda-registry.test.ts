@@ -99,7 +99,7 @@ describe('CUDA workspace limit', () => {
   });
 });
 
-describe("CUDA 'auto' rules (heuristic, not yet measured on a GPU)", () => {
+describe("CUDA 'auto' rules (from per-layer timings on an H200, bench/RESULTS-gpu.md)", () => {
   const pick = (input: number[], weight: number[], o: object = {}) => chooseConvAlgorithm({ input, weight, ...o }, 'auto', { device: 'cuda' });
   test('families', () => {
     expect(pick([1, 64, 56, 56], [256, 64, 1, 1])).toBe('gemm_1x1');
@@ -107,7 +107,22 @@ describe("CUDA 'auto' rules (heuristic, not yet measured on a GPU)", () => {
     expect(pick([1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 })).toBe('winograd_4x4_3x3');
     expect(pick([1, 512, 7, 7], [512, 512, 3, 3], { padding: 1 })).toBe('winograd_2x2_3x3');
     expect(pick([1, 3, 224, 224], [64, 3, 7, 7], { stride: 2, padding: 3 })).toBe('implicit_gemm');
-    expect(pick([1, 64, 56, 56], [128, 64, 3, 3], { stride: 2, padding: 1 })).toBe('implicit_gemm');
+    expect(pick([1, 3, 224, 224], [64, 3, 11, 11], { stride: 4, padding: 2 })).toBe('implicit_gemm');
+    expect(pick([1, 3, 224, 224], [64, 3, 3, 3], { padding: 1 })).toBe('implicit_gemm'); // 3 channels: no Winograd
+    // Deep reductions (C·R·S >= 512) go to im2col, whose GEMM splits K; without workspace, implicit GEMM.
+    expect(pick([1, 64, 56, 56], [128, 64, 3, 3], { stride: 2, padding: 1 })).toBe('im2col');
+    expect(pick([1, 64, 27, 27], [192, 64, 5, 5], { padding: 2 })).toBe('im2col');
+    expect(chooseConvAlgorithm({ input: [1, 64, 56, 56], weight: [128, 64, 3, 3], stride: 2, padding: 1 }, 'auto',
+      { device: 'cuda', workspaceLimit: 0 })).toBe('implicit_gemm');
+  });
+  test('Winograd: from 16 input channels; F(4x4) from 128 output tiles of 4x4, else F(2x2)', () => {
+    expect(pick([1, 16, 28, 28], [32, 16, 3, 3], { padding: 1 })).toBe('winograd_2x2_3x3'); // 49 tiles
+    expect(pick([1, 8, 28, 28], [32, 8, 3, 3], { padding: 1 })).toBe('implicit_gemm');
+    expect(pick([1, 512, 28, 28], [512, 512, 3, 3], { padding: 1 })).toBe('winograd_2x2_3x3'); // 49 tiles
+    expect(pick([1, 128, 56, 56], [128, 128, 3, 3], { padding: 1 })).toBe('winograd_4x4_3x3'); // 196 tiles
+    expect(pick([32, 192, 13, 13], [384, 192, 3, 3], { padding: 1 })).toBe('winograd_4x4_3x3'); // 512 tiles
+    expect(pick([32, 160, 7, 7], [320, 160, 3, 3], { padding: 1 })).toBe('winograd_4x4_3x3'); // exactly 128
+    expect(pick([31, 160, 7, 7], [320, 160, 3, 3], { padding: 1 })).toBe('winograd_2x2_3x3'); // 124
   });
   test('the choice is always supported within the limit', () => {
     const layers: ConvDescription[] = [

@@ -72,6 +72,10 @@ const gemm: DeviceCase[] = [
   { name: 'matmul [257, 132] x [132, 260] (float4 paths)', make: () => [rnd([257, 132], 50), rnd([132, 260], 51)], run: (F, [a, b]) => F.matmul(a, b), tol: GEMM },
   { name: 'matmul [5, 300] x [300, 77] (small-M, B not transposed)', make: () => [rnd([5, 300], 52), rnd([300, 77], 53)], run: (F, [a, b]) => F.matmul(a, b), tol: GEMM },
   { name: 'matmul batched [3, 19, 33] x [3, 33, 21]', make: () => [rnd([3, 19, 33], 54), rnd([3, 33, 21], 55)], run: (F, [a, b]) => F.matmul(a, b), tol: GEMM },
+  { name: 'linear M=4 K=1028 (small-M float4 rows) + relu', make: () => [rnd([4, 1028], 58), rnd([70, 1028], 59), rnd([70], 60)], run: (F, [x, w, b]) => F.linear(x, w, b, { activation: 'relu' }), tol: GEMM },
+  { name: 'linear M=37 K=1200 N=70 (split K: 1 tile) + relu', make: () => [rnd([37, 1200], 61), rnd([70, 1200], 62), rnd([70], 63)], run: (F, [x, w, b]) => F.linear(x, w, b, { activation: 'relu' }), tol: GEMM },
+  { name: 'matmul batched [3, 19, 700] x [3, 700, 21] (split K, batch)', make: () => [rnd([3, 19, 700], 64), rnd([3, 700, 21], 65)], run: (F, [a, b]) => F.matmul(a, b), tol: GEMM },
+  { name: 'matmul [130, 611] x [611, 66] (split K, odd N: scalar stores)', make: () => [rnd([130, 611], 66), rnd([611, 66], 67)], run: (F, [a, b]) => F.matmul(a, b), tol: GEMM },
   { name: 'matmul batched [3, 140, 9] x [3, 9, 131]', make: () => [rnd([3, 140, 9], 56), rnd([3, 9, 131], 57)], run: (F, [a, b]) => F.matmul(a, b), tol: GEMM },
 ];
 
