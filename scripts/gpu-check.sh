@@ -108,7 +108,7 @@ if step conv-registry 60 "${jestjs[@]}" test/algorithms/cuda-registry.test.ts --
 grep -E '^[0-9]+ passed, [0-9]+ failed, 1 skipped$' "$OUT/conv-registry.txt" >/dev/null || {
   say "conv-registry: expected exactly the no-GPU test skipped"; status=1; }
 # Every algorithm is timed for 45 s, then only 'auto' (so the network sums stay complete).
-step bench-conv-convnets 120 node --import tsx bench/gpu-conv.ts --out "$OUT" --budget-s 40 || true
+step bench-conv-convnets 120 node --import tsx bench/gpu-conv.ts --out "$OUT" --budget-s 70 || true
 if [[ -f "$OUT/conv-cases.json" ]] && "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
   step bench-conv-torch 60 "$PY" scripts/gpu_torch_conv.py --cases "$OUT/conv-cases.json" \
     --json "$OUT/bench-conv-torch.json" || true

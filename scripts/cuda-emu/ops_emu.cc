@@ -35,13 +35,16 @@ void pool(int64_t N, int64_t C, int64_t H, int64_t W, int64_t k0, int64_t k1, in
   auto x = rnd(N * C * H * W);
   int64_t total = N * C * d.OH * d.OW;
   std::vector<float> y(total, NAN), r(total);
-  launch(dim3{3, 1, 1}, 256, [&] { k_pool::maxPoolKernel(x.data(), y.data(), d, total); });
+  launch(dim3{3, 1, 1}, 256, [&] { k_pool::maxPoolKernel<int32_t>(x.data(), y.data(), d, total); });
   cpu::maxPool2d(x.data(), r.data(), d);
   char buf[200]; snprintf(buf, 200, "maxPool %ldx%ld k%ld,%ld s%ld,%ld p%ld,%ld d%ld,%ld c%d", H, W, k0, k1, s0, s1, p0, p1, d0, d1, ceil);
   cmp(buf, y, r, 0);
+  std::fill(y.begin(), y.end(), NAN);
+  launch(dim3{3, 1, 1}, 256, [&] { k_pool::maxPoolKernel<int64_t>(x.data(), y.data(), d, total); });
+  cmp((std::string(buf) + " int64").c_str(), y, r, 0);
   if (d0 == 1 && d1 == 1) for (int cip = 0; cip < 2; ++cip) {
     std::fill(y.begin(), y.end(), NAN);
-    launch(dim3{2, 1, 1}, 256, [&] { k_pool::avgPoolKernel(x.data(), y.data(), d, cip, total); });
+    launch(dim3{2, 1, 1}, 256, [&] { k_pool::avgPoolKernel<int32_t>(x.data(), y.data(), d, cip, total); });
     cpu::avgPool2d(x.data(), r.data(), d, cip);
     snprintf(buf, 200, "avgPool %ldx%ld k%ld,%ld s%ld,%ld p%ld,%ld c%d cip%d", H, W, k0, k1, s0, s1, p0, p1, ceil, cip);
     cmp(buf, y, r);
@@ -82,9 +85,16 @@ int main() {
   { // batch norm vs double reference
     int64_t N = 3, C = 13, HW = 35; auto x = rnd(N * C * HW), m = rnd(C), v = rnd(C, 0.5, 1.5), w = rnd(C), b = rnd(C);
     std::vector<float> y(x.size(), NAN), r(x.size());
-    launch(dim3{1, 5, 1}, 256, [&] { k_norm::batchNormKernel(x.data(), y.data(), C, HW, N * C, m.data(), v.data(), w.data(), b.data(), 1e-3f, true); });
+    launch(dim3{1, 5, 1}, 256, [&] { k_norm::batchNormKernel<false>(x.data(), y.data(), C, HW, N * C, m.data(), v.data(), w.data(), b.data(), 1e-3f, true); });
     for (int64_t i = 0; i < N * C * HW; ++i) { int64_t c = (i / HW) % C; double t = (x[i] - m[c]) / std::sqrt(double(v[c]) + 1e-3) * w[c] + b[c]; r[i] = float(t > 0 ? t : 0); }
     cmp("batchnorm relu (grid.y 5 < planes 39)", y, r);
+  }
+  { // batch norm, float4 planes (HW % 4 == 0)
+    int64_t N = 2, C = 7, HW = 36; auto x = rnd(N * C * HW), m = rnd(C), v = rnd(C, 0.5, 1.5), w = rnd(C), b = rnd(C);
+    std::vector<float> y(x.size(), NAN), r(x.size());
+    launch(dim3{1, 5, 1}, 256, [&] { k_norm::batchNormKernel<true>(x.data(), y.data(), C, HW, N * C, m.data(), v.data(), w.data(), b.data(), 1e-3f, true); });
+    for (int64_t i = 0; i < N * C * HW; ++i) { int64_t c = (i / HW) % C; double t = (x[i] - m[c]) / std::sqrt(double(v[c]) + 1e-3) * w[c] + b[c]; r[i] = float(t > 0 ? t : 0); }
+    cmp("batchnorm relu float4 (grid.y 5 < planes 14)", y, r);
   }
   { // concat of 40 inputs vs cpu
     int64_t outer = 3; std::vector<std::vector<float>> xs; std::vector<const float*> ptrs; std::vector<int64_t> cols; int64_t total = 0;
@@ -95,7 +105,7 @@ int main() {
     for (int first = 0; first < 40; first += 32) {
       k_concat::ConcatBatch b{}; int n = 0; int64_t largest = 0;
       for (int i = first; i < 40 && i < first + 32; ++i) { b.src[n] = ptrs[i]; b.cols[n] = cols[i]; b.offset[n] = offset; offset += cols[i]; largest = std::max(largest, cols[i]); ++n; }
-      launch(dim3{1, unsigned(n), 1}, 256, [&] { k_concat::concatKernel(b, outer, total, y.data()); });
+      launch(dim3{1, unsigned(n), 1}, 256, [&] { k_concat::concatKernel<float, int32_t>(b, outer, total, y.data()); });
     }
     cpu::concat(ptrs, cols, outer, r.data());
     cmp("concat 40 inputs", y, r, 0);

@@ -45,6 +45,12 @@ const normalization: DeviceCase[] = [
     run: (F, [x, m, v, w, b]) => F.batchNorm(x, m, v, w, b, { eps: 1e-3, relu: true }),
     tol: REDUCE,
   },
+  {
+    name: 'batchNorm + relu [2, 7, 4, 9] (planes of whole float4s)',
+    make: () => [rnd([2, 7, 4, 9], 70), rnd([7], 71), rndPos([7], 72), rnd([7], 73), rnd([7], 74)],
+    run: (F, [x, m, v, w, b]) => F.batchNorm(x, m, v, w, b, { eps: 1e-3, relu: true }),
+    tol: REDUCE,
+  },
   { name: 'batchNorm no weight/bias [5, 13]', make: () => [rnd([5, 13], 27), rnd([13], 28), rndPos([13], 29)], run: (F, [x, m, v]) => F.batchNorm(x, m, v), tol: REDUCE },
 ];
 
@@ -53,6 +59,7 @@ const softmaxAndShape: DeviceCase[] = [
   { name: 'softmax dim 1 [2, 5, 3, 7] (strided)', make: () => [rnd([2, 5, 3, 7], 31, 4)], run: (F, [x]) => F.softmax(x, 1), tol: REDUCE },
   { name: 'logSoftmax dim -1 [7, 33]', make: () => [rnd([7, 33], 32, 4)], run: (F, [x]) => F.logSoftmax(x, -1), tol: REDUCE },
   { name: 'logSoftmax dim 0 [5, 3, 4]', make: () => [rnd([5, 3, 4], 33, 4)], run: (F, [x]) => F.logSoftmax(x, 0), tol: REDUCE },
+  { name: 'cat dim 1 of 3 [3, c, 4, 5] (float4 path)', make: () => [rnd([3, 2, 4, 5], 75), rnd([3, 5, 4, 5], 76), rnd([3, 1, 4, 5], 77)], run: (F, xs) => F.cat(xs, 1), tol: 0 },
   { name: 'cat dim 1 of 3 [3, c, 5, 7]', make: () => [rnd([3, 2, 5, 7], 34), rnd([3, 5, 5, 7], 35), rnd([3, 1, 5, 7], 36)], run: (F, xs) => F.cat(xs, 1), tol: 0 },
   { name: 'flatten [3, 4, 5, 6] from dim 1 (a view on the device)', make: () => [rnd([3, 4, 5, 6], 39)], run: (F, [x]) => F.flatten(x, 1), tol: 0 },
   { name: 'cat dim -1 [2, 3, 5] + [2, 3, 4]', make: () => [rnd([2, 3, 5], 37), rnd([2, 3, 4], 38)], run: (F, xs) => F.cat(xs, -1), tol: 0 },
