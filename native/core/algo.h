@@ -102,6 +102,7 @@ class ConvPlan {
   const ConvAlgo& algo() const;
   const char* algoName() const;
   const ConvDesc& desc() const { return desc_; }
+  int64_t workspaceLimit() const { return workspaceLimit_; }
   int64_t preparedBytes() const;
 
  private:

@@ -27,6 +27,7 @@ struct ConvLayer {
   ConvDesc desc;
   ConvOptions opts;
   std::string algo;  // the resolved algorithm name, so a rebuilt layer runs the algorithm eager mode ran
+  int64_t workspaceLimit = -1;  // CUDA: the eager plan's limit, kept by a rebuilt plan
   Tensor weight, bias;
   bool relu = false;
   std::shared_ptr<const InputAffine> inputAffine;  // a preceding BN (+ ReLU) fused into the input packing

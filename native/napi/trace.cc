@@ -127,6 +127,7 @@ Napi::Value emitConv(const Napi::CallbackInfo& info, const Tensor& input, const 
     L->relu = relu;
     L->plan = plan ? std::move(plan) : std::make_shared<const ConvPlan>(L->desc, weight, bias, algo, relu, workspaceLimit);
     L->algo = L->plan->algoName();
+    L->workspaceLimit = L->plan->workspaceLimit();
     EmitExtras extras;
     extras.conv = L;
     extras.relu = relu;

@@ -399,6 +399,9 @@ const gpu = cuda.isAvailable();
   const onDevice = makeNet('cuda');
   const plan = compile(onDevice.forward, { inputShape: shape, device: 'cuda' });
   const xd = x.to('cuda');
+  // Batch norm folds into the convs and ReLU fuses on the device too (host copies, result back on the GPU).
+  expect(plan.ops().filter((o) => o.startsWith('conv2d+batchNorm')).length).toBe(3);
+  expect(plan.ops()).not.toContain('batchNorm');
   const y = await plan.run(xd);
   expect(y.device).toBe('cuda:0');
   expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-4);
