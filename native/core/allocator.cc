@@ -5,9 +5,11 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <new>
+#include <string>
 #include <vector>
 
 #include "core/cuda_api.h"
@@ -129,7 +131,20 @@ CudaCounters& cudaCounters() {
 
 }  // namespace
 
-void* cpuAllocate(size_t bytes) { return cpuCache().take(bytes); }
+// Read at the first allocation: the variable must be set before the addon allocates anything.
+bool poisonAllocations() {
+  static const bool on = [] {
+    const char* v = std::getenv("CONVNETS_POISON");
+    return v && *v && std::string(v) != "0";
+  }();
+  return on;
+}
+
+void* cpuAllocate(size_t bytes) {
+  void* p = cpuCache().take(bytes);
+  if (poisonAllocations()) std::memset(p, 0xFF, bytes);
+  return p;
+}
 void cpuFree(void* p, size_t bytes) { cpuCache().give(p, bytes); }
 
 std::shared_ptr<Storage> Storage::allocate(Device device, size_t bytes) {

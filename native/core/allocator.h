@@ -43,6 +43,11 @@ void emptyCache();
 // caches miss, so a loop that allocates and disposes same-sized tensors never looks like growing memory.
 int64_t heldBytes();
 
+// Whether CONVNETS_POISON is set (the test suite sets it): every block the allocators hand out, CPU or
+// CUDA, tensor or workspace, is first filled with 0xFF bytes (NaN in every float), so an output element a
+// kernel never writes, or a workspace element it reads before writing, shows up as NaN.
+bool poisonAllocations();
+
 // Raw CPU blocks for workspaces: same cache, not counted as live tensors.
 void* cpuAllocate(size_t bytes);
 void cpuFree(void* p, size_t bytes);

@@ -410,16 +410,8 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias, boo
     return y;
   }
   requireCpuKernel("linear", input);
-  if (N <= cpu::kLinearFewRows) {
-    cpu::linearFewRows(activeIsa(), input.data(), weight.data(), bias.defined() ? bias.data() : nullptr, relu, N, in,
-                       out, y.data());
-    return y;
-  }
-  cpu::GemmEpilogue e;
-  e.colBias = bias.defined() ? bias.data() : nullptr;
-  e.relu = relu;
-  // y = x·Wᵀ: B(k, j) = W[j, k], i.e. W read with swapped strides (no transpose copy).
-  cpu::sgemm(N, out, in, input.data(), in, 1, weight.data(), 1, in, y.data(), out, e);
+  cpu::linear(activeIsa(), input.data(), weight.data(), bias.defined() ? bias.data() : nullptr, relu, N, in, out,
+              y.data());
   return y;
 }
 

@@ -72,7 +72,33 @@ int64_t packedBSize(const GemmKernel& k, int64_t K, int64_t N) { return ceilDiv(
 // `rowsT` (the kernel's vectorised transpose, or null) packs full panels of a source read along K.
 static void packPanels(int64_t count, int64_t depth, int64_t width, const float* src, int64_t ws, int64_t ds,
                        float* dst, bool serial, PackRowsFn rowsT) {
-  int64_t panels = ceilDiv(count, width);
+  if (count <= 0) return;
+  // A source contiguous along the panels' width (B row-major, packed for the kernel's vector columns):
+  // in blocks of 16 depth steps, every full panel of the block in turn, so each source row is read front
+  // to back and each panel gets 16 steps (2 KB) in one go. Panel by panel instead, each step read one
+  // 128-byte piece of a row 4 KB from the last (1024³: 0.36 ms for B, 5 % of the GEMM, with one memcpy
+  // call per piece). The ragged last panel goes through the general loop below.
+  if (ws == 1 && ds != 1 && count >= width) {
+    const int64_t full = count / width;
+    auto rows = [=](int64_t b0, int64_t b1) {
+      for (int64_t d0 = b0 * 16; d0 < std::min(depth, b1 * 16); d0 += 16)
+        for (int64_t p = 0; p < full; ++p)
+          for (int64_t d = d0; d < std::min(depth, d0 + 16); ++d) {
+            const float* in = src + d * ds + p * width;
+            float* out = dst + p * depth * width + d * width;
+            if (width == 32) std::memcpy(out, in, 32 * sizeof(float));  // constant size: inlined moves
+            else std::memcpy(out, in, size_t(width) * sizeof(float));
+          }
+    };
+    if (serial) rows(0, ceilDiv(depth, 16));
+    else parallelFor(ceilDiv(depth, 16), std::max<int64_t>(1, 1024 / count), rows);
+    if (full * width == count) return;
+    src += full * width;
+    dst += full * depth * width;
+    count -= full * width;
+    serial = true;  // the one ragged panel left
+  }
+  const int64_t panels = ceilDiv(count, width);
   auto body = [=](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       int64_t w = std::min(width, count - p * width);

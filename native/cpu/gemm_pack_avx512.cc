@@ -49,8 +49,13 @@ void packRowsTransposed(int64_t depth, const float* in, int64_t ws, int width, f
   for (; d + 16 <= depth; d += 16) {
     __m512 r[16];
     for (int i = 0; i < 16; ++i) r[i] = i < width ? _mm512_loadu_ps(in + i * ws + d) : _mm512_setzero_ps();
+    // The rows are `width` streams a row stride apart: ask for each one's line 4 blocks ahead.
+    for (int i = 0; i < width; ++i) _mm_prefetch(reinterpret_cast<const char*>(in + i * ws + d + 64), _MM_HINT_T0);
     transpose16(r);
-    for (int j = 0; j < 16; ++j) _mm512_mask_storeu_ps(out + (d + j) * width, rows, r[j]);
+    // Whole-vector stores, in order: the lanes past `width` land where the next step's store writes
+    // next (masked stores were slow, masked_avx512.h); only the last step's must not spill.
+    for (int j = 0; j < 15; ++j) _mm512_storeu_ps(out + (d + j) * width, r[j]);
+    _mm512_mask_storeu_ps(out + (d + 15) * width, rows, r[15]);
   }
   for (; d < depth; ++d)
     for (int i = 0; i < width; ++i) out[d * width + i] = in[i * ws + d];

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/allocator.h"
 #include "core/cuda_api.h"
 #include "cuda/check.h"
 #include "cuda/stream.h"
@@ -84,7 +85,28 @@ DeviceInfo deviceInfo(int device) {
   return {prop.name, prop.major, prop.minor, int64_t(prop.totalGlobalMem), prop.multiProcessorCount};
 }
 
+static void* deviceAllocateBlock(size_t bytes, int device);
+
+// CONVNETS_POISON (allocator.h): the block is filled with 0xFF bytes (NaNs) before it is handed out. The
+// device is synchronised around the fill, so no kernel still running on any stream (one that used the
+// block before it was freed) sees it, and the fill is done before any stream uses the block again.
+static void poison(void* ptr, size_t n, int device) {
+  int prev = 0;
+  CN_CUDA(cudaGetDevice(&prev));
+  CN_CUDA(cudaSetDevice(device));
+  CN_CUDA(cudaDeviceSynchronize());
+  CN_CUDA(cudaMemset(ptr, 0xFF, n));
+  CN_CUDA(cudaDeviceSynchronize());
+  CN_CUDA(cudaSetDevice(prev));
+}
+
 void* deviceAllocate(size_t bytes, int device) {
+  void* ptr = deviceAllocateBlock(bytes, device);
+  if (poisonAllocations()) poison(ptr, bytes, device);
+  return ptr;
+}
+
+static void* deviceAllocateBlock(size_t bytes, int device) {
   requireDevice(device, "cuda allocation");
   size_t n = roundUp(bytes ? bytes : 1);
   Pool& p = pool();

@@ -5,10 +5,13 @@ import { expectClose } from '../helpers/check';
 import { forEachIsa } from '../helpers/isa';
 import { refMatmul, transpose } from '../reference/conv';
 
-// Rows ≤ 4 take linear's few-rows path (dot products of W rows), more rows the packed GEMM.
 const sizes: [number, number, number][] = [[1, 1, 1], [2, 37, 19], [4, 130, 9], [1, 300, 70], [17, 33, 65], [129, 257, 31], [5, 700, 40], [700, 20, 33], [64, 64, 64], [3, 0, 5],
   // Edge panels of 1–8 columns (row-vectorised, split k sums) with odd K, and 16 + 2 / 3 columns.
-  [9, 31, 35], [6, 13, 18], [7, 45, 6], [13, 299, 66]];
+  [9, 31, 35], [6, 13, 18], [7, 45, 6], [13, 299, 66],
+  // linear's blocking (linear.cc): several x-row blocks (32 rows) with a ragged last group, K over one
+  // 1024-slice with a scalar tail, several 96-feature W super-blocks with a ragged last tile; fewer rows
+  // than the register tile; K below one vector.
+  [37, 2100, 101], [3, 1030, 200], [70, 40, 197], [6, 7, 13]];
 
 forEachIsa(() => {
   for (const [M, K, N] of sizes) {
