@@ -74,3 +74,17 @@ export function onnxConvModel(c: OnnxConv, w: Float32Array, b: Float32Array, rel
     .msg(12, valueInfo('Y', c.output));
   return new Pb().int(1, 8).str(2, 'convnets-bench').msg(7, graph).msg(8, new Pb().str(1, '').int(2, 13)).finish();
 }
+
+/** Serialized ModelProto of Y = Gemm(X, W, B, transB=1) (+ Relu when relu): torch's linear, W [out, in]. */
+export function onnxLinearModel(rows: number, inF: number, outF: number, w: Float32Array, b: Float32Array, relu: boolean): Uint8Array {
+  const gemm = new Pb().str(1, 'X').str(1, 'W').str(1, 'B').str(2, relu ? 'Z' : 'Y').str(3, 'gemm').str(4, 'Gemm')
+    .msg(5, new Pb().str(1, 'transB').int(20, ATTR_INT).int(3, 1));
+  const graph = new Pb().msg(1, gemm);
+  if (relu) graph.msg(1, new Pb().str(1, 'Z').str(2, 'Y').str(3, 'relu').str(4, 'Relu'));
+  graph.str(2, 'linear_layer')
+    .msg(5, initializer('W', [outF, inF], w))
+    .msg(5, initializer('B', [outF], b))
+    .msg(11, valueInfo('X', [rows, inF]))
+    .msg(12, valueInfo('Y', [rows, outF]));
+  return new Pb().int(1, 8).str(2, 'convnets-bench').msg(7, graph).msg(8, new Pb().str(1, '').int(2, 13)).finish();
+}

@@ -7,9 +7,11 @@
 // (AlexNet's fc6 at batch 32: 44.6 ms, 54 GFLOP/s; now 10.4–11.2 ms), and 1–4 rows used one-W-row dot
 // products (VGG16's fc6 at batch 1: 10.6 → 9.4 ms in the same process).
 //
-// Blocking: K in kKBlock slices, so the tile's RW W rows (24 KB on AVX-512) stay in L1 while the x-row
+// Blocking: K in kKBlock slices, so the tile's RW W rows (12 KB on AVX-512) stay in L1 while the x-row
 // groups of the block (8 groups) stream past them from L2; the vector partial sums of a super-block of
-// W rows carry over from one K slice to the next.
+// W rows carry over from one K slice to the next. Slices of 512 against 256 and 1024 (in-process A/B,
+// 2 threads): 32×25088→4096 25.6 / 27.9 / 35 ms, 32×9216→4096 10.2 / 10.1–10.7 / 10.6–11.6 ms; 48, 96 or
+// 192 W rows per super-block made no difference.
 #include "cpu/linear.h"
 
 #include <algorithm>
@@ -24,7 +26,7 @@
 namespace convnets::cpu {
 namespace {
 
-constexpr int64_t kKBlock = 1024;
+constexpr int64_t kKBlock = 512;
 constexpr int64_t kGroupsPerBlock = 8;  // x-row groups per block: 32 rows on AVX-512
 constexpr int64_t kSuperRows = 96;  // a multiple of every tile's RW
 
