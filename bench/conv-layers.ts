@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { Tensor, F, ConvPlan, convAlgorithms, setNumThreads, getNumThreads, cpuInfo, peakFlops } from '../lib';
 import { distinctLayers, layerKey } from './layers';
 import { onnxConvModel } from './onnx-conv';
+import { median, relativeL2 } from './stats';
 import { ortSessionOptions, ortSpinMode, settle } from './fair-timing';
 
 const args = process.argv.slice(2);
@@ -19,7 +20,6 @@ const filter = args.includes('--filter') ? args[args.indexOf('--filter') + 1] : 
 const cpuTime = args.includes('--cpu-time');
 setNumThreads(threads);
 
-const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const now = () => {
   if (!cpuTime) return performance.now();
   const u = process.cpuUsage();
@@ -82,11 +82,8 @@ async function main() {
     // Check once that both agree (a benchmark of a wrong answer is worthless).
     const ours = plans.get('auto')!.run(x);
     const theirs = (await session.run(feeds)).Y.data as Float32Array;
-    let num = 0, den = 0;
-    const od = ours.data();
-    for (let i = 0; i < od.length; i++) { num += (od[i] - theirs[i]) ** 2; den += theirs[i] ** 2; }
+    const agree = relativeL2(ours.data(), theirs);
     ours.dispose();
-    const agree = Math.sqrt(num / Math.max(den, 1e-30));
 
     // Warm up, then alternate ours/ort; repetitions scale with the layer's size (≥ 5).
     for (const p of plans.values()) p.run(x).dispose();

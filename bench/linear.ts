@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { F, Tensor, setNumThreads, peakFlops, cpuInfo } from '../lib';
 import { onnxLinearModel } from './onnx-conv';
 import { ortSessionOptions, settle } from './fair-timing';
+import { median, relativeL2 } from './stats';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -21,7 +22,6 @@ const LAYERS: [string, number, number, boolean][] = [
   ['fc8 (both)', 4096, 1000, false], ['googlenet/densenet.fc', 1024, 1000, false], ['resnet50.fc', 2048, 1000, false],
 ];
 
-const median = (t: number[]) => { const s = [...t].sort((a, b) => a - b); return s[s.length >> 1]; };
 
 async function main() {
   const peak = peakFlops(threads);
@@ -38,11 +38,8 @@ async function main() {
       const opts = relu ? { activation: 'relu' as const } : {};
       const ours = F.linear(x, w, b, opts);
       const theirs = (await s.run(feeds)).Y.data as Float32Array;
-      let num = 0, den = 0;
-      const od = ours.data();
-      for (let i = 0; i < od.length; i++) { num += (od[i] - theirs[i]) ** 2; den += theirs[i] ** 2; }
+      const relDiff = relativeL2(ours.data(), theirs);
       ours.dispose();
-      const relDiff = Math.sqrt(num / Math.max(den, 1e-30));
       if (!(relDiff <= 1e-4)) throw new Error(`${name} batch ${n}: ours and ORT differ (relative L2 ${relDiff})`);
       const to: number[] = [], tr: number[] = [];
       const reps = Math.max(7, Math.min(31, Math.ceil(400 / (2 * n * inF * outF / 1e8))));
