@@ -14,7 +14,8 @@
 # Finishes in well under 8 minutes on a current GPU. Results go to $OUT (default ./gpu-check-out).
 # GPU_CHECK_BUDGET_S (default 420) caps the whole run: each step's limit is cut to what is left, and a step
 # that would start with under 15 s left is reported as not run. With CONVNETS_PREBUILT=1 an existing
-# build/Release/convnets.node is used as it is (built elsewhere for this GPU's architecture).
+# build/Release/convnets.node is used as it is (built elsewhere for this GPU's architecture). With
+# GPU_CHECK_SKIP_BENCH=1 the benchmarks (steps 3 and the timing half of 4) are left out: a correctness run.
 # Exit status: 0 when the build, the tests and the sanitizers passed (benchmarks never fail the run).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -78,9 +79,11 @@ if [[ "$summary" =~ ,\ ([0-9]+)\ skipped ]] && [[ "${BASH_REMATCH[1]}" != 0 ]]; 
   status=1
 fi
 
-# 3. Benchmarks, ours then PyTorch's, on the same warm GPU.
-step bench-convnets 90 node --import tsx bench/gpu-ops.ts --json "$OUT/bench-convnets.json" || true
+skipBench="${GPU_CHECK_SKIP_BENCH:-0}"
 PY="${PYTHON:-python3}"
+# 3. Benchmarks, ours then PyTorch's, on the same warm GPU.
+if [[ "$skipBench" == 1 ]]; then say "benchmarks: skipped (GPU_CHECK_SKIP_BENCH=1)"; else
+step bench-convnets 90 node --import tsx bench/gpu-ops.ts --json "$OUT/bench-convnets.json" || true
 if "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
   step bench-torch 60 "$PY" scripts/gpu_torch_bench.py --json "$OUT/bench-torch.json" || true
 else
@@ -102,12 +105,14 @@ node -e '
   console.log(`${ours.device}; ${torch ? torch.library : "no torch"} (torch/convnets > 1: convnets faster)`);
   for (const r of rows) console.log(r.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  "));
 ' "$OUT/bench-convnets.json" "$OUT/bench-torch.json" | tee "$OUT/table.txt" | tee -a "$LOG"
+fi
 
 # 4. Convolution. The registry test runs find on the GPU; its one no-GPU test is the only skip allowed.
 if step conv-registry 60 "${jestjs[@]}" test/algorithms/cuda-registry.test.ts --verbose; then :; else status=1; fi
 grep -E '^[0-9]+ passed, [0-9]+ failed, 1 skipped$' "$OUT/conv-registry.txt" >/dev/null || {
   say "conv-registry: expected exactly the no-GPU test skipped"; status=1; }
 # Every algorithm is timed for 45 s, then only 'auto' (so the network sums stay complete).
+if [[ "$skipBench" != 1 ]]; then
 step bench-conv-convnets 120 node --import tsx bench/gpu-conv.ts --out "$OUT" --budget-s 70 || true
 if [[ -f "$OUT/conv-cases.json" ]] && "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
   step bench-conv-torch 60 "$PY" scripts/gpu_torch_conv.py --cases "$OUT/conv-cases.json" \
@@ -115,6 +120,7 @@ if [[ -f "$OUT/conv-cases.json" ]] && "$PY" -c 'import torch, sys; sys.exit(0 if
 fi
 node --import tsx bench/gpu-conv-table.ts "$OUT/bench-conv-convnets.json" "$OUT/bench-conv-torch.json" |
   tee "$OUT/conv-table.txt" | tee -a "$LOG"
+fi
 
 # The whole suite with the GPU present: every test with a CUDA branch (compiled plans on the device, ...).
 # Skips are reported, not failed: some tests are for machines without a GPU.
