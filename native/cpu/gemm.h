@@ -45,13 +45,27 @@ using StridedBKernelFn = void (*)(int64_t kc, const float* a, const float* b, in
 using IndirectBKernelFn = void (*)(int64_t kc, const float* a, const float* b, const int32_t* offs, float* c,
                                    int64_t ldc, int mr, int nr, const TileEpilogue& e);
 
+// Where a kernel's B rows lie (the kernels are templates over these): `ldb` floats apart (a packed panel,
+// ldb = the panel width, a constant after inlining, or the rows of a row-major matrix), or at b + offs[k]
+// (implicit GEMM's shifted input rows).
+struct StridedRows {
+  const float* b;
+  int64_t ldb;
+  const float* operator()(int64_t k) const { return b + k * ldb; }
+};
+struct IndirectRows {
+  const float* b;
+  const int32_t* offs;
+  const float* operator()(int64_t k) const { return b + offs[k]; }
+};
+
 struct GemmKernel {
   Isa isa;
   int mr, nr;
   MicroKernelFn fn;
   PackRowsFn packRows = nullptr;
-  StridedBKernelFn stridedB = nullptr;  // optional (AVX-512 main kernel): 1×1 convs skip packing B
-  IndirectBKernelFn indirectB = nullptr;  // optional (AVX-512 main kernel): implicit GEMM skips packing B
+  StridedBKernelFn stridedB = nullptr;  // optional (AVX-512 and AVX2 main kernels): 1×1 convs skip packing B
+  IndirectBKernelFn indirectB = nullptr;  // optional (AVX-512 and AVX2 main kernels): implicit GEMM skips packing B
 };
 // The microkernel for `isa` (gemm_kernel_<isa>.cc).
 const GemmKernel& gemmKernel(Isa isa);

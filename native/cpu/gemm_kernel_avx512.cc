@@ -80,19 +80,6 @@ void columns(int nc, int64_t kc, const float* a, const float* b, float* c, int64
   }
 }
 
-// Where B's rows lie: `ldb` floats apart (a packed panel, ldb = the panel width, a constant after
-// inlining, or the rows of a row-major matrix), or at b + offs[k] (implicit GEMM's shifted input rows).
-struct StridedRows {
-  const float* b;
-  int64_t ldb;
-  const float* operator()(int64_t k) const { return b + k * ldb; }
-};
-struct IndirectRows {
-  const float* b;
-  const int32_t* offs;
-  const float* operator()(int64_t k) const { return b + offs[k]; }
-};
-
 // The register-blocked loop and its fused epilogue: MR rows of an A panel whose k steps are MA floats
 // apart (MA > MR: the first rows of a wider panel, for its bottom edge).
 template <int MR, int NV, class Rows, int MA = MR>
