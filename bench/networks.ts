@@ -1,8 +1,9 @@
-// Whole networks (alexnet, vgg16, googlenet, resnet50, densenet121) at batch 1, 224×224: our eager forward
+// Whole networks (alexnet, vgg16, googlenet, resnet50, densenet121) at batch 1 (or --batch N), 224×224: our eager forward
 // and compile() plans side by side with PyTorch 1.13 (a subprocess:
 // scripts/bench_torch_networks.py) and onnxruntime-node on the same weights, in the same run.
 //   npm run bench:networks [-- --quick] [--threads N] [--nets resnet50,alexnet] [--omp-wait-policy passive] [--markdown FILE]
 //     [--no-torch-timing]   (PyTorch still loads the weights and exports the ONNX files, but is left out of the rounds)
+//     [--batch N]           (images per run; ONNX exported per batch size: bench/.cache/<net>.b<N>.onnx)
 // Weights: our seeded random init, written once with io.saveSafetensors to bench/.cache/ and loaded from there
 // by every engine (PyTorch loads the file; ONNX files are exported from that PyTorch model). Outputs are
 // checked against PyTorch (relL2 ≤ 1e-4) before anything is timed: a benchmark of a wrong answer is worthless.
@@ -26,7 +27,9 @@ const threads = Number(opt('--threads') ?? 2) || 2;
 // PyTorch's OpenMP wait policy: ACTIVE (spinning workers) is fastest on an idle machine, ruinous on a loaded one.
 const ompWaitPolicy = (opt('--omp-wait-policy') ?? 'ACTIVE').toUpperCase();
 const nets = (opt('--nets') ?? Object.keys(NETS).join(',')).split(',');
-const INPUT_SHAPE = [1, 3, 224, 224];
+const batch = Number(opt('--batch') ?? 1);
+if (!Number.isInteger(batch) || batch < 1) throw new Error(`--batch must be a positive integer, got ${opt('--batch')}`);
+const INPUT_SHAPE = [batch, 3, 224, 224];
 const TOLERANCE = 1e-4;
 // Seconds of timing rounds per network (all engines together), and the bounds on the number of rounds.
 const BUDGET_MS = quick ? 6000 : 25000;
@@ -85,7 +88,7 @@ async function main() {
   // Peak FLOP/s: the best of one measurement per network (and one at the end), as a busy machine lowers any one.
   const peaks = [peakFlops(threads)];
   const loadStart = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-  console.log(`convnets networks bench: batch 1, 224², ${threads} threads, ISA ${cpuInfo().active}, PyTorch OMP_WAIT_POLICY=${ompWaitPolicy}; ${new Date().toISOString()}; ` +
+  console.log(`convnets networks bench: batch ${batch}, 224², ${threads} threads, ISA ${cpuInfo().active}, PyTorch OMP_WAIT_POLICY=${ompWaitPolicy}; ${new Date().toISOString()}; ` +
     `load average ${loadStart}`);
 
   const x = Tensor.rand(INPUT_SHAPE, { seed: 7, low: -1, high: 1 });
@@ -99,7 +102,7 @@ async function main() {
       if (rows.length) peaks.push(peakFlops(threads));
       const t0 = performance.now();
       const model = loadModel(net); // writes the weights file PyTorch reads on a first run
-      const torchLoad = torch.request({ cmd: 'load', net }); // PyTorch loads while we summarise and compile
+      const torchLoad = torch.request({ cmd: 'load', net, batch }); // PyTorch loads while we summarise and compile
       const flops = 2 * summary(model, INPUT_SHAPE).totalMacs;
       const loaded = await torchLoad;
       torchVersion = loaded.version;
@@ -175,7 +178,7 @@ async function main() {
   const md = opt('--markdown');
   if (md) {
     const loadEnd = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-    fs.writeFileSync(md, `# Networks benchmark (batch 1, 224², ${threads} threads)\n\n` +
+    fs.writeFileSync(md, `# Networks benchmark (batch ${batch}, 224², ${threads} threads)\n\n` +
       `- date: ${new Date().toISOString()}; ${os.cpus()[0]?.model ?? 'CPU'}, ISA ${cpuInfo().active}; load average at start ${loadStart}, at end ${loadEnd}\n` +
       `- command: \`npm run bench:networks -- ${args.join(' ')}\`\n` +
       `- PyTorch ${torchVersion} (subprocess, OMP_WAIT_POLICY=${ompWaitPolicy}, set_num_threads(${threads}), no_grad, eval); ` +

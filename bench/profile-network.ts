@@ -1,7 +1,8 @@
 // Where a network's time goes, ours against onnxruntime-node's: our compiled plan's per-step times
 // (CompiledPlan.profile) and ORT's own profiler (per-node kernel times), both summed by op kind.
 // Needs the ONNX export that `npm run bench:networks` caches in bench/.cache (run that once first).
-//   npx tsx bench/profile-network.ts [--net resnet50] [--threads 2] [--runs 15] [--top 12]
+//   npx tsx bench/profile-network.ts [--net resnet50] [--threads 2] [--runs 15] [--top 12] [--batch N]
+// (--batch N needs `npm run bench:networks -- --batch N --nets <net>` once, for bench/.cache/<net>.b<N>.onnx)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -34,10 +35,13 @@ const kindOf = (op: string) => {
 };
 
 async function main() {
-  const onnxFile = path.join(CACHE, `${net}.onnx`);
-  if (!fs.existsSync(onnxFile)) throw new Error(`${onnxFile} is missing: run \`npm run bench:networks -- --nets ${net}\` once first`);
+  const batch = Number(opt('--batch') ?? 1);
+  const onnxFile = path.join(CACHE, batch === 1 ? `${net}.onnx` : `${net}.b${batch}.onnx`);
+  if (!fs.existsSync(onnxFile)) {
+    throw new Error(`${onnxFile} is missing: run \`npm run bench:networks -- --nets ${net}${batch === 1 ? '' : ` --batch ${batch}`}\` once first`);
+  }
   const model = loadModel(net);
-  const shape = [1, 3, 224, 224];
+  const shape = [batch, 3, 224, 224];
   const x = Tensor.rand(shape, { seed: 7, low: -1, high: 1 });
   const plan = compile(model, { inputShape: shape });
   plan.runSync(x).dispose();
@@ -72,7 +76,7 @@ async function main() {
   };
   const a = byKind(ours), b = byKind(theirs);
   const total = (m: Map<string, { ms: number }>) => [...m.values()].reduce((s, e) => s + e.ms, 0);
-  console.log(`${net}, batch 1, ${threads} threads: sum of per-step medians (ms), ours (compiled plan) vs onnxruntime-node's profiler`);
+  console.log(`${net}, batch ${batch}, ${threads} threads: sum of per-step medians (ms), ours (compiled plan) vs onnxruntime-node's profiler`);
   console.log(`${'kind'.padEnd(24)} ${'ours ms'.padStart(9)} ${'steps'.padStart(6)} ${'ORT ms'.padStart(9)} ${'nodes'.padStart(6)}`);
   for (const k of new Set([...a.keys(), ...b.keys()])) {
     const x1 = a.get(k), y1 = b.get(k);

@@ -75,7 +75,7 @@ def build_uninitialised(net):
             setattr(torch.nn.init, n, f)
 
 
-def load(net):
+def load(net, batch=1):
     global x
     if x is None:
         x = read_safetensors(os.path.join(CACHE, 'input.safetensors'))['input']
@@ -91,7 +91,8 @@ def load(net):
         y = model(x)
     y.numpy().astype(np.float32).tofile(os.path.join(CACHE, net + '.torch.f32'))
     models[net] = model
-    onnx_path = os.path.join(CACHE, net + '.onnx')
+    # Exported for the input's batch size (a static shape, like the batch-1 file profile-network.ts reads).
+    onnx_path = os.path.join(CACHE, net + ('.onnx' if batch == 1 else f'.b{batch}.onnx'))
     onnx_error = None
     if not os.path.exists(onnx_path) or os.path.getmtime(onnx_path) < os.path.getmtime(weights_path):
         try:
@@ -121,7 +122,7 @@ def main():
         msg = json.loads(line)
         try:
             if msg['cmd'] == 'load':
-                reply = load(msg['net'])
+                reply = load(msg['net'], int(msg.get('batch', 1)))
             elif msg['cmd'] == 'time':
                 reply = timed(msg['net'], int(msg.get('reps', 1)))
             elif msg['cmd'] == 'free':
