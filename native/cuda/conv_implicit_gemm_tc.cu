@@ -171,30 +171,8 @@ void convTc(const float* x, const void* w, const float* bias, float* y, const Co
 
 }  // namespace
 
-// Tile and split choice from the shape alone (the registry sizes the workspace from it, so it cannot
-// depend on the device): 128×128 tiles when they make at least 2 waves of a 132-SM GPU's worth of
-// blocks; else 64×64; and when 64×64 blocks are fewer than 132 and the reduction has at least 16
-// k-tiles, k is split so that about 264 blocks run, each over at least 8 k-tiles.
 TcSplit tcConvSplit(const Conv2d& p) {
-  constexpr int64_t kTargetBlocks = 264;
-  const int64_t Kg = p.K / p.groups, NP = p.N * p.OH * p.OW, depth = (p.C / p.groups) * p.R * p.S;
-  TcSplit sp;
-  const int64_t big = ((NP + 127) / 128) * ((Kg + 127) / 128) * p.groups;
-  sp.bigTile = big >= kTargetBlocks;
-  const int64_t blocks = sp.bigTile ? big : ((NP + 63) / 64) * ((Kg + 63) / 64) * p.groups;
-  const int64_t kTiles = (depth + 31) / 32;
-  if (!sp.bigTile && blocks < kTargetBlocks / 2 && kTiles >= 16) {
-    int64_t splits = (kTargetBlocks + blocks - 1) / blocks;
-    if (splits > kTiles / 8) splits = kTiles / 8;
-    if (splits > 16) splits = 16;
-    if (splits > 1) {
-      const int64_t tilesPer = (kTiles + splits - 1) / splits;
-      sp.kPerSplit = tilesPer * 32;
-      sp.splits = (kTiles + tilesPer - 1) / tilesPer;
-    }
-  }
-  if (sp.splits == 1) sp.kPerSplit = tcPaddedDepth(depth);
-  return sp;
+  return tcSplitFor(p.K / p.groups, p.N * p.OH * p.OW, (p.C / p.groups) * p.R * p.S, p.groups, true);
 }
 
 int64_t tcConvWorkspaceBytes(const Conv2d& p) {

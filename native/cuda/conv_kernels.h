@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "core/precision.h"
 #include "cuda/kernels.h"
 
 namespace convnets::cuda {
@@ -37,8 +38,8 @@ void conv2dWinograd(const float* x, const float* u, const float* bias, float* y,
 // Operands are rounded to the precision (TF32: 10 mantissa bits, fp32 range; BF16: 7 bits, fp32 range;
 // FP16: 10 bits, range ±65504) and multiplied with fp32 accumulation; outputs are fp32.
 enum class TcPrecision { Tf32, Bf16, Fp16 };
-// Packed operand rows: `batch` blocks of `rows` rows of tcPaddedDepth(cols) elements of 4 (TF32) or 2 bytes.
-int64_t tcPaddedDepth(int64_t cols);
+// Packed operand rows: `batch` blocks of `rows` rows of tcPaddedDepth(cols) (core/precision.h) elements of
+// 4 (TF32) or 2 bytes.
 int64_t tcStoreBytes(TcPrecision prec);
 // What tcPackRows reads: element (b, r, k) of src is src[b·batchStride + r·rowStride + k·colStride].
 struct TcPack {
@@ -47,12 +48,7 @@ struct TcPack {
 };
 int64_t tcPackedBytes(const TcPack& pk, TcPrecision prec);
 void tcPackRows(const float* src, const TcPack& pk, void* dst, TcPrecision prec, cudaStream_t s);
-// How a tensor-core kernel tiles a problem: 128×128 or 64×64 blocks, and k split into `splits` ranges of
-// kPerSplit (a multiple of 32) whose partial sums a workspace holds. A function of the shape alone.
-struct TcSplit {
-  bool bigTile = false;
-  int64_t splits = 1, kPerSplit = 0;
-};
+// Tiles and k splits: core/precision.h's tcSplitFor.
 
 // conv_implicit_gemm_tc.cu: w packed by tcPackRows as [K][Cg·R·S] (rows = K, cols = Cg·R·S); ws holds
 // tcConvWorkspaceBytes(p) (null when 0).

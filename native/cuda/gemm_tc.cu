@@ -109,33 +109,12 @@ void gemmTcT(const void* A, const void* B, const TcGemm& g, float* ws, cudaStrea
 
 }  // namespace
 
-int64_t tcPaddedDepth(int64_t depth) { return (depth + 31) / 32 * 32; }
 int64_t tcStoreBytes(TcPrecision prec) { return prec == TcPrecision::Tf32 ? 4 : 2; }
 int64_t tcPackedBytes(const TcPack& pk, TcPrecision prec) {
   return pk.batch * pk.rows * tcPaddedDepth(pk.cols) * tcStoreBytes(prec);
 }
 
-// 64×64 tiles; when they are fewer than 132 blocks (one 132-SM GPU's worth) and K has at least 16
-// k-tiles, K is split so that about 264 blocks run, each over at least 8 k-tiles (shape-only, like
-// tcConvSplit, so the workspace is known before a device is).
-TcSplit tcGemmSplit(const TcGemm& g) {
-  constexpr int64_t kTargetBlocks = 264;
-  TcSplit sp;
-  sp.bigTile = false;
-  const int64_t blocks = ((g.N + 63) / 64) * ((g.M + 63) / 64) * g.batch, kTiles = (g.K + 31) / 32;
-  sp.kPerSplit = tcPaddedDepth(g.K);
-  if (blocks < kTargetBlocks / 2 && kTiles >= 16) {
-    int64_t splits = (kTargetBlocks + blocks - 1) / blocks;
-    if (splits > kTiles / 8) splits = kTiles / 8;
-    if (splits > 16) splits = 16;
-    if (splits > 1) {
-      const int64_t tilesPer = (kTiles + splits - 1) / splits;
-      sp.kPerSplit = tilesPer * 32;
-      sp.splits = (kTiles + tilesPer - 1) / tilesPer;
-    }
-  }
-  return sp;
-}
+TcSplit tcGemmSplit(const TcGemm& g) { return tcSplitFor(g.M, g.N, g.K, g.batch, false); }
 
 int64_t tcGemmWorkspaceBytes(const TcGemm& g) {
   const TcSplit sp = tcGemmSplit(g);
