@@ -123,6 +123,7 @@ const logits = (o) => (o instanceof Tensor ? o : o.logits);
 async function networks(quick) {
   const nets = ['alexnet', 'vgg16', 'googlenet', 'resnet50', 'densenet121'];
   for (const net of nets) {
+   try {
     const m = models[net]().eval();
     m.to(dev);
     for (const batch of quick ? [1] : [1, 32]) {
@@ -156,6 +157,17 @@ async function networks(quick) {
         }
         row.agreement[prec] = { inputs: n, top1: top1 / n, top5Overlap: top5 / n };
       }
+      // Where the time goes (steps run one by one, synchronised): the slowest steps of the bf16 and fp32 plans.
+      if (net === 'resnet50' || net === 'alexnet') {
+        for (const prec of ['fp32', 'bf16']) {
+          if (!plans[prec]) continue;
+          const x = Tensor.randn(shape, { seed: 2 }).to(dev);
+          const prof = plans[prec].profile(x, 3);
+          const total = prof.reduce((a, r) => a + r.ms, 0);
+          row[`profile_${prec}`] = { totalMs: total, top: prof.map((r, i) => ({ i, ...r })).sort((a, b) => b.ms - a.ms).slice(0, 8) };
+          x.dispose();
+        }
+      }
       for (const prec of ['fp32', ...PRECS]) {
         const plan = plans[prec];
         if (!plan) continue;
@@ -178,6 +190,9 @@ async function networks(quick) {
       out.networks.push(row);
     }
     m.dispose && m.dispose();
+   } catch (e) {
+    record(`network ${net}`, false, `threw: ${e && e.message}`);
+   }
   }
 }
 
