@@ -61,6 +61,9 @@ export interface NativeBinding {
             bias: NativeTensor | null, eps: number, relu: boolean): NativeTensor;
   /** Training-mode dropout; the mask depends only on (seed, element index). */
   dropout(x: NativeTensor, p: number, seed: number): NativeTensor;
+  /** torch's interpolate (core/ops_interpolate.cc); scaleH/scaleW > 0 set the sampling grid, 0 = from the sizes. */
+  interpolate(x: NativeTensor, size: [number, number], mode: string, alignCorners: boolean, antialias: boolean,
+              scaleH: number, scaleW: number): NativeTensor;
   softmax(x: NativeTensor, dim: number): NativeTensor;
   logSoftmax(x: NativeTensor, dim: number): NativeTensor;
   cat(tensors: NativeTensor[], dim: number): NativeTensor;

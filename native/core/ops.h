@@ -39,6 +39,10 @@ Tensor dropout(const Tensor& x, double p, uint64_t seed);
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor logSoftmax(const Tensor& x, int64_t dim);
 Tensor cat(const std::vector<Tensor>& xs, int64_t dim);
+// torch's interpolate on NCHW (core/ops_interpolate.cc): mode "nearest" | "nearest-exact" | "bilinear" |
+// "bicubic"; scaleFactor {h, w} > 0 when the caller's scale factors set the sampling grid (0: from sizes).
+Tensor interpolate(const Tensor& x, Pair size, const std::string& mode, bool alignCorners, bool antialias,
+                   std::array<double, 2> scaleFactor);
 
 // ---- the maths of convolution on plain float64 arrays ------------------------------------------------
 

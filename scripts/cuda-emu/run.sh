@@ -25,7 +25,7 @@ PY
 }
 # sgemm: only the device part (its namespace ends with the host launchers, which sgemm_emu.cc mirrors).
 awk '/^constexpr int BM/,/^bool aligned16/' native/cuda/sgemm.cu | sed '$d' > "$tmp/sgemm.inc"
-kernels native/cuda/{elementwise,pool,lrn,norm,softmax,concat,conv_direct}.cu > "$tmp/ops.inc"
+kernels native/cuda/{elementwise,pool,lrn,norm,softmax,concat,conv_direct,interpolate}.cu > "$tmp/ops.inc"
 flags=(-std=c++20 -O1 -pthread -w -Inative -Iscripts/cuda-emu -I"$tmp")
 g++ "${flags[@]}" scripts/cuda-emu/sgemm_emu.cc -o "$tmp/sgemm_emu"
 # Every CPU and core object: the CPU reference kernels dispatch to their ISA files at run time.

@@ -1,0 +1,49 @@
+// ops::interpolate: checks the arguments as torch's F.interpolate does (messages name the argument), builds
+// the two axes (core/interp_desc.h) and dispatches to cpu/interpolate.cc or the CUDA bridge.
+#include <cmath>
+#include <string>
+
+#include "core/cuda_ops.h"
+#include "core/error.h"
+#include "core/interp_desc.h"
+#include "core/ops.h"
+#include "cpu/interpolate.h"
+
+namespace convnets::ops {
+
+Tensor interpolate(const Tensor& x, Pair size, const std::string& mode, bool alignCorners, bool antialias,
+                   std::array<double, 2> scaleFactor) {
+  const char* op = "interpolate";
+  CN_CHECK(x.dim() == 4, op, ": expected a 4-D input (N, C, H, W), got ", shapeStr(x.shape()));
+  InterpMode m;
+  if (mode == "nearest") m = InterpMode::Nearest;
+  else if (mode == "nearest-exact") m = InterpMode::NearestExact;
+  else if (mode == "bilinear") m = InterpMode::Linear;
+  else if (mode == "bicubic") m = InterpMode::Cubic;
+  else fail(op, ": mode must be 'nearest', 'nearest-exact', 'bilinear', 'bicubic' or 'area', got '", mode, "'");
+  const bool interpolating = m == InterpMode::Linear || m == InterpMode::Cubic;
+  CN_CHECK(interpolating || !alignCorners, op, ": alignCorners can only be set with the interpolating modes ",
+           "'bilinear' and 'bicubic', not '", mode, "'");
+  CN_CHECK(interpolating || !antialias, op, ": antialias is only supported with 'bilinear' and 'bicubic', not '",
+           mode, "'");
+  constexpr int64_t kMax = int64_t(1) << 31;
+  CN_CHECK(size[0] > 0 && size[1] > 0 && size[0] < kMax && size[1] < kMax, op,
+           ": output size must be positive and below 2^31, got [", size[0], ", ", size[1], "]");
+  for (double s : scaleFactor)
+    CN_CHECK(std::isfinite(s) && s >= 0.0, op, ": scaleFactor must be positive and finite, got ", s);
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+  CN_CHECK(H > 0 && W > 0 && H < kMax && W < kMax, op, ": input spatial size must be positive and below 2^31, got ",
+           shapeStr(x.shape()));
+  const InterpAxis ah = makeInterpAxis(H, size[0], m, alignCorners, antialias, scaleFactor[0]);
+  const InterpAxis aw = makeInterpAxis(W, size[1], m, alignCorners, antialias, scaleFactor[1]);
+  Tensor y = Tensor::empty({N, C, size[0], size[1]}, x.device());
+  if (x.device().isCuda()) {
+    cuda_ops::interpolate(x, ah, aw, y);
+    return y;
+  }
+  CN_CHECK(x.device().isCpu(), op, ": no kernel for input on ", x.device().str());
+  cpu::interpolate(x.data(), y.data(), N * C, ah, aw);
+  return y;
+}
+
+}  // namespace convnets::ops
