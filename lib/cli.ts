@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 
 import { loadImage } from './io/image';
+import { presets } from './io/presets';
 import { loadSafetensors } from './io/safetensors';
 import * as models from './models';
 import { Module } from './nn/module';
@@ -57,7 +58,7 @@ async function main(argv: string[]): Promise<void> {
     if (!name || !image || !weights) throw new Error('usage: convnets classify <model> --weights <file.safetensors> <image.ppm> [--top 5]');
     const model = build(name);
     model.loadStateDict(loadSafetensors(weights));
-    const x = loadImage(image);
+    const x = await loadImage(image, presets.imagenet());
     const probs = softmax(model.forward(x) as Tensor, 1).data();
     for (const { index, p } of topK(probs, top)) console.log(`${String(index).padStart(4)}  ${(p * 100).toFixed(2)}%`);
     return;

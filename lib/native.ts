@@ -64,6 +64,8 @@ export interface NativeBinding {
   /** torch's interpolate (core/ops_interpolate.cc); scaleH/scaleW > 0 set the sampling grid, 0 = from the sizes. */
   interpolate(x: NativeTensor, size: [number, number], mode: string, alignCorners: boolean, antialias: boolean,
               scaleH: number, scaleW: number): NativeTensor;
+  /** The [h, w] window at (top, left) of each plane, zero outside the input (CPU). */
+  crop2d(x: NativeTensor, top: number, left: number, h: number, w: number): NativeTensor;
   softmax(x: NativeTensor, dim: number): NativeTensor;
   logSoftmax(x: NativeTensor, dim: number): NativeTensor;
   cat(tensors: NativeTensor[], dim: number): NativeTensor;
@@ -103,7 +105,9 @@ export interface NativeBinding {
   testFailingOp(input: NativeTensor, okCalls: number): NativeTensor;
   // checkpoint I/O (napi/io.cc): stored bytes of a safetensors dtype → float32 CPU tensor
   tensorFromBytes(bytes: Uint8Array, dtype: string, shape: number[]): NativeTensor;
-  imageToTensor(pixels: Uint8Array, height: number, width: number, channels: number): NativeTensor;
+  imageToTensor(pixels: Uint8Array | Uint16Array, height: number, width: number, channels: number): NativeTensor;
+  /** [C, H, W] CPU tensor → interleaved 8-bit pixels of (v · std + mean), rounded and clamped. */
+  tensorToImage(image: NativeTensor, mean: number[], std: number[]): Uint8Array;
 
   // CUDA queries (napi/cuda.cc)
   cudaAvailability(): { available: boolean; reason: string; compiled: boolean };

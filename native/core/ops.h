@@ -43,6 +43,9 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim);
 // "bicubic"; scaleFactor {h, w} > 0 when the caller's scale factors set the sampling grid (0: from sizes).
 Tensor interpolate(const Tensor& x, Pair size, const std::string& mode, bool alignCorners, bool antialias,
                    std::array<double, 2> scaleFactor);
+// The [h, w] window at (top, left) of every plane of an NCHW tensor; pixels outside the input are 0
+// (torchvision's center_crop pads). CPU only.
+Tensor crop2d(const Tensor& x, int64_t top, int64_t left, int64_t h, int64_t w);
 
 // ---- the maths of convolution on plain float64 arrays ------------------------------------------------
 

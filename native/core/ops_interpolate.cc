@@ -1,6 +1,8 @@
-// ops::interpolate: checks the arguments as torch's F.interpolate does (messages name the argument), builds
+// ops::interpolate and ops::crop2d (the resize and crop of image presets): checks the arguments as torch's F.interpolate does (messages name the argument), builds
 // the two axes (core/interp_desc.h) and dispatches to cpu/interpolate.cc or the CUDA bridge.
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "core/cuda_ops.h"
@@ -43,6 +45,27 @@ Tensor interpolate(const Tensor& x, Pair size, const std::string& mode, bool ali
   }
   CN_CHECK(x.device().isCpu(), op, ": no kernel for input on ", x.device().str());
   cpu::interpolate(x.data(), y.data(), N * C, ah, aw);
+  return y;
+}
+
+Tensor crop2d(const Tensor& x, int64_t top, int64_t left, int64_t h, int64_t w) {
+  const char* op = "crop2d";
+  CN_CHECK(x.dim() == 4, op, ": expected a 4-D input (N, C, H, W), got ", shapeStr(x.shape()));
+  CN_CHECK(x.device().isCpu(), op, ": input must be on the CPU, got ", x.device().str());
+  constexpr int64_t kMax = int64_t(1) << 31;
+  CN_CHECK(h > 0 && w > 0 && h < kMax && w < kMax, op, ": crop size must be positive, got [", h, ", ", w, "]");
+  CN_CHECK(std::abs(top) < kMax && std::abs(left) < kMax, op, ": offset out of range: ", top, ", ", left);
+  const int64_t planes = x.size(0) * x.size(1), H = x.size(2), W = x.size(3);
+  Tensor y = Tensor::zeros({x.size(0), x.size(1), h, w}, x.device());
+  const int64_t c0 = std::max<int64_t>(0, -left), c1 = std::min<int64_t>(w, W - left);  // columns inside
+  if (c1 <= c0) return y;
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t r = 0; r < h; ++r) {
+      const int64_t sr = top + r;
+      if (sr < 0 || sr >= H) continue;
+      std::memcpy(y.data() + (p * h + r) * w + c0, x.data() + (p * H + sr) * W + left + c0,
+                  size_t(c1 - c0) * sizeof(float));
+    }
   return y;
 }
 

@@ -24,24 +24,60 @@ Napi::Value tensorFromBytes(const Napi::CallbackInfo& info) {
   return wrapTensor(info.Env(), t);
 }
 
-// imageToTensor(pixels: Uint8Array, height, width, channels) → [1, channels, height, width] in [0, 1].
-// Decoded images are interleaved (H × W × C); the networks want planar NCHW.
+// imageToTensor(pixels: Uint8Array | Uint16Array, height, width, channels) → [1, channels, height, width] in
+// [0, 1] (8-bit values / 255, 16-bit values / 65535). Decoded images are interleaved (H × W × C); the networks
+// want planar NCHW.
+template <class T>
+void deinterleave(const T* src, float* dst, int64_t hw, int64_t c, float scale) {
+  for (int64_t ch = 0; ch < c; ++ch)
+    for (int64_t i = 0; i < hw; ++i) dst[ch * hw + i] = float(src[i * c + ch]) * scale;
+}
+
 Napi::Value imageToTensor(const Napi::CallbackInfo& info) {
   const char* op = "imageToTensor";
-  CN_CHECK(info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array,
-           op, ": pixels must be a Uint8Array");
-  auto px = info[0].As<Napi::Uint8Array>();
+  const bool typed = info[0].IsTypedArray();
+  const napi_typedarray_type kind = typed ? info[0].As<Napi::TypedArray>().TypedArrayType() : napi_int8_array;
+  CN_CHECK(kind == napi_uint8_array || kind == napi_uint16_array, op, ": pixels must be a Uint8Array or a Uint16Array");
   int64_t h = intArg(info[1], op, "height"), w = intArg(info[2], op, "width"), c = intArg(info[3], op, "channels");
   CN_CHECK(h > 0 && w > 0 && c > 0 && c <= 4, op, ": expected positive height and width and 1-4 channels, got ", h,
            "x", w, "x", c);
-  CN_CHECK(int64_t(px.ByteLength()) == h * w * c, op, ": a ", h, "x", w, "x", c, " image needs ", h * w * c,
-           " bytes but got ", px.ByteLength());
+  const size_t count = info[0].As<Napi::TypedArray>().ElementLength();
+  CN_CHECK(int64_t(count) == h * w * c, op, ": a ", h, "x", w, "x", c, " image needs ", h * w * c,
+           " values but got ", count);
   Tensor t = Tensor::empty({1, c, h, w}, Device{});
-  const uint8_t* src = px.Data();
-  float* dst = t.data();
-  for (int64_t ch = 0; ch < c; ++ch)
-    for (int64_t i = 0; i < h * w; ++i) dst[ch * h * w + i] = float(src[i * c + ch]) * (1.0f / 255.0f);
+  if (kind == napi_uint8_array)
+    deinterleave(info[0].As<Napi::Uint8Array>().Data(), t.data(), h * w, c, 1.0f / 255.0f);
+  else
+    deinterleave(info[0].As<Napi::Uint16Array>().Data(), t.data(), h * w, c, 1.0f / 65535.0f);
   return wrapTensor(info.Env(), t);
+}
+
+// tensorToImage(x [C, H, W] float on the CPU, mean[C], std[C]) → Uint8Array H × W × C interleaved:
+// round(clamp((v · std + mean) · 255, 0, 255)) — the inverse of imageToTensor and a normalisation.
+Napi::Value tensorToImage(const Napi::CallbackInfo& info) {
+  const char* op = "tensorToImage";
+  const Tensor& x = tensorArg(info[0], op, "image");
+  CN_CHECK(x.device().isCpu(), op, ": image must be on the CPU, got ", x.device().str());
+  CN_CHECK(x.dim() == 3 && x.size(0) >= 1 && x.size(0) <= 4, op, ": expected [C, H, W] with 1-4 channels, got ",
+           shapeStr(x.shape()));
+  const int64_t c = x.size(0), hw = x.size(1) * x.size(2);
+  auto numbers = [&](const Napi::Value& v, const char* name) {
+    CN_CHECK(v.IsArray() && v.As<Napi::Array>().Length() == uint32_t(c), op, ": ", name, " must have ", c, " numbers");
+    std::vector<float> out;
+    for (uint32_t i = 0; i < uint32_t(c); ++i) out.push_back(float(numberArg(v.As<Napi::Array>().Get(i), op, name)));
+    return out;
+  };
+  const std::vector<float> mean = numbers(info[1], "mean"), std = numbers(info[2], "std");
+  auto out = Napi::Uint8Array::New(info.Env(), size_t(hw * c));
+  const float* src = x.data();
+  uint8_t* dst = out.Data();
+  for (int64_t ch = 0; ch < c; ++ch)
+    for (int64_t i = 0; i < hw; ++i) {
+      float v = (src[ch * hw + i] * std[ch] + mean[ch]) * 255.0f;
+      v = v != v ? 0.0f : (v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v));  // NaN → 0
+      dst[i * c + ch] = uint8_t(v + 0.5f);
+    }
+  return out;
 }
 
 }  // namespace
@@ -49,6 +85,7 @@ Napi::Value imageToTensor(const Napi::CallbackInfo& info) {
 void initIo(Napi::Env env, Napi::Object exports) {
   exports.Set("tensorFromBytes", Napi::Function::New(env, tensorFromBytes));
   exports.Set("imageToTensor", Napi::Function::New(env, imageToTensor));
+  exports.Set("tensorToImage", Napi::Function::New(env, tensorToImage));
 }
 
 }  // namespace convnets::napi

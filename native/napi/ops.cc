@@ -109,6 +109,15 @@ Napi::Value interpolate(const Napi::CallbackInfo& info) {
   });
 }
 
+// crop2d(x, top, left, h, w)
+Napi::Value crop2d(const Napi::CallbackInfo& info) {
+  const char* op = "crop2d";
+  const Tensor& x = tensorArg(info[0], op, "input");
+  int64_t top = intArg(info[1], op, "top"), left = intArg(info[2], op, "left"), h = intArg(info[3], op, "height"),
+          w = intArg(info[4], op, "width");
+  return emit(info, op, {x}, [=](const Ins& in) { return ops::crop2d(in[0], top, left, h, w); });
+}
+
 Napi::Value softmax(const Napi::CallbackInfo& info) {
   const Tensor& x = tensorArg(info[0], "softmax", "input");
   int64_t dim = intArg(info[1], "softmax", "dim");
@@ -195,6 +204,7 @@ void initOps(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNorm", Napi::Function::New(env, batchNorm));
   exports.Set("dropout", Napi::Function::New(env, dropout));
   exports.Set("interpolate", Napi::Function::New(env, interpolate));
+  exports.Set("crop2d", Napi::Function::New(env, crop2d));
   exports.Set("softmax", Napi::Function::New(env, softmax));
   exports.Set("logSoftmax", Napi::Function::New(env, logSoftmax));
   exports.Set("cat", Napi::Function::New(env, cat));
