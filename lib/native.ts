@@ -105,6 +105,8 @@ export interface NativeBinding {
   testFailingOp(input: NativeTensor, okCalls: number): NativeTensor;
   // checkpoint I/O (napi/io.cc): stored bytes of a safetensors dtype → float32 CPU tensor
   tensorFromBytes(bytes: Uint8Array, dtype: string, shape: number[]): NativeTensor;
+  /** The strided view (offset, shape, strides in elements) of a storage of storageNumel `dtype` elements. */
+  tensorFromStorage(bytes: Uint8Array, dtype: string, storageNumel: number, offset: number, shape: number[], strides: number[]): NativeTensor;
   imageToTensor(pixels: Uint8Array | Uint16Array, height: number, width: number, channels: number): NativeTensor;
   /** [C, H, W] CPU tensor → interleaved 8-bit pixels of (v · std + mean), rounded and clamped. */
   tensorToImage(image: NativeTensor, mean: number[], std: number[]): Uint8Array;

@@ -5,3 +5,5 @@ export { decodePnm, decodeImage, imageToTensor, pixelsToTensor, loadImage, loadI
 export type { DecodedImage, ImageSource, LoadImagesOptions, SaveImageOptions } from './image';
 export { presets, IMAGENET_MEAN, IMAGENET_STD, resizedSize, centerCropOffsets, normalize } from './presets';
 export type { ImagePreset, ImagePresetOptions } from './presets';
+export { loadPth, PthStateDict } from './pth';
+export type { LoadPthOptions } from './pth';

@@ -24,6 +24,39 @@ Napi::Value tensorFromBytes(const Napi::CallbackInfo& info) {
   return wrapTensor(info.Env(), t);
 }
 
+// tensorFromStorage(bytes: Uint8Array, dtype, storageNumel, offset, shape, strides) → float32 CPU tensor of the
+// strided view (torch's storage_offset / size / stride, in elements) of a storage (.pth files). Every index
+// the view can reach is checked to lie inside the storage before any byte is read.
+Napi::Value tensorFromStorage(const Napi::CallbackInfo& info) {
+  const char* op = "tensorFromStorage";
+  CN_CHECK(info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array,
+           op, ": bytes must be a Uint8Array");
+  auto bytes = info[0].As<Napi::Uint8Array>();
+  std::string dtype = stringArg(info[1], op, "dtype");
+  StoredType type;
+  CN_CHECK(parseStoredType(dtype, &type), op, ": unsupported dtype '", dtype, "'");
+  const int64_t storageNumel = intArg(info[2], op, "storageNumel"), offset = intArg(info[3], op, "offset");
+  Shape shape = shapeArg(info[4], op, "shape");
+  std::vector<int64_t> strides = intsArg(info[5], op, "strides");
+  const int64_t esize = storedTypeBytes(type);
+  CN_CHECK(storageNumel >= 0 && int64_t(bytes.ByteLength()) / esize >= storageNumel, op, ": storage of ",
+           storageNumel, " ", dtype, " elements needs ", storageNumel * esize, " bytes but has ", bytes.ByteLength());
+  CN_CHECK(strides.size() == shape.size(), op, ": ", shape.size(), " sizes but ", strides.size(), " strides");
+  CN_CHECK(offset >= 0, op, ": negative storage offset ", offset);
+  int64_t numel = 1, last = offset;  // the largest element index the view reads
+  for (size_t d = 0; d < shape.size(); ++d) {
+    CN_CHECK(shape[d] >= 0 && strides[d] >= 0, op, ": negative size or stride in dimension ", d);
+    numel *= shape[d];
+    CN_CHECK(shape[d] == 0 || strides[d] <= (int64_t(1) << 48) / shape[d], op, ": stride too large in dimension ", d);
+    last += shape[d] > 0 ? (shape[d] - 1) * strides[d] : 0;
+  }
+  CN_CHECK(numel == 0 || last < storageNumel, op, ": the view (offset ", offset, ", shape ", shapeStr(shape),
+           ") reads element ", last, " of a storage of ", storageNumel);
+  Tensor t = Tensor::empty(shape, Device{});
+  if (numel) gatherToFloat32(bytes.Data(), type, offset, shape.data(), strides.data(), int(shape.size()), t.data());
+  return wrapTensor(info.Env(), t);
+}
+
 // imageToTensor(pixels: Uint8Array | Uint16Array, height, width, channels) → [1, channels, height, width] in
 // [0, 1] (8-bit values / 255, 16-bit values / 65535). Decoded images are interleaved (H × W × C); the networks
 // want planar NCHW.
@@ -84,6 +117,7 @@ Napi::Value tensorToImage(const Napi::CallbackInfo& info) {
 
 void initIo(Napi::Env env, Napi::Object exports) {
   exports.Set("tensorFromBytes", Napi::Function::New(env, tensorFromBytes));
+  exports.Set("tensorFromStorage", Napi::Function::New(env, tensorFromStorage));
   exports.Set("imageToTensor", Napi::Function::New(env, imageToTensor));
   exports.Set("tensorToImage", Napi::Function::New(env, tensorToImage));
 }
