@@ -1,4 +1,5 @@
-// Binding for checkpoint loading: stored bytes of any safetensors dtype → a float32 CPU tensor.
+// Binding for checkpoint and image I/O: stored bytes of any safetensors dtype (or a strided view of a .pth
+// storage) → a float32 CPU tensor; interleaved pixels ↔ planar tensors.
 #include "core/dtype_convert.h"
 #include "napi/common.h"
 
@@ -6,15 +7,24 @@ namespace convnets::napi {
 
 namespace {
 
+// Arguments 0 and 1 of the checkpoint readers: the stored bytes and their dtype name.
+struct StoredBytes {
+  Napi::Uint8Array bytes;
+  std::string dtype;
+  StoredType type;
+};
+StoredBytes storedBytesArgs(const Napi::CallbackInfo& info, const char* op) {
+  CN_CHECK(info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array,
+           op, ": bytes must be a Uint8Array");
+  StoredBytes b{info[0].As<Napi::Uint8Array>(), stringArg(info[1], op, "dtype"), StoredType::F32};
+  CN_CHECK(parseStoredType(b.dtype, &b.type), op, ": unsupported dtype '", b.dtype, "'");
+  return b;
+}
+
 // tensorFromBytes(bytes: Uint8Array, dtype: string, shape: number[]) → NativeTensor (float32, CPU)
 Napi::Value tensorFromBytes(const Napi::CallbackInfo& info) {
   const char* op = "tensorFromBytes";
-  CN_CHECK(info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array,
-           op, ": bytes must be a Uint8Array");
-  auto bytes = info[0].As<Napi::Uint8Array>();
-  std::string dtype = stringArg(info[1], op, "dtype");
-  StoredType type;
-  CN_CHECK(parseStoredType(dtype, &type), op, ": unsupported dtype '", dtype, "'");
+  auto [bytes, dtype, type] = storedBytesArgs(info, op);
   Shape shape = shapeArg(info[2], op, "shape");
   int64_t n = numelOf(shape);
   CN_CHECK(int64_t(bytes.ByteLength()) == n * storedTypeBytes(type), op, ": ", n, " elements of ", dtype, " need ",
@@ -29,12 +39,7 @@ Napi::Value tensorFromBytes(const Napi::CallbackInfo& info) {
 // the view can reach is checked to lie inside the storage before any byte is read.
 Napi::Value tensorFromStorage(const Napi::CallbackInfo& info) {
   const char* op = "tensorFromStorage";
-  CN_CHECK(info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array,
-           op, ": bytes must be a Uint8Array");
-  auto bytes = info[0].As<Napi::Uint8Array>();
-  std::string dtype = stringArg(info[1], op, "dtype");
-  StoredType type;
-  CN_CHECK(parseStoredType(dtype, &type), op, ": unsupported dtype '", dtype, "'");
+  auto [bytes, dtype, type] = storedBytesArgs(info, op);
   const int64_t storageNumel = intArg(info[2], op, "storageNumel"), offset = intArg(info[3], op, "offset");
   Shape shape = shapeArg(info[4], op, "shape");
   std::vector<int64_t> strides = intsArg(info[5], op, "strides");
