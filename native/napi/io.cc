@@ -1,5 +1,7 @@
 // Binding for checkpoint and image I/O: stored bytes of any safetensors dtype (or a strided view of a .pth
 // storage) → a float32 CPU tensor; interleaved pixels ↔ planar tensors.
+#include <algorithm>
+
 #include "core/dtype_convert.h"
 #include "napi/common.h"
 
@@ -118,6 +120,44 @@ Napi::Value tensorToImage(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// tensorsToGrid(x [N, C, h, w] on the CPU, C 1 or 3, cols, pad) → Uint8Array of a grid image (rows × cols
+// tiles of h × w separated by `pad` white pixels, C channels interleaved): each tile min-max scaled to
+// 0-255 on its own, so filters and feature maps of any range are visible (a constant tile is mid-grey).
+Napi::Value tensorsToGrid(const Napi::CallbackInfo& info) {
+  const char* op = "tensorsToGrid";
+  const Tensor& x = tensorArg(info[0], op, "tiles");
+  CN_CHECK(x.device().isCpu(), op, ": tiles must be on the CPU, got ", x.device().str());
+  CN_CHECK(x.dim() == 4 && (x.size(1) == 1 || x.size(1) == 3) && x.size(0) > 0, op,
+           ": expected [N, 1 or 3, h, w] with N > 0, got ", shapeStr(x.shape()));
+  const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  const int64_t cols = intArg(info[1], op, "cols"), pad = intArg(info[2], op, "pad");
+  CN_CHECK(cols > 0 && pad >= 0 && pad < 64, op, ": cols must be positive and pad in [0, 64), got ", cols, ", ", pad);
+  const int64_t rows = (n + cols - 1) / cols, W = cols * w + (cols + 1) * pad, H = rows * h + (rows + 1) * pad;
+  CN_CHECK(W * H * c <= (int64_t(1) << 30), op, ": the grid would be ", W, "x", H, " pixels");
+  auto out = Napi::Uint8Array::New(info.Env(), size_t(W * H * c));
+  std::fill(out.Data(), out.Data() + W * H * c, uint8_t(255));
+  const int64_t tile = c * h * w;
+  for (int64_t t = 0; t < n; ++t) {
+    const float* src = x.data() + t * tile;
+    float lo = src[0], hi = src[0];
+    for (int64_t i = 1; i < tile; ++i) lo = std::min(lo, src[i]), hi = std::max(hi, src[i]);
+    const float scale = hi > lo ? 255.0f / (hi - lo) : 0.0f;
+    const int64_t oy = pad + (t / cols) * (h + pad), ox = pad + (t % cols) * (w + pad);
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t xx = 0; xx < w; ++xx) {
+          const float v = scale > 0.0f ? (src[(ch * h + y) * w + xx] - lo) * scale : 127.5f;
+          out.Data()[((oy + y) * W + ox + xx) * c + ch] = uint8_t(v != v ? 0.0f : std::min(255.0f, v + 0.5f));
+        }
+  }
+  Napi::Object r = Napi::Object::New(info.Env());
+  r.Set("pixels", out);
+  r.Set("width", Napi::Number::New(info.Env(), double(W)));
+  r.Set("height", Napi::Number::New(info.Env(), double(H)));
+  r.Set("channels", Napi::Number::New(info.Env(), double(c)));
+  return r;
+}
+
 }  // namespace
 
 void initIo(Napi::Env env, Napi::Object exports) {
@@ -125,6 +165,7 @@ void initIo(Napi::Env env, Napi::Object exports) {
   exports.Set("tensorFromStorage", Napi::Function::New(env, tensorFromStorage));
   exports.Set("imageToTensor", Napi::Function::New(env, imageToTensor));
   exports.Set("tensorToImage", Napi::Function::New(env, tensorToImage));
+  exports.Set("tensorsToGrid", Napi::Function::New(env, tensorsToGrid));
 }
 
 }  // namespace convnets::napi
