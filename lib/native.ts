@@ -110,6 +110,8 @@ export interface NativeBinding {
   imageToTensor(pixels: Uint8Array | Uint16Array, height: number, width: number, channels: number): NativeTensor;
   /** [C, H, W] CPU tensor → interleaved 8-bit pixels of (v · std + mean), rounded and clamped. */
   tensorToImage(image: NativeTensor, mean: number[], std: number[]): Uint8Array;
+  /** PIL's Image.resize (BILINEAR / BICUBIC) of interleaved 8-bit pixels, bit for bit. */
+  resizeImagePil(pixels: Uint8Array, height: number, width: number, channels: number, outHeight: number, outWidth: number, bicubic: boolean): Uint8Array;
   /** [N, 1|3, h, w] → a grid of tiles (each min-max scaled), interleaved 8-bit pixels. */
   tensorsToGrid(tiles: NativeTensor, cols: number, pad: number): { pixels: Uint8Array; width: number; height: number; channels: number };
 

@@ -11,7 +11,7 @@ import type { Sharp } from 'sharp';
 import { cat } from '../functional/shape';
 import { native } from '../native';
 import { Tensor } from '../tensor';
-import { IMAGENET_MEAN, IMAGENET_STD, ImagePreset, normalize } from './presets';
+import { IMAGENET_MEAN, IMAGENET_STD, ImagePreset, normalize, pixelsToFloat } from './presets';
 
 export type ImageSource = string | Buffer | Uint8Array;
 
@@ -102,11 +102,8 @@ export async function decodeImage(src: ImageSource): Promise<DecodedImage> {
 
 /** [1, 3, H, W] in [0, 1] (grey is repeated to 3 channels unless rgb: false). */
 export function pixelsToTensor(image: DecodedImage, opts: { rgb?: boolean } = {}): Tensor {
-  const x = new Tensor(native.imageToTensor(image.pixels, image.height, image.width, image.channels));
-  if (image.channels === 3 || opts.rgb === false) return x;
-  const y = cat([x, x, x], 1);
-  x.dispose();
-  return y;
+  if (opts.rgb === false) return new Tensor(native.imageToTensor(image.pixels, image.height, image.width, image.channels));
+  return pixelsToFloat(image);
 }
 
 /**
@@ -126,11 +123,8 @@ export function imageToTensor(image: DecodedImage, opts: { normalize?: boolean; 
  * a preset, the preset's output (e.g. presets.imagenet(): [1, 3, 224, 224], ImageNet-normalised).
  */
 export async function loadImage(src: ImageSource, preset?: ImagePreset): Promise<Tensor> {
-  const x = pixelsToTensor(await decodeImage(src));
-  if (!preset) return x;
-  const y = preset.apply(x);
-  x.dispose();
-  return y;
+  const image = await decodeImage(src);
+  return preset ? preset.applyImage(image) : pixelsToTensor(image);
 }
 
 export interface LoadImagesOptions {

@@ -2,6 +2,7 @@
 // (antialiased bilinear through F.interpolate, as PIL resizes), center crop, [0, 1], normalise.
 import { interpolate } from '../functional/interpolate';
 import { batchNorm } from '../functional/normalization';
+import { cat } from '../functional/shape';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 
@@ -20,6 +21,19 @@ export interface ImagePresetOptions {
   interpolation?: 'bilinear' | 'bicubic' | 'nearest';
   /** Default true: PIL's resampling, which torchvision's preset uses. */
   antialias?: boolean;
+  /** How decoded 8-bit images are resized: 'pil' (default) — PIL's Image.resize bit for bit, 8-bit
+   *  between and after its two passes, so loadImage gives torchvision + PIL's tensor exactly; 'tensor' —
+   *  F.interpolate on float pixels (torchvision's tensor path; within one 8-bit step of PIL). 16-bit images
+   *  and tensors given to apply() always take the float path. */
+  resize?: 'pil' | 'tensor';
+}
+
+/** Interleaved pixels as decoded (io/image.ts DecodedImage). */
+export interface PixelImage {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  pixels: Uint8Array | Uint16Array;
 }
 
 /** A preprocessing recipe; apply() takes [N, 3, H, W] in [0, 1] and returns the network's input. */
@@ -31,7 +45,11 @@ export interface ImagePreset {
   readonly std: readonly number[];
   readonly interpolation: 'bilinear' | 'bicubic' | 'nearest';
   readonly antialias: boolean;
+  readonly resize: 'pil' | 'tensor';
+  /** [N, 3, H, W] in [0, 1] → the network's input (resize with F.interpolate, crop, normalise). */
   apply(x: Tensor): Tensor;
+  /** A decoded image → [1, 3, cropSize, cropSize] (PIL's resize on 8-bit pixels unless resize is 'tensor'). */
+  applyImage(image: PixelImage): Tensor;
 }
 
 /** torchvision's _compute_resized_output_size for an int size: the shorter side becomes `size`, the
@@ -88,7 +106,16 @@ export function imagenet(opts: ImagePresetOptions = {}): ImagePreset {
   const interpolation = opts.interpolation ?? 'bilinear';
   if (!['bilinear', 'bicubic', 'nearest'].includes(interpolation)) throw new TypeError(`presets.imagenet: interpolation must be 'bilinear', 'bicubic' or 'nearest', got '${interpolation}'`);
   const antialias = interpolation === 'nearest' ? false : (opts.antialias ?? true);
-  return {
+  const resize = opts.resize ?? 'pil';
+  if (resize !== 'pil' && resize !== 'tensor') throw new TypeError(`presets.imagenet: resize must be 'pil' or 'tensor', got '${String(resize)}'`);
+  const cropAndNormalize = (resized: Tensor, h: number, w: number): Tensor => {
+    const [top, left] = centerCropOffsets(h, w, cropSize, cropSize);
+    const cropped = new Tensor(native.crop2d(resized.handle, top, left, cropSize, cropSize));
+    const y = normalize(cropped, mean, std);
+    cropped.dispose();
+    return y;
+  };
+  const preset: ImagePreset = {
     name: `imagenet(resize ${resizeSize}, crop ${cropSize})`,
     resizeSize,
     cropSize,
@@ -96,18 +123,42 @@ export function imagenet(opts: ImagePresetOptions = {}): ImagePreset {
     std,
     interpolation,
     antialias,
+    resize,
     apply(x: Tensor): Tensor {
       if (x.shape.length !== 4 || x.shape[1] !== 3) throw new Error(`preset: expected [N, 3, H, W], got [${x.shape.join(', ')}]`);
       const [h, w] = resizedSize(x.shape[2], x.shape[3], resizeSize);
       const resized = h === x.shape[2] && w === x.shape[3] ? x : interpolate(x, { size: [h, w], mode: interpolation, ...(antialias ? { antialias } : {}) });
-      const [top, left] = centerCropOffsets(h, w, cropSize, cropSize);
-      const cropped = new Tensor(native.crop2d(resized.handle, top, left, cropSize, cropSize));
+      const y = cropAndNormalize(resized, h, w);
       if (resized !== x) resized.dispose();
-      const y = normalize(cropped, mean, std);
-      cropped.dispose();
+      return y;
+    },
+    applyImage(image: PixelImage): Tensor {
+      const pil = resize === 'pil' && antialias && interpolation !== 'nearest' && image.pixels instanceof Uint8Array;
+      if (!pil) {
+        const x = pixelsToFloat(image);
+        const y = preset.apply(x);
+        x.dispose();
+        return y;
+      }
+      const [h, w] = resizedSize(image.height, image.width, resizeSize);
+      const px = h === image.height && w === image.width ? image.pixels as Uint8Array
+        : native.resizeImagePil(image.pixels as Uint8Array, image.height, image.width, image.channels, h, w, interpolation === 'bicubic');
+      const x = pixelsToFloat({ width: w, height: h, channels: image.channels, pixels: px });
+      const y = cropAndNormalize(x, h, w);
+      x.dispose();
       return y;
     },
   };
+  return preset;
+}
+
+/** [1, 3, H, W] in [0, 1] from interleaved pixels (grey repeated to 3 channels). */
+export function pixelsToFloat(image: PixelImage): Tensor {
+  const x = new Tensor(native.imageToTensor(image.pixels, image.height, image.width, image.channels));
+  if (image.channels === 3) return x;
+  const y = cat([x, x, x], 1);
+  x.dispose();
+  return y;
 }
 
 export const presets = { imagenet };

@@ -1,4 +1,4 @@
-// ops::interpolate and ops::crop2d (the resize and crop of image presets): checks the arguments as torch's F.interpolate does (messages name the argument), builds
+// ops::interpolate, ops::crop2d and ops::resizeImagePil (the resizes and crop of image presets): checks the arguments as torch's F.interpolate does (messages name the argument), builds
 // the two axes (core/interp_desc.h) and dispatches to cpu/interpolate.cc or the CUDA bridge.
 #include <algorithm>
 #include <cmath>
@@ -10,6 +10,7 @@
 #include "core/interp_desc.h"
 #include "core/ops.h"
 #include "cpu/interpolate.h"
+#include "cpu/resize_pil.h"
 
 namespace convnets::ops {
 
@@ -67,6 +68,18 @@ Tensor crop2d(const Tensor& x, int64_t top, int64_t left, int64_t h, int64_t w) 
                   size_t(c1 - c0) * sizeof(float));
     }
   return y;
+}
+
+std::vector<uint8_t> resizeImagePil(const uint8_t* px, int64_t bytes, int64_t h, int64_t w, int64_t c, int64_t oh,
+                                    int64_t ow, bool bicubic) {
+  const char* op = "resizeImagePil";
+  constexpr int64_t kMax = int64_t(1) << 16;
+  CN_CHECK(h > 0 && w > 0 && oh > 0 && ow > 0 && h < kMax && w < kMax && oh < kMax && ow < kMax && c >= 1 && c <= 4,
+           op, ": sizes must be in [1, 65535] and channels in [1, 4], got ", h, "x", w, "x", c, " -> ", oh, "x", ow);
+  CN_CHECK(bytes == h * w * c, op, ": a ", h, "x", w, "x", c, " image needs ", h * w * c, " bytes but got ", bytes);
+  std::vector<uint8_t> out(size_t(oh * ow * c));
+  cpu::resizePil(px, h, w, c, out.data(), oh, ow, bicubic);
+  return out;
 }
 
 }  // namespace convnets::ops

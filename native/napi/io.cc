@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/dtype_convert.h"
+#include "core/ops.h"
 #include "napi/common.h"
 
 namespace convnets::napi {
@@ -92,6 +93,22 @@ Napi::Value imageToTensor(const Napi::CallbackInfo& info) {
   return wrapTensor(info.Env(), t);
 }
 
+// resizeImagePil(pixels: Uint8Array H × W × C, H, W, C, OH, OW, bicubic) → Uint8Array OH × OW × C: PIL's
+// Image.resize (BILINEAR / BICUBIC) bit for bit (cpu/resize_pil.h).
+Napi::Value resizeImagePil(const Napi::CallbackInfo& info) {
+  const char* op = "resizeImagePil";
+  CN_CHECK(info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array, op,
+           ": pixels must be a Uint8Array");
+  auto px = info[0].As<Napi::Uint8Array>();
+  const int64_t h = intArg(info[1], op, "height"), w = intArg(info[2], op, "width"), c = intArg(info[3], op, "channels");
+  const int64_t oh = intArg(info[4], op, "outHeight"), ow = intArg(info[5], op, "outWidth");
+  const bool bicubic = boolArg(info[6], op, "bicubic");
+  std::vector<uint8_t> out = ops::resizeImagePil(px.Data(), int64_t(px.ByteLength()), h, w, c, oh, ow, bicubic);
+  auto a = Napi::Uint8Array::New(info.Env(), out.size());
+  std::copy(out.begin(), out.end(), a.Data());
+  return a;
+}
+
 // tensorToImage(x [C, H, W] float on the CPU, mean[C], std[C]) → Uint8Array H × W × C interleaved:
 // round(clamp((v · std + mean) · 255, 0, 255)) — the inverse of imageToTensor and a normalisation.
 Napi::Value tensorToImage(const Napi::CallbackInfo& info) {
@@ -165,6 +182,7 @@ void initIo(Napi::Env env, Napi::Object exports) {
   exports.Set("tensorFromStorage", Napi::Function::New(env, tensorFromStorage));
   exports.Set("imageToTensor", Napi::Function::New(env, imageToTensor));
   exports.Set("tensorToImage", Napi::Function::New(env, tensorToImage));
+  exports.Set("resizeImagePil", Napi::Function::New(env, resizeImagePil));
   exports.Set("tensorsToGrid", Napi::Function::New(env, tensorsToGrid));
 }
 
