@@ -2,7 +2,6 @@
 // against the CPU kernels of native/cpu (linked in) or a float64 reference, on awkward shapes.
 #include "core/pool_desc.h"
 #include "cpu/concat.h"
-#include "cpu/interpolate.h"
 #include "cpu/lrn.h"
 #include "cpu/pool.h"
 #include "cpu/softmax.h"
@@ -145,31 +144,6 @@ int main() {
     launch(dim3{2, 1, 1}, 256, [&] { k_elementwise::reluKernel(a.data(), y.data(), n, true); });
     for (int64_t i = 0; i < n; ++i) r[i] = std::max(a[i], 0.f);
     cmp("relu 4099 vec", y, r, 0);
-  }
-  // interpolate: the device-built tap tables equal the host's, and each pass equals cpu::resampleAxis
-  struct IC { int64_t in, out; InterpMode mode; bool align, aa; double sf; };
-  for (IC c : std::vector<IC>{{13, 5, InterpMode::Linear, false, true, 0}, {31, 4, InterpMode::Cubic, false, true, 0},
-                              {5, 11, InterpMode::Cubic, false, false, 0}, {7, 16, InterpMode::Linear, true, false, 0},
-                              {9, 4, InterpMode::Nearest, false, false, 0}, {11, 25, InterpMode::NearestExact, false, false, 2.3},
-                              {6, 13, InterpMode::Linear, true, true, 0}, {300, 7, InterpMode::Linear, false, true, 0}}) {
-    const InterpAxis a = makeInterpAxis(c.in, c.out, c.mode, c.align, c.aa, c.sf);
-    std::vector<int32_t> idx(a.out * a.taps, -1), hidx(a.out * a.taps);
-    std::vector<float> w(a.out * a.taps, NAN), hw(a.out * a.taps);
-    launch(dim3{1, 1, 1}, 64, [&] { k_interpolate::interpTableKernel(a, idx.data(), w.data()); });
-    for (int64_t o = 0; o < a.out; ++o) interpTaps(a, o, hidx.data() + o * a.taps, hw.data() + o * a.taps);
-    char buf[100]; snprintf(buf, 100, "interp table %ld->%ld mode%d align%d aa%d taps%d", c.in, c.out, int(c.mode), c.align, c.aa, a.taps);
-    std::vector<float> fidx(idx.begin(), idx.end()), fhidx(hidx.begin(), hidx.end());
-    cmp(buf, w, hw, 0);
-    cmp((std::string(buf) + " idx").c_str(), fidx, fhidx, 0);
-    for (int64_t inner : {int64_t(1), int64_t(7)}) {
-      const int64_t outer = 3;
-      auto x = rnd(outer * a.in * inner);
-      std::vector<float> y(outer * a.out * inner, NAN), r(y.size());
-      launch(dim3{2, 1, 1}, 256, [&] { k_interpolate::resampleKernel(x.data(), y.data(), outer, a.in, a.out, inner, a.taps, idx.data(), w.data()); });
-      cpu::resampleAxis(x.data(), r.data(), outer, inner, a);
-      snprintf(buf, 100, "interp resample %ld->%ld mode%d aa%d inner%ld", c.in, c.out, int(c.mode), c.aa, inner);
-      cmp(buf, y, r, 1e-6);
-    }
   }
   printf("%d failures\n", fails);
   return fails != 0;

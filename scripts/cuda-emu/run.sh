@@ -2,6 +2,7 @@
 # Runs the CUDA kernels' logic on the CPU (emu.h): for machines without a GPU. Needs g++ (C++20) and a
 # CPU-only build of the addon, whose CPU kernel objects are linked in as the reference:
 #   CONVNETS_CUDA=0 npx cmake-js compile -O build-cpu && bash scripts/cuda-emu/run.sh
+# (interpolate.cu has its own self-contained run, run-interp.sh; the tensor-core kernels run-tc.sh.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 obj=""
@@ -25,7 +26,7 @@ PY
 }
 # sgemm: only the device part (its namespace ends with the host launchers, which sgemm_emu.cc mirrors).
 awk '/^constexpr int BM/,/^bool aligned16/' native/cuda/sgemm.cu | sed '$d' > "$tmp/sgemm.inc"
-kernels native/cuda/{elementwise,pool,lrn,norm,softmax,concat,conv_direct,interpolate}.cu > "$tmp/ops.inc"
+kernels native/cuda/{elementwise,pool,lrn,norm,softmax,concat,conv_direct}.cu > "$tmp/ops.inc"
 flags=(-std=c++20 -O1 -pthread -w -Inative -Iscripts/cuda-emu -I"$tmp")
 g++ "${flags[@]}" scripts/cuda-emu/sgemm_emu.cc -o "$tmp/sgemm_emu"
 # Every CPU and core object: the CPU reference kernels dispatch to their ISA files at run time.
