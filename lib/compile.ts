@@ -93,7 +93,7 @@ export class CompiledPlan {
     this.plan.dispose();
   }
 
-  [(Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose')](): void {
+  [Symbol.dispose](): void {
     this.dispose();
   }
 }

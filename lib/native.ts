@@ -64,6 +64,8 @@ export interface NativeBinding {
   softmax(x: NativeTensor, dim: number): NativeTensor;
   logSoftmax(x: NativeTensor, dim: number): NativeTensor;
   cat(tensors: NativeTensor[], dim: number): NativeTensor;
+  argmax(x: NativeTensor, dim: number, keepdim: boolean): NativeTensor;
+  topk(x: NativeTensor, k: number, dim: number, largest: boolean, sorted: boolean): { values: NativeTensor; indices: NativeTensor };
 
   // the maths of convolution on plain float64 arrays (napi/ops.cc; numpy / scipy.signal semantics)
   signalConvolve(a: Float64Array, v: Float64Array, mode: string, correlate: boolean): Float64Array;
@@ -109,6 +111,9 @@ export interface NativeBinding {
   cudaSynchronize(device?: string): void;
   /** Test hook: a kernel that faults, leaving CUDA unusable in this process (tests run it in a child). */
   cudaInjectFault(device: string): void;
+  /** Test hook: cuda.unavailableReason()'s wording for a probe outcome (native/core/cuda_reason.h). */
+  cudaExplainForTest(probe: { driverLibraryFound: boolean; error?: 'none' | 'insufficientDriver' | 'noDevice' | 'other';
+    errorText?: string; driverVersion?: number; runtimeVersion?: number; deviceCount?: number; visibleDevices?: string }): string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -4,7 +4,9 @@ import { native, NativeTensor } from './native';
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 export type Shape = readonly number[];
 
-export const disposeSymbol: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose');
+// `using` needs Symbol.dispose (Node >= 20.4 has it; the package needs >= 20.17). The typings come from
+// lib esnext.disposable or @types/node, so Tensor, ConvPlan, CompiledPlan and Module are Disposable.
+if (typeof Symbol.dispose !== 'symbol') Object.defineProperty(Symbol, 'dispose', { value: Symbol.for('nodejs.dispose') });
 
 function checkShape(op: string, shape: unknown): number[] {
   if (!Array.isArray(shape)) throw new TypeError(`${op}: shape must be an array of non-negative integers, got ${String(shape)}`);
@@ -70,6 +72,14 @@ export class Tensor {
     return this.handle.data();
   }
 
+  /** The value of a one-element tensor (any shape with numel 1, e.g. a loss or an argmax), as a number. */
+  item(): number {
+    if (this.numel !== 1) {
+      throw new Error(`item: expected a tensor with one element, got shape [${this.shape.join(', ')}] (${this.numel} elements)`);
+    }
+    return this.handle.data()[0];
+  }
+
   /** A view with another shape over the same storage; one dimension may be -1 (inferred). */
   reshape(shape: Shape): Tensor {
     const dims = shape.slice();
@@ -95,7 +105,7 @@ export class Tensor {
     this.handle.dispose();
   }
 
-  [disposeSymbol](): void {
+  [Symbol.dispose](): void {
     this.dispose();
   }
 

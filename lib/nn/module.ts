@@ -1,5 +1,6 @@
 // Module: torch.nn.Module's bookkeeping — named children in registration order, parameters and buffers,
 // state dicts with torch's key order, train/eval — plus shape inference (outputShape) used by summary().
+import type { ConvAlgo } from '../functional/conv';
 import { Device, Shape, Tensor } from '../tensor';
 
 export type StateDict = Map<string, Tensor> | Record<string, Tensor>;
@@ -241,7 +242,7 @@ export abstract class Module {
     return this;
   }
 
-  /** Frees every parameter and buffer now. */
+  /** Frees every parameter and buffer now, and what layers prepared from them (packed conv weights). */
   dispose(): void {
     for (const m of this.modules()) {
       for (const map of [m.paramMap, m.bufferMap]) for (const t of map.values()) t?.dispose();
@@ -249,8 +250,13 @@ export abstract class Module {
     }
   }
 
+  /** `using net = models.resnet18()` disposes the model at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   /** Forces a convolution algorithm on every Conv2d below (layers that cannot use it fall back to auto). */
-  setConvAlgorithm(algo: string): this {
+  setConvAlgorithm(algo: ConvAlgo): this {
     for (const m of this.modules()) (m as { setAlgorithm?: (a: string) => void }).setAlgorithm?.(algo);
     return this;
   }

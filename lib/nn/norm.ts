@@ -63,7 +63,7 @@ export class BatchNorm2d extends Module {
           'call model.eval() before forward' + (this.trackRunningStats ? '' : ' and build the layer with trackRunningStats'),
       );
     }
-    return F.batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, { eps: this.eps, relu });
+    return F.batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, { eps: this.eps, activation: relu ? 'relu' : 'none' });
   }
 
   protected inferShape(input: Shape): number[] {

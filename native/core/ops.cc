@@ -15,6 +15,7 @@
 #include "cpu/pool.h"
 #include "cpu/signal.h"
 #include "cpu/softmax.h"
+#include "cpu/topk.h"
 
 namespace convnets::ops {
 namespace {
@@ -275,6 +276,40 @@ Tensor dropout(const Tensor& x, double p, uint64_t seed) {
 
 Tensor softmax(const Tensor& x, int64_t dim) { return softmaxImpl("softmax", x, dim, false); }
 Tensor logSoftmax(const Tensor& x, int64_t dim) { return softmaxImpl("logSoftmax", x, dim, true); }
+
+// argmax / topk: CPU kernels; a CUDA input is copied to the host and the results copied back (these
+// read a classifier's few thousand scores, where the copy costs microseconds).
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
+  CN_CHECK(x.dim() >= 1, "argmax: expected an input with at least 1 dimension, got a scalar");
+  const size_t d = size_t(normDim("argmax", dim, x.dim(), x.shape()));
+  CN_CHECK(x.shape()[d] > 0, "argmax: dimension ", d, " of ", shapeStr(x.shape()), " is empty");
+  CN_CHECK(x.shape()[d] <= (int64_t(1) << 24), "argmax: dimension ", d, " has ", x.shape()[d],
+           " elements; float32 indices are exact only up to 16777216");
+  Tensor host = x.device().isCpu() ? x : x.to(Device());
+  Shape outShape = x.shape();
+  if (keepdim) outShape[d] = 1;
+  else outShape.erase(outShape.begin() + std::ptrdiff_t(d));
+  Tensor y = Tensor::empty(outShape);
+  cpu::argmax(host.data(), y.data(), prod(x.shape(), 0, d), x.shape()[d], prod(x.shape(), d + 1, x.shape().size()));
+  return x.device().isCpu() ? y : y.to(x.device());
+}
+
+std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool sorted) {
+  CN_CHECK(x.dim() >= 1, "topk: expected an input with at least 1 dimension, got a scalar");
+  const size_t d = size_t(normDim("topk", dim, x.dim(), x.shape()));
+  CN_CHECK(k >= 0 && k <= x.shape()[d], "topk: k must be between 0 and ", x.shape()[d], " (the size of dimension ",
+           d, " of ", shapeStr(x.shape()), "), got ", k);
+  CN_CHECK(x.shape()[d] <= (int64_t(1) << 24), "topk: dimension ", d, " has ", x.shape()[d],
+           " elements; float32 indices are exact only up to 16777216");
+  Tensor host = x.device().isCpu() ? x : x.to(Device());
+  Shape outShape = x.shape();
+  outShape[d] = k;
+  Tensor values = Tensor::empty(outShape), indices = Tensor::empty(outShape);
+  cpu::topk(host.data(), values.data(), indices.data(), prod(x.shape(), 0, d), x.shape()[d],
+            prod(x.shape(), d + 1, x.shape().size()), k, largest, sorted);
+  if (x.device().isCpu()) return {values, indices};
+  return {values.to(x.device()), indices.to(x.device())};
+}
 
 Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
   CN_CHECK(!xs.empty(), "cat: expected a non-empty list of tensors");

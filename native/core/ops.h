@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/tensor.h"
@@ -39,6 +40,11 @@ Tensor dropout(const Tensor& x, double p, uint64_t seed);
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor logSoftmax(const Tensor& x, int64_t dim);
 Tensor cat(const std::vector<Tensor>& xs, int64_t dim);
+// Index of the largest value along dim (NaN counts as largest; ties: the first), as float32.
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim);
+// The k largest (smallest when !largest) values along dim and their indices (float32); sorted: best first,
+// else in index order. CUDA inputs are computed on the host and the results copied back.
+std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool sorted);
 
 // ---- the maths of convolution on plain float64 arrays ------------------------------------------------
 

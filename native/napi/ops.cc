@@ -108,6 +108,28 @@ Napi::Value logSoftmax(const Napi::CallbackInfo& info) {
   return emit(info, "logSoftmax", {x}, [dim](const Ins& in) { return ops::logSoftmax(in[0], dim); });
 }
 
+// argmax(x, dim, keepdim)
+Napi::Value argmax(const Napi::CallbackInfo& info) {
+  const Tensor& x = tensorArg(info[0], "argmax", "input");
+  int64_t dim = intArg(info[1], "argmax", "dim");
+  bool keepdim = boolArg(info[2], "argmax", "keepdim");
+  return emit(info, "argmax", {x}, [=](const Ins& in) { return ops::argmax(in[0], dim, keepdim); });
+}
+
+// topk(x, k, dim, largest, sorted) → {values, indices}. Two outputs: not a plan step (compile() reports a
+// traced input read by it).
+Napi::Value topk(const Napi::CallbackInfo& info) {
+  const char* op = "topk";
+  const Tensor& x = tensorArg(info[0], op, "input");
+  int64_t k = intArg(info[1], op, "k"), dim = intArg(info[2], op, "dim");
+  bool largest = boolArg(info[3], op, "largest"), sorted = boolArg(info[4], op, "sorted");
+  auto [values, indices] = ops::topk(x, k, dim, largest, sorted);
+  auto o = Napi::Object::New(info.Env());
+  o.Set("values", wrapTensor(info.Env(), values));
+  o.Set("indices", wrapTensor(info.Env(), indices));
+  return o;
+}
+
 // cat(tensors[], dim)
 Napi::Value cat(const Napi::CallbackInfo& info) {
   CN_CHECK(info[0].IsArray(), "cat: tensors must be an array of Tensors");
@@ -182,6 +204,8 @@ void initOps(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNorm", Napi::Function::New(env, batchNorm));
   exports.Set("dropout", Napi::Function::New(env, dropout));
   exports.Set("softmax", Napi::Function::New(env, softmax));
+  exports.Set("argmax", Napi::Function::New(env, argmax));
+  exports.Set("topk", Napi::Function::New(env, topk));
   exports.Set("logSoftmax", Napi::Function::New(env, logSoftmax));
   exports.Set("cat", Napi::Function::New(env, cat));
   exports.Set("signalConvolve", Napi::Function::New(env, signalConvolve));
