@@ -64,6 +64,9 @@ export interface NativeBinding {
   softmax(x: NativeTensor, dim: number): NativeTensor;
   logSoftmax(x: NativeTensor, dim: number): NativeTensor;
   cat(tensors: NativeTensor[], dim: number): NativeTensor;
+  /** The output shape after maxPool2d's / avgPool2d's checks (throws the op's message); no kernel runs. */
+  poolOutputShape(op: 'maxPool2d' | 'avgPool2d', input: number[], kernel: number[], stride: number[], padding: number[],
+    dilation: number[], ceilMode: boolean): number[];
   argmax(x: NativeTensor, dim: number, keepdim: boolean): NativeTensor;
   topk(x: NativeTensor, k: number, dim: number, largest: boolean, sorted: boolean): { values: NativeTensor; indices: NativeTensor };
 
@@ -84,6 +87,9 @@ export interface NativeBinding {
     { algo: string; timeMs: number; workspaceBytes: number }[];
   chooseConvAlgorithm(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
     dilation: [number, number], groups: number, algo: string, device?: string, workspaceLimit?: number | null): string;
+  /** The output shape after conv2d's checks (throws conv2d's message); no kernel runs. */
+  convOutputShape(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
+    dilation: [number, number], groups: number): number[];
   convPrepare(weight: NativeTensor, bias: NativeTensor | null, inputShape: number[], stride: [number, number],
     padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string,
     workspaceLimit?: number | null): NativeConvPlan;

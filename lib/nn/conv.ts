@@ -5,7 +5,8 @@ import { Shape, Tensor } from '../tensor';
 import { getNumThreads } from '../runtime';
 import { torchDefaultBias, torchDefaultWeight } from './init';
 import { Module } from './module';
-import { expectNchw, pair, Pair, windowOut } from './shape';
+import { native } from '../native';
+import { pair, Pair } from './shape';
 
 /** nn.Conv2d's constructor options: the conv geometry (as F.conv2d's Conv2dOptions) and torch's `bias`. */
 export interface Conv2dLayerOptions extends ConvGeometry {
@@ -118,13 +119,8 @@ export class Conv2d extends Module {
   }
 
   protected inferShape(input: Shape): number[] {
-    expectNchw('Conv2d', input, this.inChannels);
-    const [kh, kw] = this.kernelSize;
-    if (this.padding === 'same') return [input[0], this.outChannels, input[2], input[3]];
-    const oh = windowOut(input[2], kh, this.stride[0], this.padding[0], this.dilation[0], false);
-    const ow = windowOut(input[3], kw, this.stride[1], this.padding[1], this.dilation[1], false);
-    if (oh < 1 || ow < 1) throw new Error(`Conv2d: input [${input.join(', ')}] is smaller than the kernel`);
-    return [input[0], this.outChannels, oh, ow];
+    // conv2d's own checks (native/core/conv_desc.cc): summary() fails exactly where forward() would.
+    return native.convOutputShape(input.slice(), this.weight.shape.slice(), this.stride, this.padding, this.dilation, this.groups);
   }
 
   /** Multiply-accumulates for one output shape: K·C/g·R·S per output pixel. */

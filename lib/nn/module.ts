@@ -25,6 +25,12 @@ export function observeShapes<T>(observer: ShapeObserver, fn: () => T): T {
   }
 }
 
+// The innermost module whose shape inference threw each error (summary() names it).
+const failedLayer = new WeakMap<object, { module: Module; input: number[] }>();
+export function layerOfShapeError(e: unknown): { module: Module; input: number[] } | undefined {
+  return typeof e === 'object' && e !== null ? failedLayer.get(e) : undefined;
+}
+
 // torchvision's DenseNet checkpoints from before 0.3 name the layers `norm.1`, `relu.1`, `conv.2`…;
 // the modules are `norm1`, `relu1`, `conv2` (torchvision's own _load_state_dict applies this same regex).
 const LEGACY_DENSENET = /^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var|num_batches_tracked))$/;
@@ -54,8 +60,18 @@ export abstract class Module {
   /** The output shape for an input of `input`, computed without running any kernel. */
   protected abstract inferShape(input: Shape): number[];
 
+  /**
+   * The output shape for an input of `input`, without running a kernel. Layers check exactly what their
+   * forward() checks and throw the same message; layerOfShapeError(e) tells which layer threw.
+   */
   outputShape(input: Shape): number[] {
-    const out = this.inferShape(input);
+    let out: number[];
+    try {
+      out = this.inferShape(input);
+    } catch (e) {
+      if (typeof e === 'object' && e !== null && !failedLayer.has(e)) failedLayer.set(e, { module: this, input: [...input] });
+      throw e;
+    }
     shapeObserver?.(this, input, out);
     return out;
   }

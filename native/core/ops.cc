@@ -34,9 +34,10 @@ void requireSameDevice(const char* op, const Tensor& x, const char* name, const 
 std::string pairStr(Pair p) { return shapeStr({p[0], p[1]}); }
 std::string byStr(Pair p) { return std::to_string(p[0]) + "×" + std::to_string(p[1]); }
 
-void expect4d(const char* op, const Tensor& x) {
-  CN_CHECK(x.dim() == 4, op, ": expected a 4-D input (N, C, H, W), got ", shapeStr(x.shape()));
+void expect4d(const char* op, const Shape& x) {
+  CN_CHECK(x.size() == 4, op, ": expected a 4-D input (N, C, H, W), got ", shapeStr(x));
 }
+void expect4d(const char* op, const Tensor& x) { expect4d(op, x.shape()); }
 
 // Window sizes beyond 2^31 are never meaningful and would overflow the output-size arithmetic.
 constexpr int64_t kMaxWindow = int64_t(1) << 31;
@@ -51,7 +52,7 @@ void checkPair(const char* op, const char* name, Pair v, bool positive) {
 int64_t floorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 // Checks the window arguments of max/avg pooling (torch's rules) and returns the descriptor.
-Pool2dDesc poolDesc(const char* op, const Tensor& x, Pair k, Pair s, Pair p, Pair d, bool ceilMode) {
+Pool2dDesc poolDesc(const char* op, const Shape& x, Pair k, Pair s, Pair p, Pair d, bool ceilMode) {
   expect4d(op, x);
   checkPair(op, "kernelSize", k, true);
   checkPair(op, "stride", s, true);
@@ -60,7 +61,7 @@ Pool2dDesc poolDesc(const char* op, const Tensor& x, Pair k, Pair s, Pair p, Pai
   CN_CHECK(p[0] <= k[0] / 2 && p[1] <= k[1] / 2, op, ": padding must be at most half the kernel size, got padding ",
            pairStr(p), " for kernelSize ", pairStr(k));
   Pool2dDesc desc;
-  desc.N = x.size(0), desc.C = x.size(1), desc.H = x.size(2), desc.W = x.size(3);
+  desc.N = x[0], desc.C = x[1], desc.H = x[2], desc.W = x[3];
   desc.OH = poolOutputSize(desc.H, k[0], s[0], p[0], d[0], ceilMode);
   desc.OW = poolOutputSize(desc.W, k[1], s[1], p[1], d[1], ceilMode);
   CN_CHECK(desc.OH > 0 && desc.OW > 0, op, ": output size would be empty (input ", desc.H, "×", desc.W, ", kernel ",
@@ -136,7 +137,7 @@ int64_t poolOutputSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, b
 }
 
 Tensor maxPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, Pair dilation, bool ceilMode) {
-  const Pool2dDesc d = poolDesc("maxPool2d", x, kernel, stride, padding, dilation, ceilMode);
+  const Pool2dDesc d = poolDesc("maxPool2d", x.shape(), kernel, stride, padding, dilation, ceilMode);
   Tensor y = Tensor::empty({d.N, d.C, d.OH, d.OW}, x.device());
   if (x.device().isCuda()) {
     cuda_ops::maxPool2d(x, d, y);
@@ -148,7 +149,7 @@ Tensor maxPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, Pair d
 }
 
 Tensor avgPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, bool ceilMode, bool countIncludePad) {
-  const Pool2dDesc d = poolDesc("avgPool2d", x, kernel, stride, padding, {1, 1}, ceilMode);
+  const Pool2dDesc d = poolDesc("avgPool2d", x.shape(), kernel, stride, padding, {1, 1}, ceilMode);
   Tensor y = Tensor::empty({d.N, d.C, d.OH, d.OW}, x.device());
   if (x.device().isCuda()) {
     cuda_ops::avgPool2d(x, d, countIncludePad, y);
@@ -276,6 +277,12 @@ Tensor dropout(const Tensor& x, double p, uint64_t seed) {
 
 Tensor softmax(const Tensor& x, int64_t dim) { return softmaxImpl("softmax", x, dim, false); }
 Tensor logSoftmax(const Tensor& x, int64_t dim) { return softmaxImpl("logSoftmax", x, dim, true); }
+
+Shape poolOutputShape(const char* op, const Shape& x, Pair kernel, Pair stride, Pair padding, Pair dilation,
+                      bool ceilMode) {
+  const Pool2dDesc d = poolDesc(op, x, kernel, stride, padding, dilation, ceilMode);
+  return {d.N, d.C, d.OH, d.OW};
+}
 
 // argmax / topk: CPU kernels; a CUDA input is copied to the host and the results copied back (these
 // read a classifier's few thousand scores, where the copy costs microseconds).

@@ -22,6 +22,9 @@ using Pair = std::array<int64_t, 2>;  // {h, w}
 // torch's pooling output size: floor((in + 2p - d(k-1) - 1 + (ceilMode ? s-1 : 0)) / s) + 1, and in ceil
 // mode one less when the last window would start past the input and its left padding. May be <= 0.
 int64_t poolOutputSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceilMode);
+// The output shape maxPool2d / avgPool2d (op) would give, after the same checks (summary() uses it).
+Shape poolOutputShape(const char* op, const Shape& x, Pair kernel, Pair stride, Pair padding, Pair dilation,
+                      bool ceilMode);
 Tensor maxPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, Pair dilation, bool ceilMode);
 Tensor avgPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, bool ceilMode, bool countIncludePad);
 Tensor adaptiveAvgPool2d(const Tensor& x, Pair outputSize);

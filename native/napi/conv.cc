@@ -99,6 +99,12 @@ Napi::Value convAlgorithms(const Napi::CallbackInfo& info) {
 }
 
 // findConvAlgorithm(desc..., device?, workspaceLimit?)
+// convOutputShape(desc...): the output shape after conv2d's own checks (summary() and nn shape inference).
+Napi::Value convOutputShape(const Napi::CallbackInfo& info) {
+  ConvDesc d = descArg(info, "conv2d");
+  return shapeValue(info.Env(), {d.N, d.K, d.outH, d.outW});
+}
+
 Napi::Value findConvAlgorithm(const Napi::CallbackInfo& info) {
   ConvDesc d = descArg(info, "findConvAlgorithm");
   Device dev = optionalDeviceArg(info[6], "findConvAlgorithm");
@@ -228,6 +234,7 @@ Napi::Value winogradTransform(const Napi::CallbackInfo& info) {
 void initConv(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2d", Napi::Function::New(env, conv2d));
   exports.Set("convAlgorithms", Napi::Function::New(env, convAlgorithms));
+  exports.Set("convOutputShape", Napi::Function::New(env, convOutputShape));
   exports.Set("findConvAlgorithm", Napi::Function::New(env, findConvAlgorithm));
   exports.Set("chooseConvAlgorithm", Napi::Function::New(env, chooseConvAlgorithm));
   exports.Set("convPrepare", Napi::Function::New(env, convPrepare));

@@ -53,6 +53,18 @@ Napi::Value avgPool2d(const Napi::CallbackInfo& info) {
       info, op, {x}, [=](const Ins& in) { return ops::avgPool2d(in[0], k, s, p, ceil, includePad); }, std::move(extras));
 }
 
+// poolOutputShape('maxPool2d' | 'avgPool2d', inputShape, kernel, stride, padding, dilation, ceilMode): the
+// output shape after the pool's own checks (summary() and nn shape inference).
+Napi::Value poolOutputShape(const Napi::CallbackInfo& info) {
+  std::string op = stringArg(info[0], "poolOutputShape", "op");
+  CN_CHECK(op == "maxPool2d" || op == "avgPool2d", "poolOutputShape: unknown op '", op, "'");
+  Shape x = shapeArg(info[1], op.c_str(), "input");
+  Shape out = ops::poolOutputShape(op.c_str(), x, pairArg(info[2], op.c_str(), "kernelSize"), pairArg(info[3], op.c_str(), "stride"),
+                                   pairArg(info[4], op.c_str(), "padding"), pairArg(info[5], op.c_str(), "dilation"),
+                                   boolArg(info[6], op.c_str(), "ceilMode"));
+  return shapeValue(info.Env(), out);
+}
+
 // adaptiveAvgPool2d(x, [oh, ow])
 Napi::Value adaptiveAvgPool2d(const Napi::CallbackInfo& info) {
   const char* op = "adaptiveAvgPool2d";
@@ -205,6 +217,7 @@ void initOps(Napi::Env env, Napi::Object exports) {
   exports.Set("dropout", Napi::Function::New(env, dropout));
   exports.Set("softmax", Napi::Function::New(env, softmax));
   exports.Set("argmax", Napi::Function::New(env, argmax));
+  exports.Set("poolOutputShape", Napi::Function::New(env, poolOutputShape));
   exports.Set("topk", Napi::Function::New(env, topk));
   exports.Set("logSoftmax", Napi::Function::New(env, logSoftmax));
   exports.Set("cat", Napi::Function::New(env, cat));
