@@ -1,6 +1,7 @@
 // The one typed binding file: every native function and its TypeScript signature.
 // The addon is found by node-gyp-build: build/Release when built from source, else prebuilds/<platform>-<arch>.
 import * as path from 'node:path';
+import { loadErrorMessage } from './load_error';
 
 /** The native tensor handle (native/napi/tensor_wrap.cc). lib/tensor.ts wraps it. */
 export interface NativeTensor {
@@ -125,5 +126,13 @@ export interface NativeBinding {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
+function loadAddon(root: string): NativeBinding {
+  try {
+    return load(root) as NativeBinding;
+  } catch (err) {
+    throw new Error(loadErrorMessage(err, root), { cause: err });
+  }
+}
+
 /** The loaded addon. lib/ and dist/ both sit one level below the package root. */
-export const native = load(path.join(__dirname, '..')) as NativeBinding;
+export const native = loadAddon(path.join(__dirname, '..'));
