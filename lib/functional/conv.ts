@@ -1,11 +1,12 @@
 // Convolution (F.conv2d), the algorithm registry/chooser queries and prepared-weight plans.
 import { native, NativeConvPlan } from '../native';
-import { Tensor, Shape } from '../tensor';
+import { Tensor, Shape, Precision } from '../tensor';
 import { Activation, activationArg, Size2 } from './args';
 
 export type Pair = Size2;
 /** The convolution algorithms of the CPU and CUDA registries (docs: README, "Convolution algorithms"). */
-export type ConvAlgorithmName = 'direct' | 'im2col' | 'gemm_1x1' | 'winograd_2x2_3x3' | 'winograd_4x4_3x3' | 'implicit_gemm';
+export type ConvAlgorithmName = 'direct' | 'im2col' | 'gemm_1x1' | 'winograd_2x2_3x3' | 'winograd_4x4_3x3' | 'implicit_gemm'
+  | 'implicit_gemm_tc';
 /** What a caller may ask for: the heuristic ('auto'), timing every supported algorithm ('find'), or one by name. */
 export type ConvAlgo = 'auto' | 'find' | ConvAlgorithmName;
 
@@ -27,12 +28,19 @@ export interface Conv2dOptions extends ConvGeometry {
    * and naming one that needs more is an error that names the limit. Default: no limit.
    */
   workspaceLimit?: number;
+  /**
+   * 'fp32' (default, exact) or, on CUDA, 'tf32' | 'bf16' | 'fp16': tensor cores (implicit_gemm_tc, sm_80+) with
+   * operands rounded to that precision, fp32 accumulation and fp32 output. The CPU refuses the reduced ones.
+   */
+  precision?: Precision;
 }
 
 /** A convolution described by shapes (for the registry queries). */
 export interface ConvDescription extends ConvGeometry {
   input: Shape;
   weight: Shape;
+  /** The precision the convolution runs in ('fp32' default): implicit_gemm_tc supports only the reduced ones. */
+  precision?: Precision;
 }
 
 /** Which registry a query asks: 'cpu' (default) or 'cuda' / 'cuda:N', and the CUDA workspace limit in bytes (or just the device string). */
@@ -42,9 +50,9 @@ export interface ConvQueryOptions {
 }
 
 /** A query's options; a bare string is the device. */
-function query(opts: ConvQueryOptions | string): [string, number | null] {
+function query(opts: ConvQueryOptions | string, desc: ConvDescription): [string, number | null, Precision | undefined] {
   const o = typeof opts === 'string' ? { device: opts } : opts;
-  return [o.device ?? 'cpu', o.workspaceLimit ?? null];
+  return [o.device ?? 'cpu', o.workspaceLimit ?? null, desc.precision];
 }
 
 function pair(op: string, name: string, v: Pair | undefined, dflt: number): [number, number] {
@@ -70,7 +78,7 @@ function descArgs(op: string, d: ConvDescription) {
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   return new Tensor(native.conv2d(input.handle, weight.handle, bias ? bias.handle : null, pair('conv2d', 'stride', opts.stride, 1),
     padding('conv2d', opts.padding), pair('conv2d', 'dilation', opts.dilation, 1), opts.groups ?? 1,
-    activationArg('conv2d', { activation: opts.activation }), opts.algo ?? 'auto', opts.workspaceLimit ?? null));
+    activationArg('conv2d', { activation: opts.activation }), opts.algo ?? 'auto', opts.workspaceLimit ?? null, opts.precision));
 }
 
 /**
@@ -79,7 +87,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
  */
 export function convAlgorithms(desc: ConvDescription, opts: ConvQueryOptions | string = {}):
   { name: ConvAlgorithmName; supported: boolean; reason: string; workspaceBytes: number }[] {
-  return native.convAlgorithms(...descArgs('convAlgorithms', desc), ...query(opts)) as
+  return native.convAlgorithms(...descArgs('convAlgorithms', desc), ...query(opts, desc)) as
     { name: ConvAlgorithmName; supported: boolean; reason: string; workspaceBytes: number }[];
 }
 
@@ -89,13 +97,13 @@ export function convAlgorithms(desc: ConvDescription, opts: ConvQueryOptions | s
  */
 export function findConvAlgorithm(desc: ConvDescription, opts: ConvQueryOptions | string = {}):
   { algo: ConvAlgorithmName; timeMs: number; workspaceBytes: number }[] {
-  return native.findConvAlgorithm(...descArgs('findConvAlgorithm', desc), ...query(opts)) as
+  return native.findConvAlgorithm(...descArgs('findConvAlgorithm', desc), ...query(opts, desc)) as
     { algo: ConvAlgorithmName; timeMs: number; workspaceBytes: number }[];
 }
 
 /** The algorithm `algo` ('auto' | 'find' | a name) resolves to for `desc` (throws the reason if unsupported). */
 export function chooseConvAlgorithm(desc: ConvDescription, algo: ConvAlgo = 'auto', opts: ConvQueryOptions | string = {}): ConvAlgorithmName {
-  return native.chooseConvAlgorithm(...descArgs('chooseConvAlgorithm', desc), algo, ...query(opts)) as ConvAlgorithmName;
+  return native.chooseConvAlgorithm(...descArgs('chooseConvAlgorithm', desc), algo, ...query(opts, desc)) as ConvAlgorithmName;
 }
 
 /**
@@ -108,7 +116,8 @@ export class ConvPlan {
   constructor(weight: Tensor, bias: Tensor | null | undefined, inputShape: Shape, opts: Conv2dOptions = {}) {
     this.plan = native.convPrepare(weight.handle, bias ? bias.handle : null, inputShape.slice(),
       pair('conv2d', 'stride', opts.stride, 1), padding('conv2d', opts.padding), pair('conv2d', 'dilation', opts.dilation, 1),
-      opts.groups ?? 1, activationArg('conv2d', { activation: opts.activation }), opts.algo ?? 'auto', opts.workspaceLimit ?? null);
+      opts.groups ?? 1, activationArg('conv2d', { activation: opts.activation }), opts.algo ?? 'auto', opts.workspaceLimit ?? null,
+      opts.precision);
   }
   /** The algorithm the plan runs. */
   get algo(): ConvAlgorithmName {
