@@ -13,7 +13,8 @@ test('warmup runs the plan the given number of times on the worker and resolves 
   await expect(plan.warmup(3)).resolves.toBe(plan);
   expect(runs).toHaveBeenCalledTimes(3);
   for (const [x] of runs.mock.calls) expect(x.shape).toEqual([2, 3, 12, 12]);
-  expect(memory().cpu.tensors).toBe(before); // the zero input and the outputs are freed
+  // the zero input and the outputs are freed (<=: the GC may free earlier garbage meanwhile)
+  expect(memory().cpu.tensors).toBeLessThanOrEqual(before);
   const x = Tensor.rand([2, 3, 12, 12], { seed: 4 });
   const want = m.forward(x);
   const got = await plan.run(x);
