@@ -7,7 +7,7 @@ import {
   convOutputSize, convAlgorithms, findConvAlgorithm, chooseConvAlgorithm, ConvPlan, peakFlops, compile, CompiledPlan,
 } from 'convnets';
 import type {
-  Device, Shape, MemoryReport, Isa, ModelSummary, LayerSummary, SignalMode, Array2D, Conv2dOptions, ConvGeometry,
+  Device, Shape, MemoryReport, Precision, Isa, ModelSummary, LayerSummary, SignalMode, Array2D, Conv2dOptions, ConvGeometry,
   ConvDescription, ConvAlgo, ConvAlgorithmName, ConvQueryOptions, CompileOptions, Forward,
 } from 'convnets';
 
@@ -60,10 +60,12 @@ export function tensors(): number {
 
 // ---- F: every op, one naming for fused activations ------------------------------------------------------
 export function functional(x: Tensor, w: Tensor, b: Tensor): Tensor[] {
-  const opts: Conv2dOptions = { stride: [1, 1], padding: 'same', dilation: 1, groups: 1, activation: 'relu', algo: 'find', workspaceLimit: 1 << 20 };
+  const opts: Conv2dOptions = {
+    stride: [1, 1], padding: 'same', dilation: 1, groups: 1, activation: 'relu', algo: 'find', workspaceLimit: 1 << 20, precision: 'tf32',
+  };
   const top: F.TopkResult = F.topk(x, 3, { dim: 1, largest: true, sorted: true });
   const outs = [
-    F.conv2d(x, w, b, opts), F.conv2d(x, w), F.linear(x, w, b, { activation: 'relu' }), F.matmul(x, w),
+    F.conv2d(x, w, b, opts), F.conv2d(x, w), F.linear(x, w, b, { activation: 'relu', precision: 'bf16' }), F.matmul(x, w, { precision: 'fp16' }),
     F.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1, dilation: 1, ceilMode: true }),
     F.avgPool2d(x, { kernelSize: [2, 2], countIncludePad: false }), F.adaptiveAvgPool2d(x, [7, 7]),
     F.localResponseNorm(x, { size: 5, alpha: 1e-4, beta: 0.75, k: 2 }),
@@ -119,7 +121,11 @@ export async function modules(): Promise<number> {
     models.resnet18(), models.resnet34(), models.resnet50(), models.resnet101(), models.resnet152(),
     models.densenet121(), models.densenet161(), models.densenet169({ numClasses: 10 }), models.densenet201(),
   ];
-  const copts: CompileOptions = { inputShape: [1, 3, 16, 16], device: 'cpu', foldBatchNorm: true, fuseRelu: true, fuseConcat: true, poolFirst: true, warmup: 1 };
+  const precision: Precision = 'fp32';
+  const copts: CompileOptions = {
+    inputShape: [1, 3, 16, 16], device: 'cpu', foldBatchNorm: true, fuseRelu: true, fuseConcat: true, poolFirst: true, warmup: 1,
+    precision, cudaGraph: false,
+  };
   const fwd: Forward = (x: Tensor) => seq.forward(x);
   const plan: CompiledPlan = compile(fwd, copts);
   await plan.warmup();
@@ -128,9 +134,12 @@ export async function modules(): Promise<number> {
   plan.runSync(Tensor.zeros([1, 3, 16, 16])).dispose();
   const total = nets.reduce((a, n) => a + n.parameters().length, 0) + loaded.missingKeys.length + first.params + profile.length +
     plan.steps + plan.ops().length + y.numel + plan.outputShape.length;
+  const graphState: string = plan.cudaGraph;
   plan.dispose();
   seq.dispose();
-  return total;
+  // @ts-expect-error: precisions are fp32, tf32, bf16 and fp16
+  compile(fwd, { inputShape: [1, 3, 16, 16], precision: 'fp8' });
+  return total + graphState.length;
 }
 
 // ---- io and signal ----------------------------------------------------------------------------------------
