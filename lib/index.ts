@@ -16,3 +16,4 @@ export type { Conv2dOptions, ConvGeometry, ConvDescription, ConvAlgo, ConvAlgori
 export { peakFlops } from './functional/linear';
 export { compile, CompiledPlan } from './compile';
 export type { CompileOptions, Forward } from './compile';
+export * as viz from './viz';

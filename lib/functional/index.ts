@@ -14,3 +14,5 @@ export { linear, matmul } from './linear';
 export type { LinearOptions } from './linear';
 export { argmax, topk } from './select';
 export type { ArgmaxOptions, TopkOptions, TopkResult } from './select';
+export { interpolate } from './interpolate';
+export type { InterpolateOptions, InterpolateMode } from './interpolate';
