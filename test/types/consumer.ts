@@ -4,23 +4,59 @@
 import * as fs from 'node:fs';
 import {
   Tensor, memory, emptyCache, setNumThreads, getNumThreads, cpuInfo, setIsa, cuda, F, nn, models, io, summary, signal,
-  convOutputSize, convAlgorithms, findConvAlgorithm, chooseConvAlgorithm, ConvPlan, peakFlops, compile, CompiledPlan,
+  convOutputSize, convAlgorithms, findConvAlgorithm, chooseConvAlgorithm, ConvPlan, peakFlops, compile, CompiledPlan, viz,
 } from 'convnets';
 import type {
   Device, Shape, MemoryReport, Precision, Isa, ModelSummary, LayerSummary, SignalMode, Array2D, Conv2dOptions, ConvGeometry,
   ConvDescription, ConvAlgo, ConvAlgorithmName, ConvQueryOptions, CompileOptions, Forward,
 } from 'convnets';
 
-// ---- the README example, as written there ---------------------------------------------------------------
-export function readmeExample(): void {
+// ---- the README examples, as written there ----------------------------------------------------------------
+export async function readmeExample(): Promise<void> {
   const net = models.resnet50().eval();
   net.loadStateDict(io.loadSafetensors('resnet50.safetensors'));
-  const x = io.loadImage('cat.ppm');
+  const x = await io.loadImage('cat.jpg', io.presets.imagenet());
   const probs = F.softmax(net.forward(x), 1);
   console.log(probs.data().indexOf(Math.max(...probs.data())));
   console.log(summary(net, [1, 3, 224, 224]).text);
   const y = F.conv2d(x, Tensor.randn([64, 3, 3, 3], { seed: 1 }), null, { padding: 1, activation: 'relu', algo: 'winograd_4x4_3x3' });
   x.dispose(); y.dispose();
+}
+
+export async function classifyExample(): Promise<void> {
+  const net = await models.load('resnet50');
+  const x = await io.loadImage('photo.jpg', net.weights!.preset);
+  const p = F.softmax(net.forward(x), 1).data();
+  const top = p.indexOf(Math.max(...p));
+  console.log(net.weights!.categories[top], p[top]);
+  // the same, top-5 with F.topk
+  using logits = net.forward(x);
+  const { indices } = F.topk(logits, 5, { dim: 1 });
+  console.log(Array.from(indices.data(), (i) => net.weights!.categories[i]));
+}
+
+// ---- images, weights, viz (the sharp / hub entry points) ------------------------------------------------------
+export async function imagesAndWeights(): Promise<number> {
+  const img: io.DecodedImage = await io.decodeImage(fs.readFileSync('a.png'));
+  const raw: Tensor = io.pixelsToTensor(img, { rgb: true });
+  const batch: Tensor = await io.loadImages(['a.png', 'b.jpg'], io.presets.imagenet());
+  await io.saveImage(raw, 'out.png');
+  const norm: Tensor = io.normalize(raw, io.IMAGENET_MEAN, io.IMAGENET_STD);
+  const [h, w] = io.resizedSize(480, 640, 256);
+  const [top, left] = io.centerCropOffsets(h, w, 224, 224);
+  const up: Tensor = F.interpolate(batch, { size: [256, 256], mode: 'bilinear', antialias: true });
+  const sd = io.loadPth('resnet18.pth');
+  const names: readonly string[] = models.modelNames;
+  const cats: readonly string[] = models.imagenetCategories();
+  const info: models.WeightsInfo = models.weightsInfo('resnet18');
+  const listed = models.listWeights('resnet18').filter((l) => l.cached);
+  const file: string = await models.fetchWeights('resnet18');
+  const dir: string = models.cacheDir();
+  const conv = viz.firstConv(models.resnet18());
+  const size = await viz.filters(conv, 'filters.png');
+  await viz.featureMaps(up, 'maps.png', { maxMaps: 8 });
+  return norm.numel + top + left + names.length + cats.length + listed.length + file.length + dir.length + size.width +
+    Object.keys(info).length + (sd ? 1 : 0);
 }
 
 // ---- `using`: Tensor, ConvPlan, CompiledPlan and every Module are Disposable ---------------------------
