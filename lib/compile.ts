@@ -64,7 +64,10 @@ export class CompiledPlan {
     return x;
   }
 
-  /** Runs the plan on a worker thread; the event loop keeps turning. Errors reject the promise. */
+  /**
+   * Runs the plan on the library's run thread for its device (not libuv's pool: the host's fs, dns and zlib
+   * keep their threads); the event loop keeps turning. Concurrent runs start in call order. Errors reject.
+   */
   async run(x: Tensor): Promise<Tensor> {
     return new Tensor(await this.plan.runAsync(this.check(x).handle));
   }
