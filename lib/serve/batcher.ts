@@ -56,6 +56,18 @@ export interface BatcherOptions {
   modelForDevice?: (device: Device) => Forward;
   /** Custom workers instead of compiled plans (testing, other back ends). */
   workers?: BatchWorker[];
+  /** Called after each batch that ran (for metrics: a batch-size histogram); exceptions it throws are ignored. */
+  onBatch?: (info: BatchInfo) => void;
+}
+
+export interface BatchInfo {
+  device: string;
+  /** Requests in the batch, and the plan size that ran it (larger when padded). */
+  size: number;
+  planSize: number;
+  /** Wall time of the worker's run, ms. */
+  ms: number;
+  ok: boolean;
 }
 
 export interface RunOptions {
@@ -148,6 +160,7 @@ export class Batcher {
   private latencyNext = 0;
   private counts = { accepted: 0, completed: 0, failed: 0, batches: 0, batchedSamples: 0 };
   private readonly rejected: Record<ServeErrorCode, number> = { QUEUE_FULL: 0, CLOSED: 0, BAD_INPUT: 0, ABORT_ERR: 0 };
+  private readonly onBatch: BatcherOptions['onBatch'];
 
   constructor(model: Forward | null, opts: BatcherOptions) {
     if (typeof opts !== 'object' || opts === null) throw new TypeError('serve.batcher: options {inputShape} are required');
@@ -184,6 +197,8 @@ export class Batcher {
         for (const device of new Set(devices)) for (const s of this.policy.sizes) this.planFor(forDevice(device) as Forward, device, s, opts.compileOptions);
       }
     }
+    if (opts.onBatch !== undefined && typeof opts.onBatch !== 'function') throw new TypeError('serve.batcher: onBatch must be a function');
+    this.onBatch = opts.onBatch;
     this.slots = workers.map((worker) => ({ worker, inFlight: 0, inFlightSamples: 0, batches: 0, samples: 0 }));
   }
 
@@ -360,6 +375,7 @@ export class Batcher {
     slot.inFlightSamples += batch.length;
     let input: Tensor | undefined;
     const members: Pending[] = [];
+    let started = 0, ok = false;
     try {
       // Stack the inputs; rows past the last member (padding) are zeroed. A member whose input cannot be read
       // now (disposed meanwhile) fails alone.
@@ -376,6 +392,7 @@ export class Batcher {
       }
       if (members.length < planSize) buf.fill(0, members.length * this.sampleNumel);
       if (members.length > 0) {
+        started = performance.now();
         const y = await slot.worker.run(input, planSize);
         try {
           if (!(y instanceof Tensor) || y.shape[0] !== planSize) {
@@ -396,6 +413,7 @@ export class Batcher {
         this.counts.batchedSamples += members.length;
         slot.batches++;
         slot.samples += members.length;
+        ok = true;
       }
     } catch (e) {
       // Native errors come from the addon's realm (instanceof Error is false under jest's vm): keep any error object.
@@ -403,6 +421,11 @@ export class Batcher {
       for (const p of members) this.settle(p, err);
     } finally {
       input?.dispose();
+      if (started && this.onBatch) {
+        try {
+          this.onBatch({ device: slot.worker.device, size: members.length, planSize, ms: performance.now() - started, ok });
+        } catch { /* a metrics hook must not break serving */ }
+      }
       slot.inFlight--;
       slot.inFlightSamples -= batch.length;
       this.checkDrained();

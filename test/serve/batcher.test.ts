@@ -271,13 +271,18 @@ describe('several devices: one worker each, least-loaded dispatch', () => {
   });
 
   test('CPU workers standing in for devices: both run batches, every result is right', async () => {
-    const b = serve.batcher(model, { inputShape: sample, devices: ['cpu', 'cpu'], maxBatch: 4, maxDelayMs: 1 });
+    const infos: serve.BatchInfo[] = [];
+    const b = serve.batcher(model, { inputShape: sample, devices: ['cpu', 'cpu'], maxBatch: 4, maxDelayMs: 1, onBatch: (i) => infos.push(i) });
     const xs = Array.from({ length: 24 }, (_, i) => input(100 + i));
     const ys = await Promise.all(xs.map((x) => b.run(x)));
     ys.forEach((y, i) => expect(relErr(y.data(), reference(xs[i]))).toBeLessThanOrEqual(1e-5));
     const s = b.stats();
     expect(s.workers.every((w) => w.batches > 0)).toBe(true);
     expect(s.completed).toBe(24);
+    // onBatch saw every batch: sizes add up, all ran, each on a plan of its own size (no padding on the CPU).
+    expect(infos.length).toBe(s.batches);
+    expect(infos.reduce((a, i) => a + i.size, 0)).toBe(24);
+    expect(infos.every((i) => i.ok && i.size === i.planSize && i.ms >= 0)).toBe(true);
     expect(Number.isFinite(s.p50Ms) && s.p99Ms >= s.p50Ms).toBe(true);
     await b.close();
     [...xs, ...ys].forEach((t) => t.dispose());
