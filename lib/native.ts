@@ -97,7 +97,7 @@ export interface NativeBinding {
   traceEnd(output: NativeTensor, foldBatchNorm: boolean, fuseRelu: boolean, fuseConcat: boolean, poolFirst: boolean): NativePlan;
   traceAbort(): void;
   /** Test hook: a copy of input for the first okCalls calls of this op instance, then an error. */
-  testFailingOp(input: NativeTensor, okCalls: number): NativeTensor;
+  testFailingOp(input: NativeTensor, okCalls: number, failCalls?: number, nonStandard?: boolean): NativeTensor;
   // checkpoint I/O (napi/io.cc): stored bytes of a safetensors dtype → float32 CPU tensor
   tensorFromBytes(bytes: Uint8Array, dtype: string, shape: number[]): NativeTensor;
   imageToTensor(pixels: Uint8Array, height: number, width: number, channels: number): NativeTensor;

@@ -136,14 +136,20 @@ Napi::Value PlanWrap::runAsync(const Napi::CallbackInfo& info) {
 }
 
 // Test hook: a copy of x for the first `okCalls` runs of this op (the traced one included), then an
-// error — how tests make a step fail inside a plan run.
+// error — how tests make a step fail inside a plan run. Optional: `failCalls` (default: every later call)
+// bounds the failing calls, after which the op works again (a transient fault); `nonStandard` throws an
+// int instead of an exception object (what a foreign library might do), which the run must survive too.
 Napi::Value testFailingOp(const Napi::CallbackInfo& info) {
   const Tensor& x = tensorArg(info[0], "testFailingOp", "input");
   int64_t okCalls = intArg(info[1], "testFailingOp", "okCalls");
+  int64_t failCalls = info.Length() > 2 && !info[2].IsUndefined() ? intArg(info[2], "testFailingOp", "failCalls") : -1;
+  bool nonStandard = info.Length() > 3 && boolArg(info[3], "testFailingOp", "nonStandard");
   auto calls = std::make_shared<std::atomic<int64_t>>(0);
-  return emit(info, "testFailingOp", {x}, [calls, okCalls](const std::vector<Tensor>& in) {
+  return emit(info, "testFailingOp", {x}, [calls, okCalls, failCalls, nonStandard](const std::vector<Tensor>& in) {
     int64_t n = ++*calls;
-    CN_CHECK(n <= okCalls, "testFailingOp: failing on purpose (call ", n, ")");
+    bool fails = n > okCalls && (failCalls < 0 || n <= okCalls + failCalls);
+    if (fails && nonStandard) throw int(42);
+    CN_CHECK(!fails, "testFailingOp: failing on purpose (call ", n, ")");
     return in[0].to(in[0].device());
   });
 }
