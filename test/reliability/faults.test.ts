@@ -4,19 +4,15 @@
 import { F, Tensor, compile, cuda, serve } from '../../lib';
 import { native } from '../../lib/native';
 import { relErr } from '../helpers/check';
+import { eagerSample, seededInput } from '../helpers/serve';
 
 const sample = [2, 5, 5];
 const w = Tensor.rand([3, 2, 3, 3], { seed: 1, low: -0.5, high: 0.5 });
 const model = (x: Tensor) => F.relu(F.conv2d(x, w, null, { padding: 1 }));
 afterAll(() => w.dispose());
-const input = (seed: number, shape = sample) => Tensor.rand(shape, { seed, low: -1, high: 1 });
-function reference(x: Tensor): Float32Array {
-  const b = x.reshape([1, ...sample]);
-  const y = model(b);
-  const d = Float32Array.from(y.data());
-  y.dispose(); b.dispose();
-  return d;
-}
+const input = (seed: number, shape = sample) => seededInput(seed, shape);
+/** The model on one sample, eagerly: what a request's slice must equal. */
+const reference = (x: Tensor) => eagerSample(model, sample, x);
 
 test('wrong shapes among 200 requests fail alone; every batch-mate gets its own right answer', async () => {
   const b = serve.batcher(model, { inputShape: sample, maxBatch: 8, maxDelayMs: 3 });

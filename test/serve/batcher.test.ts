@@ -3,6 +3,7 @@
 import { F, Tensor, memory, serve } from '../../lib';
 import { native } from '../../lib/native';
 import { relErr } from '../helpers/check';
+import { eagerSample, seededInput } from '../helpers/serve';
 import { settleGc } from '../compile/gc';
 
 const sample = [3, 6, 5];
@@ -11,15 +12,9 @@ const w2 = Tensor.rand([7, 4 * 4 * 3], { seed: 2, low: -0.3, high: 0.3 });
 const model = (x: Tensor) => F.softmax(F.linear(F.flatten(F.conv2d(x, w1, null, { activation: 'relu' })), w2), 1);
 afterAll(() => { w1.dispose(); w2.dispose(); });
 
-const input = (seed: number, shape = sample) => Tensor.rand(shape, { seed, low: -1, high: 1 });
+const input = (seed: number, shape = sample) => seededInput(seed, shape);
 /** The model on one sample, eagerly: what a request's slice must equal. */
-function reference(x: Tensor): Float32Array {
-  const b = x.reshape([1, ...sample]);
-  const y = model(b);
-  const d = Float32Array.from(y.data());
-  y.dispose(); b.dispose();
-  return d;
-}
+const reference = (x: Tensor) => eagerSample(model, sample, x);
 
 /** A worker that records its batches and finishes when the test says so. */
 function gatedWorker(device = 'cpu') {
