@@ -13,15 +13,8 @@ Napi::Value tensorFromBytes(const Napi::CallbackInfo& info) {
            op, ": bytes must be a Uint8Array");
   auto bytes = info[0].As<Napi::Uint8Array>();
   std::string dtype = stringArg(info[1], op, "dtype");
-  StoredType type;
-  CN_CHECK(parseStoredType(dtype, &type), op, ": unsupported dtype '", dtype, "'");
   Shape shape = shapeArg(info[2], op, "shape");
-  int64_t n = numelOf(shape);
-  CN_CHECK(int64_t(bytes.ByteLength()) == n * storedTypeBytes(type), op, ": ", n, " elements of ", dtype, " need ",
-           n * storedTypeBytes(type), " bytes but got ", bytes.ByteLength());
-  Tensor t = Tensor::empty(shape, Device{});
-  if (n) convertToFloat32(bytes.Data(), type, n, t.data());
-  return wrapTensor(info.Env(), t);
+  return wrapTensor(info.Env(), storedBytesToTensor(bytes.Data(), bytes.ByteLength(), dtype, shape, op));
 }
 
 // imageToTensor(pixels: Uint8Array, height, width, channels) → [1, channels, height, width] in [0, 1].
