@@ -62,49 +62,63 @@ interface Row { mode: string; c: number; rps: number; p50: number; p99: number; 
 async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : NaN;
+  return m ? Number(m[1]) : 0; // a histogram appears once it has a sample: absent = 0
 }
 
-async function runMode(mode: string, args: string[], conc: number[]): Promise<Row[]> {
-  const s = await startServer(args);
-  const rows: Row[] = [];
-  try {
-    for (const c of conc) {
-      if (warmup > 0) await hit(s.url, c, warmup);
-      const b0 = await metric(s.url, 'convnets_batch_size_count'), n0 = await metric(s.url, 'convnets_batch_size_sum');
-      const t0 = await metric(s.url, 'convnets_batch_duration_seconds_sum');
-      const r = await hit(s.url, c, duration);
-      const b1 = await metric(s.url, 'convnets_batch_size_count'), n1 = await metric(s.url, 'convnets_batch_size_sum');
-      const t1 = await metric(s.url, 'convnets_batch_duration_seconds_sum');
-      const codes = Object.entries(r.statusCodeStats).filter(([k]) => k !== '200').map(([k, v]) => `${v.count}× ${k}`);
-      if (r.errors) codes.push(`${r.errors} socket errors`);
-      if (r.timeouts) codes.push(`${r.timeouts} timeouts`);
-      const row: Row = {
-        mode, c, rps: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max,
-        ok: r.statusCodeStats['200']?.count ?? 0, errors: codes.length ? codes.join(', ') : '0',
-        meanBatch: Number.isFinite(b1 - b0) && b1 > b0 ? ((n1 - n0) / (b1 - b0)).toFixed(1) : '–',
-        batchMs: Number.isFinite(t1 - t0) && b1 > b0 ? ((1000 * (t1 - t0)) / (b1 - b0)).toFixed(0) : '–',
-      };
-      rows.push(row);
-      console.log(`${mode} c=${c}: ${row.rps.toFixed(1)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, max ${row.max} ms, errors ${row.errors}, mean batch ${row.meanBatch} (${row.batchMs} ms per batch run)`);
-    }
-  } finally {
-    s.proc.kill('SIGTERM');
-    const code = await s.exit;
-    if (code !== 0) console.log(`(${mode} server exited ${code} on SIGTERM)`);
-  }
-  return rows;
+type Server = Awaited<ReturnType<typeof startServer>>;
+
+async function measure(mode: string, s: Server, c: number): Promise<Row> {
+  if (warmup > 0) await hit(s.url, c, warmup);
+  const b0 = await metric(s.url, 'convnets_batch_size_count'), n0 = await metric(s.url, 'convnets_batch_size_sum');
+  const t0 = await metric(s.url, 'convnets_batch_duration_seconds_sum');
+  const r = await hit(s.url, c, duration);
+  const b1 = await metric(s.url, 'convnets_batch_size_count'), n1 = await metric(s.url, 'convnets_batch_size_sum');
+  const t1 = await metric(s.url, 'convnets_batch_duration_seconds_sum');
+  const codes = Object.entries(r.statusCodeStats).filter(([k]) => k !== '200').map(([k, v]) => `${v.count}× ${k}`);
+  if (r.errors) codes.push(`${r.errors} socket errors`);
+  if (r.timeouts) codes.push(`${r.timeouts} timeouts`);
+  const row: Row = {
+    mode, c, rps: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max,
+    ok: r.statusCodeStats['200']?.count ?? 0, errors: codes.length ? codes.join(', ') : '0',
+    meanBatch: b1 > b0 ? ((n1 - n0) / (b1 - b0)).toFixed(1) : '–',
+    batchMs: b1 > b0 ? ((1000 * (t1 - t0)) / (b1 - b0)).toFixed(0) : '–',
+  };
+  console.log(`${mode} c=${c}: ${row.rps.toFixed(1)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, max ${row.max} ms, ` +
+    `errors ${row.errors}, mean batch ${row.meanBatch} (${row.batchMs} ms per batch run)`);
+  return row;
+}
+
+async function stop(mode: string, s: Server): Promise<void> {
+  s.proc.kill('SIGTERM');
+  const code = await s.exit;
+  if (code !== 0) console.log(`(${mode} server exited ${code} on SIGTERM)`);
 }
 
 async function main() {
   const started = new Date();
   const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   console.log(`load test: ${model} ${size}², ${threads} threads, ${duration} s per row (+${warmup} s warm-up), 1-min load average ${load}`);
-  const rows = [
-    ...await runMode('batched', ['--max-batch', '32', '--max-delay-ms', '2', '--max-queue', '1024'], levels),
-    ...await runMode('unbatched', ['--no-batching', '--max-queue', '1024'], levels),
-    ...await runMode(`batched, max-queue ${fullQueue}`, ['--max-batch', '32', '--max-delay-ms', '2', '--max-queue', String(fullQueue)], [128]),
-  ];
+  // Both servers run side by side and the modes alternate per concurrency level (batched first, then unbatched
+  // first): on a shared, noisy machine each ratio then compares neighbouring minutes, not distant ones.
+  const batched = await startServer(['--max-batch', '32', '--max-delay-ms', '2', '--max-queue', '1024']);
+  const unbatched = await startServer(['--no-batching', '--max-queue', '1024']);
+  const rows: Row[] = [];
+  try {
+    for (const [i, c] of levels.entries()) {
+      const pair: [string, Server][] = [['batched', batched], ['unbatched', unbatched]];
+      for (const [mode, s] of i % 2 ? pair.reverse() : pair) rows.push(await measure(mode, s, c));
+    }
+  } finally {
+    await stop('batched', batched);
+    await stop('unbatched', unbatched);
+  }
+  const full = await startServer(['--max-batch', '32', '--max-delay-ms', '2', '--max-queue', String(fullQueue)]);
+  try {
+    rows.push(await measure(`batched, max-queue ${fullQueue}`, full, 128));
+  } finally {
+    await stop('full', full);
+  }
+  rows.sort((a, b) => (a.mode === b.mode ? a.c - b.c : a.mode.localeCompare(b.mode)));
   const table = [
     '| server | concurrency | req/s | p50 ms | p99 ms | max ms | 200s | errors | mean batch | ms per batch run |',
     '|---|---:|---:|---:|---:|---:|---:|---|---:|---:|',
@@ -121,6 +135,7 @@ async function main() {
       `${model} ${size}², CPU, ${threads} threads, autocannon on 127.0.0.1 in the same machine, ${duration} s per row after a ${warmup} s ` +
       `warm-up at the same concurrency; raw float32 bodies (${(3 * size * size * 4 / 1024).toFixed(0)} KiB). 1-min load average at the start: ${load} ` +
       `(${os.cpus().length} cores). Batched: maxBatch 32, maxDelayMs 2, maxQueue 1024. Unbatched: one batch-1 plan run per request. ` +
+      'Both servers up at once, the modes alternating per level. ' +
       `Batched / unbatched throughput: ${summary}.\n\n`;
     fs.appendFileSync(path.join(root, 'bench', 'RESULTS-serving.md'), `${head}${table}\n`);
     console.log('appended to bench/RESULTS-serving.md');
