@@ -71,4 +71,16 @@ describe('plan.run and the libuv thread pool', () => {
     expect(Math.min(...control)).toBeGreaterThan(2);
     x.dispose(); plan.dispose();
   });
+
+  test('concurrent runs queue fairly: they settle in the order they were started, each with its own result', async () => {
+    const plan = compile(f, { inputShape: shape });
+    const xs = Array.from({ length: 8 }, (_, i) => Tensor.rand(shape, { seed: 20 + i }));
+    const order: number[] = [];
+    const ys = await Promise.all(xs.map((x, i) => plan.run(x).then((y) => { order.push(i); return y; })));
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const again = plan.runSync(xs[5]);
+    expect(Array.from(again.data())).toEqual(Array.from(ys[5].data()));
+    [...xs, ...ys, again].forEach((t) => t.dispose());
+    plan.dispose();
+  });
 });
