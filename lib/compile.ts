@@ -3,7 +3,7 @@
 // it, ReLU fused into the op before it, unused steps dropped) and returns a CompiledPlan whose run()
 // executes on a worker thread, never blocking the event loop.
 import { native, NativePlan } from './native';
-import { Device, Shape, Tensor } from './tensor';
+import { Device, Precision, Shape, Tensor } from './tensor';
 
 export type Forward = ((x: Tensor) => Tensor) | { forward(x: Tensor): Tensor; eval?(): unknown };
 
@@ -11,6 +11,17 @@ export interface CompileOptions {
   /** The one input shape the plan accepts, e.g. [1, 3, 224, 224]. */
   inputShape: Shape;
   device?: Device;
+  /**
+   * CUDA: 'fp32' (default, exact) or 'tf32' | 'bf16' | 'fp16' — every conv and linear of the plan on tensor cores,
+   * weights rounded once at plan build (after batch-norm folding, which is done in fp64), fp32 accumulation and
+   * fp32 activations between steps. The CPU refuses the reduced precisions.
+   */
+  precision?: Precision;
+  /**
+   * CUDA (default true): the plan's kernels are captured once into a CUDA graph and replayed per run (one
+   * launch instead of one per kernel; batch 1 is launch-bound). profile() always runs the steps one by one.
+   */
+  cudaGraph?: boolean;
   /** Lowering passes (default true): fold inference batchNorm into the preceding conv, fuse ReLU into the op before it. */
   foldBatchNorm?: boolean;
   fuseRelu?: boolean;
@@ -47,6 +58,14 @@ export class CompiledPlan {
   /** The op of each step after lowering (e.g. 'conv2d+batchNorm+relu'), for inspection. */
   ops(): string[] {
     return this.plan.ops();
+  }
+
+  /**
+   * CUDA graphs: 'off' (a CPU plan, or cudaGraph: false), 'pending' (captured on the first run), 'captured', or
+   * why the capture failed (the plan then runs its steps one by one, with the same results).
+   */
+  get cudaGraph(): string {
+    return this.plan.graphStatus;
   }
 
   get disposed(): boolean {
@@ -108,7 +127,9 @@ export class CompiledPlan {
  */
 export function compile(model: Forward, opts: CompileOptions): CompiledPlan {
   if (typeof opts !== 'object' || opts === null) throw new TypeError('compile: options {inputShape} are required');
-  const { inputShape, device = 'cpu', foldBatchNorm = true, fuseRelu = true, fuseConcat = true, poolFirst = true } = opts;
+  const { inputShape, device = 'cpu', foldBatchNorm = true, fuseRelu = true, fuseConcat = true, poolFirst = true,
+    precision = 'fp32', cudaGraph = true } = opts;
+  if (typeof cudaGraph !== 'boolean') throw new TypeError(`compile: cudaGraph must be a boolean, got ${JSON.stringify(cudaGraph)}`);
   if (!Array.isArray(inputShape) || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new TypeError(`compile: inputShape must be an array of positive integers, got ${JSON.stringify(inputShape)}`);
   }
@@ -122,7 +143,12 @@ export function compile(model: Forward, opts: CompileOptions): CompiledPlan {
     throw new TypeError('compile: model must be a function (x) => Tensor or a module with forward(x)');
   }
   const x = Tensor.rand(inputShape, { seed: 1, low: -1, high: 1, device });
-  native.traceBegin(x.handle);
+  try {
+    native.traceBegin(x.handle, precision);
+  } catch (e) {
+    x.dispose();
+    throw e;
+  }
   let y: Tensor | undefined;
   try {
     y = forward(x);
@@ -133,7 +159,7 @@ export function compile(model: Forward, opts: CompileOptions): CompiledPlan {
     throw e;
   }
   try {
-    return new CompiledPlan(native.traceEnd(y.handle, foldBatchNorm, fuseRelu, fuseConcat, poolFirst));
+    return new CompiledPlan(native.traceEnd(y.handle, foldBatchNorm, fuseRelu, fuseConcat, poolFirst, cudaGraph));
   } finally {
     if (y !== x) y.dispose();
     x.dispose();

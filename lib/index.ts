@@ -1,5 +1,5 @@
 export { Tensor, memory, emptyCache } from './tensor';
-export type { Device, Shape, MemoryReport } from './tensor';
+export type { Device, Shape, MemoryReport, Precision } from './tensor';
 export { setNumThreads, getNumThreads, cpuInfo, setIsa, cuda } from './runtime';
 export type { Isa } from './runtime';
 export * as F from './functional';

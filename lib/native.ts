@@ -23,6 +23,8 @@ export interface NativePlan {
   readonly outputShape: number[];
   readonly device: string;
   readonly disposed: boolean;
+  /** 'off', 'pending', 'captured' or why the CUDA graph capture failed. */
+  readonly graphStatus: string;
   /** The op of each step after lowering, e.g. 'conv2d+batchNorm+relu'. */
   ops(): string[];
   runSync(input: NativeTensor): NativeTensor;
@@ -73,28 +75,30 @@ export interface NativeBinding {
   // convolution, linear/matmul and measuring helpers (napi/conv.cc)
   conv2d(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, stride: [number, number],
     padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string,
-    workspaceLimit?: number | null): NativeTensor;
+    workspaceLimit?: number | null, precision?: string): NativeTensor;
   convAlgorithms(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
-    dilation: [number, number], groups: number, device?: string, workspaceLimit?: number | null):
+    dilation: [number, number], groups: number, device?: string, workspaceLimit?: number | null, precision?: string):
     { name: string; supported: boolean; reason: string; workspaceBytes: number }[];
   findConvAlgorithm(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
-    dilation: [number, number], groups: number, device?: string, workspaceLimit?: number | null):
+    dilation: [number, number], groups: number, device?: string, workspaceLimit?: number | null, precision?: string):
     { algo: string; timeMs: number; workspaceBytes: number }[];
   chooseConvAlgorithm(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
-    dilation: [number, number], groups: number, algo: string, device?: string, workspaceLimit?: number | null): string;
+    dilation: [number, number], groups: number, algo: string, device?: string, workspaceLimit?: number | null,
+    precision?: string): string;
   convPrepare(weight: NativeTensor, bias: NativeTensor | null, inputShape: number[], stride: [number, number],
     padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string,
-    workspaceLimit?: number | null): NativeConvPlan;
+    workspaceLimit?: number | null, precision?: string): NativeConvPlan;
   convRun(plan: NativeConvPlan, input: NativeTensor): NativeTensor;
   convDispose(plan: NativeConvPlan): void;
-  linear(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, relu: boolean): NativeTensor;
-  matmul(a: NativeTensor, b: NativeTensor): NativeTensor;
+  linear(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, relu: boolean, precision?: string): NativeTensor;
+  matmul(a: NativeTensor, b: NativeTensor, precision?: string): NativeTensor;
   peakFlops(threads: number): number;
   winogradTransform(variant: string, which: 'weight' | 'input' | 'output', data: Float32Array): Float32Array;
 
   // tracing a forward pass into a plan (napi/trace.cc, napi/plan_worker.cc)
-  traceBegin(input: NativeTensor): void;
-  traceEnd(output: NativeTensor, foldBatchNorm: boolean, fuseRelu: boolean, fuseConcat: boolean, poolFirst: boolean): NativePlan;
+  traceBegin(input: NativeTensor, precision?: string): void;
+  traceEnd(output: NativeTensor, foldBatchNorm: boolean, fuseRelu: boolean, fuseConcat: boolean, poolFirst: boolean,
+    cudaGraph: boolean): NativePlan;
   traceAbort(): void;
   /** Test hook: a copy of input for the first okCalls calls of this op instance, then an error. */
   testFailingOp(input: NativeTensor, okCalls: number, failCalls?: number, nonStandard?: boolean): NativeTensor;

@@ -3,6 +3,8 @@ import { native, NativeTensor } from './native';
 
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 export type Shape = readonly number[];
+/** The arithmetic of an op or a compiled plan: 'fp32' (exact) or a CUDA tensor-core precision (core/precision.h). */
+export type Precision = 'fp32' | 'tf32' | 'bf16' | 'fp16';
 
 export const disposeSymbol: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose');
 

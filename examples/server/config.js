@@ -2,13 +2,13 @@
 //   node examples/server [--port 8080] [--host 127.0.0.1] [--model resnet18] [--weights file.safetensors]
 //     [--labels file.txt] [--device cpu|cuda:0] [--devices cuda:0,cuda:1] [--size 224] [--no-batching]
 //     [--max-batch 32] [--max-delay-ms 2] [--max-queue 1024] [--body-limit 8388608] [--timeout-ms 10000]
-//     [--threads N] [--log]
+//     [--threads N] [--precision fp32|tf32|bf16|fp16] [--log]
 'use strict';
 
 const DEFAULTS = {
   port: 8080, host: '127.0.0.1', model: 'resnet18', weights: '', labels: '', device: 'cpu', devices: '',
   size: 224, batching: true, maxBatch: 32, maxDelayMs: 2, maxQueue: 1024, bodyLimit: 8 * 1024 * 1024,
-  timeoutMs: 10000, threads: 0, log: false,
+  timeoutMs: 10000, threads: 0, log: false, precision: 'fp32',
 };
 
 const kebab = (k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -38,12 +38,12 @@ class Engine {
     if (cfg.batching) {
       const models = new Map(); // one copy of the weights per device
       this.batcher = serve.batcher(null, {
-        inputShape, devices: cfg.devices, maxBatch: cfg.maxBatch, maxDelayMs: cfg.maxDelayMs, maxQueue: cfg.maxQueue,
+        inputShape, devices: cfg.devices, precision: cfg.precision, maxBatch: cfg.maxBatch, maxDelayMs: cfg.maxDelayMs, maxQueue: cfg.maxQueue,
         modelForDevice: (d) => { if (!models.has(d)) models.set(d, this.modelFor(d)); return models.get(d); },
         onBatch: hooks.onBatch,
       });
     } else {
-      this.plan = compile(this.modelFor(cfg.devices[0]), { inputShape: [1, ...inputShape], device: cfg.devices[0] });
+      this.plan = compile(this.modelFor(cfg.devices[0]), { inputShape: [1, ...inputShape], device: cfg.devices[0], precision: cfg.precision });
       this.inFlight = 0;
       this.served = 0;
     }

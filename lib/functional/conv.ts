@@ -1,11 +1,11 @@
 // Convolution (F.conv2d), the algorithm registry/chooser queries and prepared-weight plans.
 import { native, NativeConvPlan } from '../native';
-import { Tensor, Shape, disposeSymbol } from '../tensor';
+import { Tensor, Shape, Precision, disposeSymbol } from '../tensor';
 import { optionsArg, tensorArg } from './args';
 
 export type Pair = number | [number, number];
 export type ConvAlgo = 'auto' | 'find' | 'direct' | 'im2col' | 'gemm_1x1' | 'winograd_2x2_3x3' | 'winograd_4x4_3x3'
-  | 'implicit_gemm';
+  | 'implicit_gemm' | 'implicit_gemm_tc';
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -20,6 +20,11 @@ export interface Conv2dOptions {
    * and naming one that needs more is an error that names the limit. Default: no limit.
    */
   workspaceLimit?: number;
+  /**
+   * 'fp32' (default, exact) or, on CUDA, 'tf32' | 'bf16' | 'fp16': tensor cores (implicit_gemm_tc, sm_80+) with
+   * operands rounded to that precision, fp32 accumulation and fp32 output. The CPU refuses the reduced ones.
+   */
+  precision?: Precision;
 }
 
 /** A convolution described by shapes (for the registry queries). */
@@ -30,6 +35,8 @@ export interface ConvDescription {
   padding?: Pair | 'same' | 'valid';
   dilation?: Pair;
   groups?: number;
+  /** The precision the convolution runs in ('fp32' default): implicit_gemm_tc supports only the reduced ones. */
+  precision?: Precision;
 }
 
 /** Which registry a query asks: 'cpu' (default) or 'cuda' / 'cuda:N', and the CUDA workspace limit in bytes (or just the device string). */
@@ -39,9 +46,9 @@ export interface ConvQueryOptions {
 }
 
 /** A query's options; a bare string is the device. */
-function query(opts: ConvQueryOptions | string): [string, number | null] {
+function query(opts: ConvQueryOptions | string, desc: ConvDescription): [string, number | null, Precision | undefined] {
   const o = typeof opts === 'string' ? { device: opts } : opts;
-  return [o.device ?? 'cpu', o.workspaceLimit ?? null];
+  return [o.device ?? 'cpu', o.workspaceLimit ?? null, desc.precision];
 }
 
 function pair(op: string, name: string, v: Pair | undefined, dflt: number): [number, number] {
@@ -75,7 +82,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
   return new Tensor(native.conv2d(tensorArg('conv2d', 'input', input).handle, tensorArg('conv2d', 'weight', weight).handle,
     bias ? tensorArg('conv2d', 'bias', bias).handle : null, pair('conv2d', 'stride', opts.stride, 1),
     padding('conv2d', opts.padding), pair('conv2d', 'dilation', opts.dilation, 1), opts.groups ?? 1,
-    activation('conv2d', opts.activation), opts.algo ?? 'auto', opts.workspaceLimit ?? null));
+    activation('conv2d', opts.activation), opts.algo ?? 'auto', opts.workspaceLimit ?? null, opts.precision));
 }
 
 /**
@@ -84,7 +91,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
  */
 export function convAlgorithms(desc: ConvDescription, opts: ConvQueryOptions | string = {}):
   { name: string; supported: boolean; reason: string; workspaceBytes: number }[] {
-  return native.convAlgorithms(...descArgs('convAlgorithms', desc), ...query(opts));
+  return native.convAlgorithms(...descArgs('convAlgorithms', desc), ...query(opts, desc));
 }
 
 /**
@@ -93,12 +100,12 @@ export function convAlgorithms(desc: ConvDescription, opts: ConvQueryOptions | s
  */
 export function findConvAlgorithm(desc: ConvDescription, opts: ConvQueryOptions | string = {}):
   { algo: string; timeMs: number; workspaceBytes: number }[] {
-  return native.findConvAlgorithm(...descArgs('findConvAlgorithm', desc), ...query(opts));
+  return native.findConvAlgorithm(...descArgs('findConvAlgorithm', desc), ...query(opts, desc));
 }
 
 /** The algorithm `algo` ('auto' | 'find' | a name) resolves to for `desc` (throws the reason if unsupported). */
 export function chooseConvAlgorithm(desc: ConvDescription, algo: string = 'auto', opts: ConvQueryOptions | string = {}): string {
-  return native.chooseConvAlgorithm(...descArgs('chooseConvAlgorithm', desc), algo, ...query(opts));
+  return native.chooseConvAlgorithm(...descArgs('chooseConvAlgorithm', desc), algo, ...query(opts, desc));
 }
 
 /**
@@ -111,7 +118,8 @@ export class ConvPlan {
   constructor(weight: Tensor, bias: Tensor | null | undefined, inputShape: Shape, opts: Conv2dOptions = {}) {
     this.plan = native.convPrepare(tensorArg('ConvPlan', 'weight', weight).handle, bias ? tensorArg('ConvPlan', 'bias', bias).handle : null, inputShape.slice(),
       pair('conv2d', 'stride', opts.stride, 1), padding('conv2d', opts.padding), pair('conv2d', 'dilation', opts.dilation, 1),
-      opts.groups ?? 1, activation('conv2d', opts.activation), opts.algo ?? 'auto', opts.workspaceLimit ?? null);
+      opts.groups ?? 1, activation('conv2d', opts.activation), opts.algo ?? 'auto', opts.workspaceLimit ?? null,
+      opts.precision);
   }
   /** The algorithm the plan runs. */
   get algo(): string {

@@ -9,7 +9,7 @@
 // threads (plan.run, native/core/run_queue.h).
 import { compile, CompiledPlan, CompileOptions, Forward } from '../compile';
 import { native } from '../native';
-import { Device, Shape, Tensor } from '../tensor';
+import { Device, Precision, Shape, Tensor } from '../tensor';
 import { BatchPolicy, decide, planSizes } from './schedule';
 
 export type ServeErrorCode = 'QUEUE_FULL' | 'CLOSED' | 'BAD_INPUT' | 'ABORT_ERR';
@@ -50,7 +50,9 @@ export interface BatcherOptions {
   pad?: boolean;
   /** Compile every plan size now (default true), so no request waits for a compile (1-2 s each for ResNet-18). */
   warmup?: boolean;
-  /** Further compile() options (lowering passes, precision where supported). */
+  /** CUDA: 'fp32' (default) or 'tf32' | 'bf16' | 'fp16' on tensor cores (compile()'s precision); the CPU refuses them. */
+  precision?: Precision;
+  /** Further compile() options (lowering passes, cudaGraph). */
   compileOptions?: Omit<CompileOptions, 'inputShape' | 'device'>;
   /** The model for one device, when its weights must live there (default: `model` everywhere). */
   modelForDevice?: (device: Device) => Forward;
@@ -184,6 +186,7 @@ export class Batcher {
     this.sampleNumel = inputShape.reduce((a, b) => a * b, 1);
     this.policy = Object.freeze({ maxBatch, maxDelayMs, sizes: planSizes(maxBatch), pad: opts.pad ?? !devices.every((d) => d === 'cpu') });
 
+    const compileOptions = { ...opts.compileOptions, ...(opts.precision !== undefined ? { precision: opts.precision } : {}) };
     let workers = opts.workers;
     if (workers !== undefined) {
       if (!Array.isArray(workers) || workers.length === 0 || !workers.every((w) => w && typeof w.run === 'function')) {
@@ -192,9 +195,9 @@ export class Batcher {
     } else {
       const forDevice = opts.modelForDevice ?? (() => model);
       if (!opts.modelForDevice && (model === null || model === undefined)) throw new TypeError('serve.batcher: a model is required');
-      workers = devices.map((device) => new PlanWorker(device, (size) => this.planFor(forDevice(device) as Forward, device, size, opts.compileOptions)));
+      workers = devices.map((device) => new PlanWorker(device, (size) => this.planFor(forDevice(device) as Forward, device, size, compileOptions)));
       if (opts.warmup ?? true) {
-        for (const device of new Set(devices)) for (const s of this.policy.sizes) this.planFor(forDevice(device) as Forward, device, s, opts.compileOptions);
+        for (const device of new Set(devices)) for (const s of this.policy.sizes) this.planFor(forDevice(device) as Forward, device, s, compileOptions);
       }
     }
     if (opts.onBatch !== undefined && typeof opts.onBatch !== 'function') throw new TypeError('serve.batcher: onBatch must be a function');

@@ -184,6 +184,7 @@ ConvPlan::ConvPlan(const ConvDesc& d, const Tensor& weight, const Tensor& bias, 
     return;
   }
   CN_CHECK(weight.device().isCpu(), "conv2d: weight is on ", weight.device().str(), ", which has no kernel yet");
+  requireFp32OnCpu(d.precision, "conv2d");
   algo_ = &resolveConvAlgo(d, algo);
   algo_->prepare(d, weight.data(), activeIsa(), prepared_);
 }
@@ -259,13 +260,15 @@ const char* ConvPlan::algoName() const { return cudaAlgo_ ? cudaAlgo_->name : al
 // Host bytes for a CPU plan; device bytes of a transformed copy for a CUDA plan (0 when it shares the weight).
 int64_t ConvPlan::preparedBytes() const {
   if (!cudaAlgo_) return int64_t(prepared_.data.bytes());
-  return cudaAlgo_->kind == CudaConvKind::Winograd2x2_3x3 || cudaAlgo_->kind == CudaConvKind::Winograd4x4_3x3
+  return cudaAlgo_->kind == CudaConvKind::Winograd2x2_3x3 || cudaAlgo_->kind == CudaConvKind::Winograd4x4_3x3 ||
+                 cudaAlgo_->kind == CudaConvKind::ImplicitGemmTc
              ? cudaPrepared_.numel() * int64_t(sizeof(float))
              : 0;
 }
 
 Tensor ConvPlan::run(const Tensor& input, const ConvOptions& opts) const {
   ConvDesc d(input.shape(), desc_.weightShape(), opts, bias_.defined() ? bias_.numel() : -1);
+  d.precision = desc_.precision;  // the plan's weights were prepared for it
   const Device planDevice = cudaAlgo_ ? cudaPrepared_.device() : Device{};
   CN_CHECK(input.device() == planDevice, "conv2d: input is on ", input.device().str(), " but the plan's weights are on ",
            planDevice.str());
@@ -289,6 +292,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
   checkOperands(input, weight, bias);
   if (input.device().isCuda()) return cudaConv2d(d, input, weight, bias, relu, algo, workspaceLimit);
   CN_CHECK(input.device().isCpu(), "conv2d: input is on ", input.device().str(), ", which has no kernel yet");
+  requireFp32OnCpu(d.precision, "conv2d");
   const ConvAlgo& a = resolveConvAlgo(d, algo);
   Tensor y = Tensor::empty(d.outputShape(), input.device());
   if (y.numel() == 0) return y;

@@ -19,6 +19,7 @@ ConvDesc::ConvDesc(const Shape& input, const Shape& weight, const ConvOptions& o
   N = input[0]; C = input[1]; H = input[2]; W = input[3];
   K = weight[0]; R = weight[2]; S = weight[3];
   groups = o.groups;
+  precision = o.precision;
   CN_CHECK(C % groups == 0, "conv2d: groups=", groups, " does not divide ", C, " input channels");
   CN_CHECK(K % groups == 0, "conv2d: groups=", groups, " does not divide ", K, " output channels");
   CN_CHECK(weight[1] == C / groups, "conv2d: weight has ", weight[1], " input channels per group but input has ",
@@ -51,6 +52,7 @@ std::string ConvDesc::key() const {
   s << "N" << N << " C" << C << " H" << H << " W" << W << " K" << K << " R" << R << " S" << S << " s" << strideH
     << "x" << strideW << " p" << padH << "x" << padW << "/" << padBottom << "x" << padRight << " d" << dilationH << "x"
     << dilationW << " g" << groups;
+  if (precision != Precision::Fp32) s << " " << precisionName(precision);
   return s.str();
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/precision.h"
 #include "core/tensor.h"
 
 namespace convnets {
@@ -14,6 +15,7 @@ struct ConvOptions {
   bool samePadding = false;    // torch padding='same' (stride 1 only): pads split, the extra one bottom/right
   int64_t dilationH = 1, dilationW = 1;
   int64_t groups = 1;
+  Precision precision = Precision::Fp32;  // CUDA: the reduced precisions run on tensor cores
 };
 
 struct ConvDesc {
@@ -25,6 +27,7 @@ struct ConvDesc {
   int64_t dilationH = 1, dilationW = 1;
   int64_t groups = 1;
   int64_t outH = 0, outW = 0;
+  Precision precision = Precision::Fp32;
 
   ConvDesc() = default;
   // Validates shapes and options; throws "conv2d: ..." naming what is wrong. biasNumel < 0: no bias.
@@ -36,7 +39,7 @@ struct ConvDesc {
   double flops() const { return 2.0 * N * K * Cg() * R * S * outH * outW; }
   Shape outputShape() const { return {N, K, outH, outW}; }
   Shape weightShape() const { return {K, Cg(), R, S}; }
-  // "N3 C5 H9 W11 K17 R3 S3 s1x1 p1x1/1x1 d1x1 g1": a cache key and a readable label.
+  // "N3 C5 H9 W11 K17 R3 S3 s1x1 p1x1/1x1 d1x1 g1" (+ " bf16" when not fp32): a cache key and a label.
   std::string key() const;
 };
 

@@ -3,6 +3,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 
 namespace convnets::cudart {
@@ -38,6 +40,22 @@ void copyDeviceToHost(void* dst, const void* src, size_t bytes, int device);
 void copyDeviceToDevice(void* dst, const void* src, size_t bytes, int device);
 void zeroFill(void* dst, size_t bytes, int device);
 void synchronize(int device);
+
+// A CUDA graph (native/cuda/graph.cc): work captured once from this thread, replayed on the device's stream.
+class Graph {
+ public:
+  virtual ~Graph() = default;
+  // Runs fn with this thread's allocations on the device taken from the graph's private pool (blocks that
+  // stay with the graph until it is destroyed: its fixed input and output buffers).
+  virtual void allocate(const std::function<void()>& fn) = 0;
+  // Runs fn with this thread's kernels and copies on the device recorded into the graph (not executed) and
+  // its allocations from the private pool, then instantiates the graph. Throws what failed (e.g. fn
+  // synchronised or read memory back); the graph is then unusable.
+  virtual void capture(const std::function<void()>& fn) = 0;
+  // Queues one replay on the device's stream.
+  virtual void launch() = 0;
+};
+std::unique_ptr<Graph> newGraph(int device);
 
 // Test hook: launches a kernel that faults (illegal address), leaving the CUDA context unusable; the
 // next CUDA call reports the sticky error. For tests in a child process only.

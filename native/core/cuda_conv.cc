@@ -57,6 +57,30 @@ int64_t winogradWorkspace(const ConvDesc& d, int m) {
 int64_t winograd2Workspace(const ConvDesc& d) { return winogradWorkspace(d, 2); }
 int64_t winograd4Workspace(const ConvDesc& d) { return winogradWorkspace(d, 4); }
 
+// Tensor cores: the reduced precisions only (fp32 stays exact on the CUDA cores); any shape and groups.
+std::string tcSupports(const ConvDesc& d) {
+  if (d.precision == Precision::Fp32)
+    return "implicit_gemm_tc runs on tensor cores: it needs precision 'tf32', 'bf16' or 'fp16' (fp32 stays exact "
+           "on the CUDA cores)";
+  return "";
+}
+// Partial sums of a k split (core/precision.h's tcSplitFor, the kernel's own choice).
+int64_t tcWorkspace(const ConvDesc& d) {
+  const TcSplit sp = tcSplitFor(d.Kg(), d.N * d.outH * d.outW, d.Cg() * d.R * d.S, d.groups, true);
+  return sp.splits > 1 ? sp.splits * d.K * d.N * d.outH * d.outW * int64_t(sizeof(float)) : 0;
+}
+
+// Compute capability major·10 + minor of each device, asked once (cudaGetDeviceProperties takes ms).
+int computeCapability(Device device) {
+  static std::mutex mu;
+  static std::map<int, int> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(device.index);
+  if (it != cache.end()) return it->second;
+  const cudart::DeviceInfo info = cudart::deviceInfo(device.index);
+  return cache[device.index] = info.major * 10 + info.minor;
+}
+
 std::string withUnit(int64_t bytes) { return std::to_string(bytes) + " bytes"; }
 
 // ---- find cache -------------------------------------------------------------------------------------
@@ -105,6 +129,7 @@ const std::vector<CudaConvAlgo>& cudaConvAlgorithms() {
       {"gemm_1x1", CudaConvKind::Gemm1x1, gemm1x1Supports, gemm1x1Workspace},
       {"winograd_2x2_3x3", CudaConvKind::Winograd2x2_3x3, winograd2Supports, winograd2Workspace},
       {"winograd_4x4_3x3", CudaConvKind::Winograd4x4_3x3, winograd4Supports, winograd4Workspace},
+      {"implicit_gemm_tc", CudaConvKind::ImplicitGemmTc, tcSupports, tcWorkspace, /*tensorCores=*/true},
   };
   return algos;
 }
@@ -128,10 +153,23 @@ std::string cudaConvSupports(const CudaConvAlgo& a, const ConvDesc& d, int64_t w
   return "";
 }
 
+std::string cudaConvSupportsOn(const CudaConvAlgo& a, const ConvDesc& d, int64_t workspaceLimit, Device device) {
+  std::string why = cudaConvSupports(a, d, workspaceLimit);
+  if (!why.empty() || !a.tensorCores) return why;
+  const int cc = computeCapability(device);
+  if (cc < 80)
+    return std::string(a.name) + " needs tensor cores of sm_80 or newer; " + device.str() + " is sm_" +
+           std::to_string(cc);
+  return "";
+}
+
 // Measured on an H200 (scripts/gpu-check.sh, every distinct conv layer of the five networks at batch 1
 // and 32, each algorithm timed; bench/RESULTS-gpu.md). 'find' remains the measured alternative.
-const CudaConvAlgo& chooseCudaConvAuto(const ConvDesc& d, int64_t workspaceLimit) {
+const CudaConvAlgo& chooseCudaConvAuto(const ConvDesc& d, int64_t workspaceLimit, bool tensorCores) {
   auto ok = [&](const char* name) { return cudaConvSupports(cudaConvAlgorithm(name), d, workspaceLimit).empty(); };
+  // A reduced precision asks for tensor cores: every layer but the thin-group ones (below) runs on them.
+  if (tensorCores && d.precision != Precision::Fp32 && d.Kg() >= 8 && d.Cg() >= 2 && ok("implicit_gemm_tc"))
+    return cudaConvAlgorithm("implicit_gemm_tc");
   const bool k3s1 = d.R == 3 && d.S == 3 && d.strideH == 1 && d.strideW == 1 && d.dilationH == 1 && d.dilationW == 1;
   // 1×1 without padding is a GEMM on the input as it lies (stride 1) or on a subsampled copy: no index
   // arithmetic at all in the inner loop (fastest of the four on all 71 1×1 layers measured).
@@ -170,7 +208,7 @@ std::vector<ConvTiming> findCudaConv(const ConvDesc& d, Device device, int64_t w
   Tensor y = Tensor::empty(d.outputShape(), device);
   std::vector<ConvTiming> out;
   for (const CudaConvAlgo& a : cudaConvAlgorithms()) {
-    if (!cudaConvSupports(a, d, workspaceLimit).empty()) continue;
+    if (!cudaConvSupportsOn(a, d, workspaceLimit, device).empty()) continue;
     const int64_t ws = a.workspaceBytes(d);
     const Tensor p = cuda_ops::convPrepare(a.kind, d, wd);
     out.push_back({a.name, cuda_ops::convTimeMs(a.kind, d, xd, p, bd, ws, y), ws});
@@ -186,7 +224,8 @@ std::vector<ConvTiming> findCudaConv(const ConvDesc& d, Device device, int64_t w
 
 const CudaConvAlgo& resolveCudaConvAlgo(const ConvDesc& d, const std::string& algo, Device device,
                                         int64_t workspaceLimit) {
-  if (algo == "auto" || algo.empty()) return chooseCudaConvAuto(d, workspaceLimit);
+  if (algo == "auto" || algo.empty())
+    return chooseCudaConvAuto(d, workspaceLimit, d.precision != Precision::Fp32 && computeCapability(device) >= 80);
   if (algo == "find") {
     {
       FindCache& c = findCache();
@@ -197,7 +236,7 @@ const CudaConvAlgo& resolveCudaConvAlgo(const ConvDesc& d, const std::string& al
     return cudaConvAlgorithm(findCudaConv(d, device, workspaceLimit).front().algo);
   }
   const CudaConvAlgo& a = cudaConvAlgorithm(algo);
-  std::string why = cudaConvSupports(a, d, workspaceLimit);
+  std::string why = cudaConvSupportsOn(a, d, workspaceLimit, device);
   CN_CHECK(why.empty(), "conv2d: algorithm '", algo, "' cannot run this convolution on CUDA: ", why);
   return a;
 }

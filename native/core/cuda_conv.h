@@ -15,7 +15,7 @@
 namespace convnets {
 
 // Which kernel family an entry runs (the bridge switches on it).
-enum class CudaConvKind { Direct, Im2col, ImplicitGemm, Gemm1x1, Winograd2x2_3x3, Winograd4x4_3x3 };
+enum class CudaConvKind { Direct, Im2col, ImplicitGemm, Gemm1x1, Winograd2x2_3x3, Winograd4x4_3x3, ImplicitGemmTc };
 
 struct CudaConvAlgo {
   const char* name;
@@ -23,6 +23,8 @@ struct CudaConvAlgo {
   std::string (*supports)(const ConvDesc& d);
   // Scratch bytes one run needs on the device (besides input, output and prepared weights).
   int64_t (*workspaceBytes)(const ConvDesc& d);
+  // Runs on tensor cores: needs a device of compute capability 8.0 or newer (checked where the device is known).
+  bool tensorCores = false;
 };
 
 // No limit on workspace bytes.
@@ -33,8 +35,11 @@ const std::vector<CudaConvAlgo>& cudaConvAlgorithms();
 const CudaConvAlgo& cudaConvAlgorithm(const std::string& name);
 // "" when `a` can run `d` within `workspaceLimit` bytes (< 0: no limit), else why not.
 std::string cudaConvSupports(const CudaConvAlgo& a, const ConvDesc& d, int64_t workspaceLimit);
-// 'auto': a heuristic (never measured on a GPU yet); always a supported algorithm within the limit.
-const CudaConvAlgo& chooseCudaConvAuto(const ConvDesc& d, int64_t workspaceLimit);
+// The same on `device`: also "" only when the device has what the entry needs (tensor cores: sm_80+).
+std::string cudaConvSupportsOn(const CudaConvAlgo& a, const ConvDesc& d, int64_t workspaceLimit, Device device);
+// 'auto': a heuristic from per-layer timings; always a supported algorithm within the limit. tensorCores:
+// whether the device has them (sm_80+); without, a reduced precision runs the fp32 algorithms.
+const CudaConvAlgo& chooseCudaConvAuto(const ConvDesc& d, int64_t workspaceLimit, bool tensorCores = true);
 // Times every supported algorithm within the limit on `device` (random data, CUDA events), fastest
 // first; caches the winner per (desc, device, limit). Throws the unavailability reason without a GPU.
 std::vector<ConvTiming> findCudaConv(const ConvDesc& d, Device device, int64_t workspaceLimit);

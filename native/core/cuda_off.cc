@@ -23,6 +23,7 @@ void copyDeviceToDevice(void*, const void*, size_t, int) { noCuda("cuda copy"); 
 void zeroFill(void*, size_t, int) { noCuda("cuda zero fill"); }
 void injectFaultForTest(int) { noCuda("cudaInjectFault"); }
 void synchronize(int) { noCuda("cuda synchronize"); }
+std::unique_ptr<Graph> newGraph(int) { noCuda("cuda graph"); }
 
 }  // namespace convnets::cudart
 
@@ -50,6 +51,10 @@ void softmax(const Tensor&, int64_t, bool, Tensor&) { noCuda("softmax"); }
 void cat(const std::vector<Tensor>&, int64_t, Tensor&) { noCuda("cat"); }
 void linear(const Tensor&, const Tensor&, const Tensor&, bool, Tensor&) { noCuda("linear"); }
 void matmul(const Tensor&, const Tensor&, Tensor&) { noCuda("matmul"); }
+void linearTc(const Tensor&, const Tensor&, const Tensor&, bool, Precision, Tensor&) { noCuda("linear"); }
+Tensor linearPackTc(const Tensor&, Precision) { noCuda("linear"); }
+void linearPackedTc(const Tensor&, const Tensor&, int64_t, const Tensor&, bool, Precision, Tensor&) { noCuda("linear"); }
+void matmulTc(const Tensor&, const Tensor&, Precision, Tensor&) { noCuda("matmul"); }
 void conv2dDirect(const ConvDesc&, const Tensor&, const Tensor&, const Tensor&, bool, Tensor&) {
   noCuda("conv2d");
 }

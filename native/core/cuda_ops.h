@@ -43,6 +43,14 @@ void linear(const Tensor& x, const Tensor& w, const Tensor& bias, bool relu, Ten
 // y [..., M, N] = a [..., M, K] · b [..., K, N]; b may be 2-D (shared by every batch) or have a's batch dims.
 void matmul(const Tensor& a, const Tensor& b, Tensor& y);
 
+// Tensor cores (precision tf32 / bf16 / fp16; cuda/gemm_tc_bridge.cc): the same ops with rounded operands.
+// linearPackTc packs a weight [out, in] once (a compiled plan keeps it); linearPackedTc runs with it.
+void linearTc(const Tensor& x, const Tensor& w, const Tensor& bias, bool relu, Precision precision, Tensor& y);
+Tensor linearPackTc(const Tensor& w, Precision precision);
+void linearPackedTc(const Tensor& x, const Tensor& wPacked, int64_t outFeatures, const Tensor& bias, bool relu,
+                    Precision precision, Tensor& y);
+void matmulTc(const Tensor& a, const Tensor& b, Precision precision, Tensor& y);
+
 // Direct convolution: x [N, C, H, W], w [K, C/groups, R, S] -> y [N, K, OH, OW] as `d` describes
 // (asymmetric 'same' padding included), bias [K] or undefined, ReLU fused.
 void conv2dDirect(const ConvDesc& d, const Tensor& x, const Tensor& w, const Tensor& bias, bool relu, Tensor& y);

@@ -393,7 +393,7 @@ Array2d convolve2d(Array2dView in1, Array2dView in2, SignalMode mode, bool corre
 
 namespace convnets::ops {
 
-Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias, bool relu) {
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias, bool relu, Precision precision) {
   CN_CHECK(input.dim() == 2, "linear: expected a 2-D input [N, in_features], got ", shapeStr(input.shape()));
   CN_CHECK(weight.dim() == 2, "linear: expected a 2-D weight [out_features, in_features], got ",
            shapeStr(weight.shape()));
@@ -406,16 +406,39 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias, boo
   const int64_t N = input.size(0), in = input.size(1), out = weight.size(0);
   Tensor y = Tensor::empty({N, out}, input.device());
   if (input.device().isCuda()) {
-    cuda_ops::linear(input, weight, bias, relu, y);
+    if (precision == Precision::Fp32)
+      cuda_ops::linear(input, weight, bias, relu, y);
+    else
+      cuda_ops::linearTc(input, weight, bias, relu, precision, y);
     return y;
   }
   requireCpuKernel("linear", input);
+  requireFp32OnCpu(precision, "linear");
   cpu::linear(activeIsa(), input.data(), weight.data(), bias.defined() ? bias.data() : nullptr, relu, N, in, out,
               y.data());
   return y;
 }
 
-Tensor matmul(const Tensor& a, const Tensor& b) {
+Tensor linearPack(const Tensor& weight, Precision precision) {
+  CN_CHECK(weight.dim() == 2, "linear: expected a 2-D weight [out_features, in_features], got ",
+           shapeStr(weight.shape()));
+  CN_CHECK(weight.device().isCuda(), "linear: packing for tensor cores needs a CUDA weight, got ",
+           weight.device().str());
+  return cuda_ops::linearPackTc(weight, precision);
+}
+
+Tensor linearPacked(const Tensor& input, const Tensor& packedWeight, const Shape& weightShape, const Tensor& bias,
+                    bool relu, Precision precision) {
+  CN_CHECK(input.dim() == 2 && input.size(1) == weightShape[1], "linear: expected an input [N, ", weightShape[1],
+           "], got ", shapeStr(input.shape()));
+  CN_CHECK(input.device() == packedWeight.device(), "linear: input is on ", input.device().str(),
+           " but the packed weight is on ", packedWeight.device().str());
+  Tensor y = Tensor::empty({input.size(0), weightShape[0]}, input.device());
+  cuda_ops::linearPackedTc(input, packedWeight, weightShape[0], bias, relu, precision, y);
+  return y;
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b, Precision precision) {
   CN_CHECK((a.dim() == 2 && b.dim() == 2) || (a.dim() == 3 && b.dim() == 3),
            "matmul: expected two 2-D or two 3-D tensors, got ", shapeStr(a.shape()), " and ", shapeStr(b.shape()));
   CN_CHECK(a.size(-1) == b.size(-2), "matmul: cannot multiply ", shapeStr(a.shape()), " by ", shapeStr(b.shape()),
@@ -426,10 +449,14 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   const int64_t batch = a.dim() == 3 ? a.size(0) : 1, M = a.size(-2), K = a.size(-1), N = b.size(-1);
   Tensor y = Tensor::empty(a.dim() == 3 ? Shape{batch, M, N} : Shape{M, N}, a.device());
   if (a.device().isCuda()) {
-    cuda_ops::matmul(a, b, y);
+    if (precision == Precision::Fp32)
+      cuda_ops::matmul(a, b, y);
+    else
+      cuda_ops::matmulTc(a, b, precision, y);
     return y;
   }
   requireCpuKernel("matmul", a);
+  requireFp32OnCpu(precision, "matmul");
   for (int64_t i = 0; i < batch; ++i)
     cpu::sgemm(M, N, K, a.data() + i * M * K, K, 1, b.data() + i * K * N, N, 1, y.data() + i * M * N, N);
   return y;

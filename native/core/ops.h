@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/precision.h"
 #include "core/tensor.h"
 
 namespace convnets::ops {
@@ -65,8 +66,14 @@ Array2d convolve2d(Array2dView in1, Array2dView in2, SignalMode mode, bool corre
 namespace convnets::ops {
 
 // linear(input [N, in], weight [out, in], bias [out]?) = input·weightᵀ + bias, optionally ReLU (torch layout).
-Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias, bool relu = false);
+// precision other than fp32: CUDA tensor cores (core/precision.h); the CPU refuses it.
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias, bool relu = false,
+              Precision precision = Precision::Fp32);
+// A linear layer whose weight was packed once for the tensor cores (linearPack, CUDA, precision not fp32).
+Tensor linearPack(const Tensor& weight, Precision precision);
+Tensor linearPacked(const Tensor& input, const Tensor& packedWeight, const Shape& weightShape, const Tensor& bias,
+                    bool relu, Precision precision);
 // matmul: [M, K]·[K, N] → [M, N], or batched [B, M, K]·[B, K, N] → [B, M, N].
-Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor matmul(const Tensor& a, const Tensor& b, Precision precision = Precision::Fp32);
 
 }  // namespace convnets::ops

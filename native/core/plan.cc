@@ -25,7 +25,8 @@ Plan::Plan(Shape inputShape, Shape outputShape, Device device, std::vector<Step>
       device_(device),
       steps_(std::move(steps)),
       numSlots_(numSlots),
-      output_(output) {
+      output_(output),
+      cudaGraph_(lowering.cudaGraph && device.isCuda()) {
   dropDeadSteps(steps_, output_);
   if (lowering.foldBatchNorm) foldBatchNorm(steps_, output_);
   if (lowering.fuseRelu) fuseRelu(steps_, output_);
@@ -46,11 +47,72 @@ Plan::Plan(Shape inputShape, Shape outputShape, Device device, std::vector<Step>
     if (s != output_ && lastUse[size_t(s)] >= 0) frees_[size_t(lastUse[size_t(s)])].push_back(s);
 }
 
+// A captured graph with its fixed input and output buffers (from the graph's private pool). The buffers
+// are released before the graph, which then hands all its blocks back to the device cache.
+struct Plan::GraphState {
+  std::unique_ptr<cudart::Graph> graph;
+  Tensor in, out;
+  ~GraphState() {
+    in.release();
+    out.release();
+    graph.reset();
+  }
+};
+
 Tensor Plan::run(const Tensor& input, std::vector<double>* stepMs) const {
   CN_CHECK(input.defined(), "plan.run: the input was disposed");
   CN_CHECK(input.shape() == inputShape_ && input.device() == device_, "plan.run: expected an input of shape ",
            shapeStr(inputShape_), " on ", device_.str(), ", got ", shapeStr(input.shape()), " on ",
            input.device().str());
+  if (cudaGraph_ && !stepMs) return runGraph(input);
+  Tensor y = runSteps(input, stepMs);
+  // On CUDA the steps only queue kernels: wait for them, so a finished run means a computed output
+  // (a worker's promise must not resolve before the work is done).
+  if (device_.isCuda()) cudart::synchronize(device_.index);
+  return y;
+}
+
+std::string Plan::graphStatus() const {
+  if (!cudaGraph_) return "off";
+  std::lock_guard<std::mutex> lock(graphMu_);
+  if (graph_) return "captured";
+  return graphFailure_.empty() ? "pending" : graphFailure_;
+}
+
+// The first run captures: an ordinary run first (one-time work — module loading, find's timings — happens
+// outside the capture), then the steps recorded on the fixed input buffer. Each run copies its input into
+// that buffer, replays, and copies the output buffer into a tensor of its own. A capture that fails (a step
+// that synchronises or reads back) leaves the reason in graphStatus() and the plan running step by step.
+Tensor Plan::runGraph(const Tensor& input) const {
+  std::lock_guard<std::mutex> lock(graphMu_);
+  if (!graph_ && graphFailure_.empty()) {
+    try {
+      auto st = std::make_shared<GraphState>();
+      st->graph = cudart::newGraph(device_.index);
+      (void)runSteps(input, nullptr);
+      st->graph->allocate([&] { st->in = Tensor::empty(inputShape_, device_); });
+      cudart::copyDeviceToDevice(st->in.data(), input.data(), size_t(input.numel()) * sizeof(float), device_.index);
+      st->graph->capture([&] { st->out = runSteps(st->in, nullptr); });
+      graph_ = std::move(st);
+    } catch (const std::exception& e) {
+      graphFailure_ = std::string("capture failed: ") + e.what();
+    }
+  }
+  if (!graph_) {
+    Tensor y = runSteps(input, nullptr);
+    cudart::synchronize(device_.index);
+    return y;
+  }
+  const size_t inBytes = size_t(input.numel()) * sizeof(float), outBytes = size_t(graph_->out.numel()) * sizeof(float);
+  cudart::copyDeviceToDevice(graph_->in.data(), input.data(), inBytes, device_.index);
+  graph_->graph->launch();
+  Tensor y = Tensor::empty(graph_->out.shape(), device_);
+  cudart::copyDeviceToDevice(y.data(), graph_->out.data(), outBytes, device_.index);
+  cudart::synchronize(device_.index);
+  return y;
+}
+
+Tensor Plan::runSteps(const Tensor& input, std::vector<double>* stepMs) const {
   std::vector<Tensor> slots(static_cast<size_t>(numSlots_));
   slots[0] = input;
   std::vector<Tensor> in;
@@ -84,9 +146,6 @@ Tensor Plan::run(const Tensor& input, std::vector<double>* stepMs) const {
       (*stepMs)[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     }
   }
-  // On CUDA the steps only queue kernels: wait for them, so a finished run means a computed output
-  // (a worker's promise must not resolve before the work is done).
-  if (device_.isCuda()) cudart::synchronize(device_.index);
   return slots[size_t(output_)];
 }
 

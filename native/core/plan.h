@@ -5,6 +5,7 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,8 @@ struct LoweringOptions {
   bool fuseRelu = true;       // ReLU right after a conv / linear / BN / add → the op's fused epilogue
   bool fuseConcat = true;     // a channel cat read only by a 1×1 conv → the conv reads the parts in place
   bool poolFirst = true;      // 1×1 conv → non-overlapping average pool → pool first, then the conv
+  // Not a lowering: a CUDA plan captures its steps into a CUDA graph on the first run and replays it.
+  bool cudaGraph = false;
 };
 
 class Plan {
@@ -83,14 +86,25 @@ class Plan {
   const Shape& outputShape() const { return outputShape_; }
   Device device() const { return device_; }
   const std::vector<Step>& steps() const { return steps_; }
+  // "off" (not asked for, or a CPU plan), "pending" (captured on the first run), "captured", or why the
+  // capture failed (the plan then runs its steps one by one).
+  std::string graphStatus() const;
 
  private:
+  // The steps in order, without the final synchronisation (a capture records them).
+  Tensor runSteps(const Tensor& input, std::vector<double>* stepMs) const;
+  Tensor runGraph(const Tensor& input) const;
+  struct GraphState;
   Shape inputShape_, outputShape_;
   Device device_;
   std::vector<Step> steps_;
   std::vector<std::vector<int>> frees_;  // per step: slots whose last reader it is
   int numSlots_;
   int output_;
+  bool cudaGraph_ = false;
+  mutable std::mutex graphMu_;  // one replay at a time: the graph's input and output buffers are fixed
+  mutable std::shared_ptr<GraphState> graph_;
+  mutable std::string graphFailure_;
 };
 
 // Lowering passes (core/plan_lowering.cc), each safe to skip.

@@ -22,6 +22,16 @@ cuda::Conv2d conv2dOf(const ConvDesc& d) {
 }
 
 int winogradTile(CudaConvKind kind) { return kind == CudaConvKind::Winograd2x2_3x3 ? 2 : 4; }
+cuda::TcPrecision tcPrecisionOf(Precision p) {
+  switch (p) {
+    case Precision::Tf32: return cuda::TcPrecision::Tf32;
+    case Precision::Bf16: return cuda::TcPrecision::Bf16;
+    case Precision::Fp16: return cuda::TcPrecision::Fp16;
+    case Precision::Fp32: break;
+  }
+  fail("conv2d: implicit_gemm_tc needs precision 'tf32', 'bf16' or 'fp16'");
+}
+
 bool isWinograd(CudaConvKind kind) {
   return kind == CudaConvKind::Winograd2x2_3x3 || kind == CudaConvKind::Winograd4x4_3x3;
 }
@@ -46,6 +56,10 @@ void launch(CudaConvKind kind, const ConvDesc& d, const Tensor& x, const Tensor&
     case CudaConvKind::Gemm1x1:
       cuda::conv2dGemm1x1(x.data(), prepared.data(), b, y.data(), p, relu, ws,
                           cudaConvImagesPerChunk(d.N, d.C * P * int64_t(sizeof(float))), stream);
+      return;
+    case CudaConvKind::ImplicitGemmTc:
+      cuda::conv2dImplicitGemmTc(x.data(), prepared.data(), b, y.data(), p, relu, tcPrecisionOf(d.precision), ws,
+                                 stream);
       return;
     case CudaConvKind::Winograd2x2_3x3:
     case CudaConvKind::Winograd4x4_3x3: {
@@ -94,6 +108,17 @@ Tensor convPrepare(CudaConvKind kind, const ConvDesc& d, const Tensor& w) {
   CN_CHECK(w.defined() && w.device().isCuda(), "conv2d: weight is not on a CUDA device");
   CN_CHECK(w.shape() == d.weightShape(), "conv2d: weight shape ", shapeStr(w.shape()), " does not match ",
            shapeStr(d.weightShape()));
+  if (kind == CudaConvKind::ImplicitGemmTc) {
+    // [K][Cg·R·S] rounded to the precision, rows zero-padded to a multiple of 32 (held in a float tensor of
+    // the same bytes: the kernels read it as 16- or 32-bit words).
+    const cuda::TcPrecision prec = tcPrecisionOf(d.precision);
+    const cuda::TcPack pk{1, d.K, d.Cg() * d.R * d.S, 0, d.Cg() * d.R * d.S, 1};
+    Tensor packed = Tensor::empty({(cuda::tcPackedBytes(pk, prec) + 3) / 4}, w.device());
+    cuda::DeviceScope sc(w.device().index);
+    cuda::tcPackRows(w.data(), pk, packed.data(), prec, sc.stream);
+    cuda::afterOp(sc);
+    return packed;
+  }
   if (!isWinograd(kind)) return w;  // the GEMM and direct kernels read [K, C/g, R, S] as stored
   const int m = winogradTile(kind), a = m + 2;
   Tensor u = Tensor::empty({int64_t(a) * a, d.K, d.Cg()}, w.device());

@@ -11,6 +11,7 @@
 #include "core/allocator.h"
 #include "core/cuda_api.h"
 #include "cuda/check.h"
+#include "cuda/graph_pool.h"
 #include "cuda/stream.h"
 
 namespace convnets::cudart {
@@ -87,6 +88,10 @@ DeviceInfo deviceInfo(int device) {
 
 static void* deviceAllocateBlock(size_t bytes, int device);
 
+// This thread's graph pool (cuda/graph_pool.h), if a scope is open.
+static thread_local cuda::PrivatePool* tlsPool = nullptr;
+static thread_local cudaStream_t tlsCaptureStream = nullptr;
+
 // CONVNETS_POISON (allocator.h): the block is filled with 0xFF bytes (NaNs) before it is handed out. The
 // device is synchronised around the fill, so no kernel still running on any stream (one that used the
 // block before it was freed) sees it, and the fill is done before any stream uses the block again.
@@ -102,7 +107,14 @@ static void poison(void* ptr, size_t n, int device) {
 
 void* deviceAllocate(size_t bytes, int device) {
   void* ptr = deviceAllocateBlock(bytes, device);
-  if (poisonAllocations()) poison(ptr, bytes, device);
+  if (poisonAllocations()) {
+    // Inside a capture nothing may synchronise: the fill is recorded into the graph instead (it then runs
+    // on every replay, in stream order, before the block's first writer).
+    if (tlsPool && tlsCaptureStream && tlsPool->device == device)
+      CN_CUDA(cudaMemsetAsync(ptr, 0xFF, bytes, tlsCaptureStream));
+    else
+      poison(ptr, bytes, device);
+  }
   return ptr;
 }
 
@@ -110,8 +122,38 @@ static void* deviceAllocateBlock(size_t bytes, int device) {
   requireDevice(device, "cuda allocation");
   size_t n = roundUp(bytes ? bytes : 1);
   Pool& p = pool();
+  cuda::PrivatePool* priv = tlsPool && tlsPool->device == device ? tlsPool : nullptr;
+  if (priv) {
+    auto it = priv->free.find(n);
+    if (it != priv->free.end()) {
+      void* ptr = it->second;
+      priv->free.erase(it);
+      return ptr;
+    }
+  }
   std::lock_guard<std::mutex> lock(p.mu);
   auto& fl = p.free[device];
+  if (priv) {
+    // A new block for the graph: from the device cache when one fits, else cudaMalloc (allowed in a
+    // relaxed-mode capture); owned by the graph from now on.
+    void* ptr = nullptr;
+    auto it = fl.find(n);
+    if (it != fl.end()) {
+      ptr = it->second;
+      fl.erase(it);
+      p.cached[device] -= int64_t(n);
+    } else {
+      cudaError_t e = cudaMalloc(&ptr, n);
+      if (e != cudaSuccess) {
+        (void)cudaGetLastError();
+        fail("out of memory on cuda:", device, ": could not allocate ", bytes, " bytes for a CUDA graph (",
+             cudaGetErrorName(e), ")");
+      }
+      p.held += int64_t(n);
+    }
+    priv->owned.insert(ptr);
+    return ptr;
+  }
   auto it = fl.find(n);
   if (it != fl.end()) {
     void* ptr = it->second;
@@ -137,12 +179,45 @@ static void* deviceAllocateBlock(size_t bytes, int device) {
 
 void deviceFree(void* ptr, size_t bytes, int device) {
   if (!ptr) return;
+  if (tlsPool && tlsPool->device == device && tlsPool->owned.count(ptr)) {
+    tlsPool->free.emplace(roundUp(bytes ? bytes : 1), ptr);
+    return;
+  }
   Pool& p = pool();
   std::lock_guard<std::mutex> lock(p.mu);
   size_t n = roundUp(bytes ? bytes : 1);
   p.free[device].emplace(n, ptr);
   p.cached[device] += int64_t(n);
 }
+
+}  // namespace convnets::cudart
+
+namespace convnets::cuda {
+
+PrivatePoolScope::PrivatePoolScope(PrivatePool* pool, cudaStream_t captureStream)
+    : prevPool_(cudart::tlsPool), prevStream_(cudart::tlsCaptureStream) {
+  cudart::tlsPool = pool;
+  cudart::tlsCaptureStream = captureStream;
+}
+PrivatePoolScope::~PrivatePoolScope() {
+  cudart::tlsPool = prevPool_;
+  cudart::tlsCaptureStream = prevStream_;
+}
+
+void releasePrivatePool(PrivatePool& pp) {
+  cudart::Pool& p = cudart::pool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  for (auto& kv : pp.free) {
+    p.free[pp.device].emplace(kv.first, kv.second);
+    p.cached[pp.device] += int64_t(kv.first);
+  }
+  pp.free.clear();
+  pp.owned.clear();
+}
+
+}  // namespace convnets::cuda
+
+namespace convnets::cudart {
 
 int64_t cachedBytes(int device) {
   Pool& p = pool();

@@ -48,9 +48,23 @@ bool syncEachOp() {
   return on;
 }
 
+thread_local int tlsOverrideDevice = -1;
+thread_local cudaStream_t tlsOverrideStream = nullptr;
+
 }  // namespace
 
+StreamOverride::StreamOverride(int device, cudaStream_t stream)
+    : prevDevice_(tlsOverrideDevice), prevStream_(tlsOverrideStream) {
+  tlsOverrideDevice = device;
+  tlsOverrideStream = stream;
+}
+StreamOverride::~StreamOverride() {
+  tlsOverrideDevice = prevDevice_;
+  tlsOverrideStream = prevStream_;
+}
+
 cudaStream_t streamFor(int device) {
+  if (device == tlsOverrideDevice) return tlsOverrideStream;
   Streams& s = streams();
   std::lock_guard<std::mutex> lock(s.mu);
   if (size_t(device) >= s.perDevice.size()) s.perDevice.resize(size_t(device) + 1);

@@ -9,6 +9,20 @@ namespace convnets::cuda {
 // The stream of `device` (creates it on first use; thread-safe). The caller has set the device.
 cudaStream_t streamFor(int device);
 
+// While alive, streamFor(device) on this thread returns `stream` instead (a CUDA graph's capture stream: the
+// ops of the captured thread are recorded there, while other threads keep using the device's stream).
+class StreamOverride {
+ public:
+  StreamOverride(int device, cudaStream_t stream);
+  ~StreamOverride();
+  StreamOverride(const StreamOverride&) = delete;
+  StreamOverride& operator=(const StreamOverride&) = delete;
+
+ private:
+  int prevDevice_;
+  cudaStream_t prevStream_;
+};
+
 // For an op: makes `device` current on this thread and holds its stream.
 struct DeviceScope {
   explicit DeviceScope(int device);

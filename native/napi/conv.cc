@@ -50,7 +50,12 @@ Device optionalDeviceArg(const Napi::Value& v, const char* op) {
   return v.IsUndefined() || v.IsNull() ? Device{} : Device::parse(stringArg(v, op, "device"));
 }
 
-// conv2d(input, weight, bias|null, stride, padding, dilation, groups, relu, algo, workspaceLimit?)
+// Optional precision (undefined: fp32).
+Precision precisionArg(const Napi::Value& v, const char* op) {
+  return v.IsUndefined() || v.IsNull() ? Precision::Fp32 : parsePrecision(stringArg(v, op, "precision"), op);
+}
+
+// conv2d(input, weight, bias|null, stride, padding, dilation, groups, relu, algo, workspaceLimit?, precision?)
 Napi::Value conv2d(const Napi::CallbackInfo& info) {
   const Tensor& x = tensorArg(info[0], "conv2d", "input");
   const Tensor& w = tensorArg(info[1], "conv2d", "weight");
@@ -59,20 +64,23 @@ Napi::Value conv2d(const Napi::CallbackInfo& info) {
   bool relu = boolArg(info[7], "conv2d", "relu");
   std::string algo = stringArg(info[8], "conv2d", "algo");
   int64_t limit = workspaceLimitArg(info[9], "conv2d");
+  o.precision = precisionArg(info[10], "conv2d");
   return emitConv(info, x, w, b, o, relu, algo, nullptr, limit);
 }
 
-// desc from (inputShape, weightShape, stride, padding, dilation, groups)
-ConvDesc descArg(const Napi::CallbackInfo& info, const char* op) {
+// desc from (inputShape, weightShape, stride, padding, dilation, groups) and the precision at `precisionAt`
+ConvDesc descArg(const Napi::CallbackInfo& info, const char* op, size_t precisionAt) {
   Shape in = shapeArg(info[0], op, "input");
   Shape w = shapeArg(info[1], op, "weight");
-  return ConvDesc(in, w, optionsArg(info, 2, op));
+  ConvOptions o = optionsArg(info, 2, op);
+  o.precision = precisionArg(info[precisionAt], op);
+  return ConvDesc(in, w, o);
 }
 
-// convAlgorithms(desc..., device?, workspaceLimit?): the CPU or the CUDA registry (host logic only, so the
-// CUDA list works without a GPU); an entry over the workspace limit is unsupported, with that reason.
+// convAlgorithms(desc..., device?, workspaceLimit?, precision?): the CPU or the CUDA registry (host logic only,
+// so the CUDA list works without a GPU); an entry over the workspace limit is unsupported, with that reason.
 Napi::Value convAlgorithms(const Napi::CallbackInfo& info) {
-  ConvDesc d = descArg(info, "convAlgorithms");
+  ConvDesc d = descArg(info, "convAlgorithms", 8);
   Device dev = optionalDeviceArg(info[6], "convAlgorithms");
   int64_t limit = workspaceLimitArg(info[7], "convAlgorithms");
   Napi::Env env = info.Env();
@@ -92,15 +100,18 @@ Napi::Value convAlgorithms(const Napi::CallbackInfo& info) {
     return out;
   }
   for (const ConvAlgo& a : convnets::convAlgorithms()) {
-    std::string why = a.supports(d);
+    std::string why = d.precision == Precision::Fp32
+                          ? a.supports(d)
+                          : std::string("the CPU computes in fp32 only (precision '") + precisionName(d.precision) + "')";
     add(a.name, why, why.empty() ? a.workspaceBytes(d, activeIsa()) : 0);
   }
   return out;
 }
 
-// findConvAlgorithm(desc..., device?, workspaceLimit?)
+// findConvAlgorithm(desc..., device?, workspaceLimit?, precision?)
 Napi::Value findConvAlgorithm(const Napi::CallbackInfo& info) {
-  ConvDesc d = descArg(info, "findConvAlgorithm");
+  ConvDesc d = descArg(info, "findConvAlgorithm", 8);
+  if (!optionalDeviceArg(info[6], "findConvAlgorithm").isCuda()) requireFp32OnCpu(d.precision, "findConvAlgorithm");
   Device dev = optionalDeviceArg(info[6], "findConvAlgorithm");
   int64_t limit = workspaceLimitArg(info[7], "findConvAlgorithm");
   Napi::Env env = info.Env();
@@ -116,9 +127,10 @@ Napi::Value findConvAlgorithm(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// chooseConvAlgorithm(desc..., algo, device?, workspaceLimit?)
+// chooseConvAlgorithm(desc..., algo, device?, workspaceLimit?, precision?)
 Napi::Value chooseConvAlgorithm(const Napi::CallbackInfo& info) {
-  ConvDesc d = descArg(info, "chooseConvAlgorithm");
+  ConvDesc d = descArg(info, "chooseConvAlgorithm", 9);
+  if (!optionalDeviceArg(info[7], "chooseConvAlgorithm").isCuda()) requireFp32OnCpu(d.precision, "chooseConvAlgorithm");
   std::string algo = stringArg(info[6], "chooseConvAlgorithm", "algo");
   Device dev = optionalDeviceArg(info[7], "chooseConvAlgorithm");
   int64_t limit = workspaceLimitArg(info[8], "chooseConvAlgorithm");
@@ -139,7 +151,8 @@ PlanHolder* planArg(const Napi::Value& v, const char* op) {
   return v.As<Napi::Object>().Get("handle").As<Napi::External<PlanHolder>>().Data();
 }
 
-// convPrepare(weight, bias|null, inputShape, stride, padding, dilation, groups, relu, algo, workspaceLimit?) → handle
+// convPrepare(weight, bias|null, inputShape, stride, padding, dilation, groups, relu, algo, workspaceLimit?,
+// precision?) → handle
 // (a weight on CUDA gives a CUDA plan: the CUDA registry, prepared weights on that device)
 Napi::Value convPrepare(const Napi::CallbackInfo& info) {
   const Tensor& w = tensorArg(info[0], "convPrepare", "weight");
@@ -149,6 +162,7 @@ Napi::Value convPrepare(const Napi::CallbackInfo& info) {
   bool relu = boolArg(info[7], "convPrepare", "relu");
   std::string algo = stringArg(info[8], "convPrepare", "algo");
   int64_t limit = workspaceLimitArg(info[9], "convPrepare");
+  o.precision = precisionArg(info[10], "convPrepare");
   ConvDesc d(in, w.shape(), o, b.defined() ? b.numel() : -1);
   CN_CHECK(!b.defined() || b.dim() == 1, "conv2d: bias must be 1-D, got ", shapeStr(b.shape()));
   auto* holder = new PlanHolder();
@@ -187,20 +201,40 @@ Napi::Value convDispose(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// linear(input, weight, bias|null, relu?, precision?). While compile() traces in a reduced precision on CUDA,
+// a constant weight is packed for the tensor cores once, here, and the step runs on the packed copy.
 Napi::Value linear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   const Tensor& x = tensorArg(info[0], "linear", "input");
   const Tensor& w = tensorArg(info[1], "linear", "weight");
   Tensor b = optionalTensorArg(info[2], "linear", "bias");
   bool relu = info[3].IsUndefined() ? false : boolArg(info[3], "linear", "relu");
+  Precision prec = precisionArg(info[4], "linear");
+  if (prec == Precision::Fp32 && x.device().isCuda()) prec = tracePrecision(env);
+  if (tracing(env) && prec != Precision::Fp32 && w.device().isCuda() && w.dim() == 2 && !isTraced(env, w) &&
+      !isTraced(env, b)) {
+    const Tensor packed = ops::linearPack(w, prec);
+    const Shape ws = w.shape();
+    return emitFusable(
+        info, "linear", {x, packed, b},
+        [ws, prec](bool r) -> StepFn {
+          return [ws, prec, r](const std::vector<Tensor>& in) { return ops::linearPacked(in[0], in[1], ws, in[2], r, prec); };
+        },
+        relu);
+  }
   return emitFusable(
       info, "linear", {x, w, b},
-      [](bool r) -> StepFn { return [r](const std::vector<Tensor>& in) { return ops::linear(in[0], in[1], in[2], r); }; },
+      [prec](bool r) -> StepFn {
+        return [prec, r](const std::vector<Tensor>& in) { return ops::linear(in[0], in[1], in[2], r, prec); };
+      },
       relu);
 }
 
+// matmul(a, b, precision?)
 Napi::Value matmul(const Napi::CallbackInfo& info) {
+  Precision prec = precisionArg(info[2], "matmul");
   return emit(info, "matmul", {tensorArg(info[0], "matmul", "a"), tensorArg(info[1], "matmul", "b")},
-              [](const std::vector<Tensor>& in) { return ops::matmul(in[0], in[1]); });
+              [prec](const std::vector<Tensor>& in) { return ops::matmul(in[0], in[1], prec); });
 }
 
 Napi::Value peakFlops(const Napi::CallbackInfo& info) {

@@ -21,6 +21,7 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
                         InstanceAccessor<&PlanWrap::outputShape>("outputShape"),
                         InstanceAccessor<&PlanWrap::device>("device"),
                         InstanceAccessor<&PlanWrap::disposed>("disposed"),
+                        InstanceAccessor<&PlanWrap::graphStatus>("graphStatus"),
                         InstanceMethod<&PlanWrap::ops>("ops"),
                         InstanceMethod<&PlanWrap::runSync>("runSync"),
                         InstanceMethod<&PlanWrap::runAsync>("runAsync"),
@@ -53,6 +54,9 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
     return Napi::String::New(info.Env(), plan("plan.device").device().str());
   }
   Napi::Value disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !plan_); }
+  Napi::Value graphStatus(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), plan("plan.graphStatus").graphStatus());
+  }
   // The op of each step after lowering, e.g. "conv2d+batchNorm+relu".
   Napi::Value ops(const Napi::CallbackInfo& info) {
     const auto& st = plan("plan.ops").steps();

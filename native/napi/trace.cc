@@ -18,6 +18,7 @@ struct Trace {
   int numSlots = 0;
   Shape inputShape;
   Device device;
+  Precision precision = Precision::Fp32;  // compile({precision}); CUDA only
   std::string untraceable;  // the first reason the recorded plan cannot be trusted
   bool inEmit = false;
   bool tracedArgRead = false;  // a binding read a traced tensor and has not emitted yet
@@ -60,6 +61,11 @@ Trace* active(Napi::Env env) { return env.GetInstanceData<AddonData>()->trace.ge
 }  // namespace
 
 bool tracing(Napi::Env env) { return active(env) != nullptr; }
+
+Precision tracePrecision(Napi::Env env) {
+  Trace* tr = active(env);
+  return tr ? tr->precision : Precision::Fp32;
+}
 
 bool isTraced(Napi::Env env, const Tensor& t) {
   Trace* tr = active(env);
@@ -113,11 +119,29 @@ Napi::Value emitFusable(const Napi::CallbackInfo& info, const char* op, std::vec
   return emit(info, op, std::move(inputs), make(relu), std::move(extras));
 }
 
+static Napi::Value emitConvAs(const Napi::CallbackInfo& info, const Tensor& input, const Tensor& weight,
+                              const Tensor& bias, const ConvOptions& opts, bool relu, const std::string& algo,
+                              std::shared_ptr<const ConvPlan> plan, int64_t workspaceLimit, bool constantWeights);
+
 Napi::Value emitConv(const Napi::CallbackInfo& info, const Tensor& input, const Tensor& weight, const Tensor& bias,
                      const ConvOptions& opts, bool relu, const std::string& algo, std::shared_ptr<const ConvPlan> plan,
                      int64_t workspaceLimit) {
   Napi::Env env = info.Env();
   bool constantWeights = weight.defined() && !isTraced(env, weight) && !isTraced(env, bias);
+  ConvOptions o = opts;
+  if (tracePrecision(env) != Precision::Fp32 && opts.precision == Precision::Fp32 && input.device().isCuda() &&
+      weight.defined()) {
+    // compile({precision}): every conv of the plan in it; a module's fp32-prepared plan is prepared anew.
+    o.precision = tracePrecision(env);
+    plan = nullptr;
+  }
+  return emitConvAs(info, input, weight, bias, o, relu, algo, std::move(plan), workspaceLimit, constantWeights);
+}
+
+static Napi::Value emitConvAs(const Napi::CallbackInfo& info, const Tensor& input, const Tensor& weight,
+                              const Tensor& bias, const ConvOptions& opts, bool relu, const std::string& algo,
+                              std::shared_ptr<const ConvPlan> plan, int64_t workspaceLimit, bool constantWeights) {
+  Napi::Env env = info.Env();
   if (tracing(env) && constantWeights) {
     auto L = std::make_shared<ConvLayer>();
     L->desc = ConvDesc(input.shape(), weight.shape(), opts, bias.defined() ? bias.numel() : -1);
@@ -176,12 +200,15 @@ Napi::Value traceBegin(const Napi::CallbackInfo& info) {
   auto tr = std::make_shared<Trace>();
   tr->inputShape = x.shape();
   tr->device = x.device();
+  if (!info[1].IsUndefined()) tr->precision = parsePrecision(stringArg(info[1], "compile", "precision"), "compile");
+  CN_CHECK(tr->precision == Precision::Fp32 || x.device().isCuda(), "compile: precision '",
+           precisionName(tr->precision), "' runs on CUDA tensor cores only; the CPU computes in fp32");
   tr->add(x);
   data->trace = std::move(tr);
   return env.Undefined();
 }
 
-// traceEnd(output, foldBatchNorm, fuseRelu, fuseConcat, poolFirst) → Plan. Always ends the trace.
+// traceEnd(output, foldBatchNorm, fuseRelu, fuseConcat, poolFirst, cudaGraph?) → Plan. Always ends the trace.
 Napi::Value traceEnd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto* data = env.GetInstanceData<AddonData>();
@@ -198,6 +225,7 @@ Napi::Value traceEnd(const Napi::CallbackInfo& info) {
   lowering.fuseRelu = boolArg(info[2], "compile", "fuseRelu");
   lowering.fuseConcat = boolArg(info[3], "compile", "fuseConcat");
   lowering.poolFirst = boolArg(info[4], "compile", "poolFirst");
+  lowering.cudaGraph = info[5].IsUndefined() ? false : boolArg(info[5], "compile", "cudaGraph");
   CN_CHECK(tr->untraceable.empty(), "compile: the model cannot be compiled: ", tr->untraceable);
   int out = tr->slotOf(y);
   CN_CHECK(out >= 0, "compile: the model's output does not depend on its input (or was made by an op that "

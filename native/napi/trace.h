@@ -31,6 +31,9 @@ Napi::Value emitFusable(const Napi::CallbackInfo& info, const char* op, std::vec
 
 // True while a trace is active in this env: bindings may then prepare constant work once (conv weights).
 bool tracing(Napi::Env env);
+// The precision compile() asked for (fp32 when not tracing or on the CPU): a CUDA plan's convs and linears
+// are recorded in it (weights packed once, at trace time).
+Precision tracePrecision(Napi::Env env);
 // Whether `t` is an operand computed from the traced input (false when not tracing).
 bool isTraced(Napi::Env env, const Tensor& t);
 

@@ -95,6 +95,7 @@ const cases: Case[] = [
   ['serve.batcher: negative maxDelayMs', () => serve.batcher(F.relu, { inputShape: [3], maxDelayMs: -1 }), 'serve.batcher', 'maxDelayMs'],
   ['serve.batcher: fractional maxQueue', () => serve.batcher(F.relu, { inputShape: [3], maxQueue: 1.5 }), 'serve.batcher', 'maxQueue'],
   ['serve.batcher: unknown device', () => serve.batcher(F.relu, { inputShape: [3], device: bad('tpu') }), 'serve.batcher', 'devices'],
+  ['serve.batcher: bf16 on the CPU', () => serve.batcher(F.relu, { inputShape: [3], precision: 'bf16' }), 'compile', "precision 'bf16'"],
   // io, runtime, misc
   ['loadSafetensors: not a file', () => io.loadSafetensors('/nonexistent/x.safetensors'), 'x.safetensors', 'nonexistent'],
   ['loadSafetensors: truncated bytes', () => io.loadSafetensors(new Uint8Array(4)), 'safetensors', 'header'],

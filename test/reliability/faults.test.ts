@@ -39,7 +39,8 @@ test('wrong shapes among 200 requests fail alone; every batch-mate gets its own 
 test('a step that fails (injected, transient) rejects its batch with the step\'s message; the next batch runs', async () => {
   // In every compiled plan: call 1 (the trace) passes, call 2 (the first run) fails, later calls pass.
   const flaky = (x: Tensor) => F.relu(new Tensor(native.testFailingOp(x.handle, 1, 1)));
-  const b = serve.batcher(flaky, { inputShape: [4], maxBatch: 4, maxDelayMs: 20 });
+  // A long delay: the batch goes when it is full (4), so a stalled machine cannot split it.
+  const b = serve.batcher(flaky, { inputShape: [4], maxBatch: 4, maxDelayMs: 10_000 });
   const xs = Array.from({ length: 4 }, (_, i) => input(i, [4]));
   const first = await Promise.allSettled(xs.map((x) => b.run(x)));
   for (const r of first) {

