@@ -28,7 +28,7 @@ export interface NativePlan {
   /** The op of each step after lowering, e.g. 'conv2d+batchNorm+relu'. */
   ops(): string[];
   runSync(input: NativeTensor): NativeTensor;
-  /** Runs on a worker thread; rejects with the failing step's message. */
+  /** Runs on the library's run thread for the plan's device (not libuv's pool); rejects with the failing step's message. */
   runAsync(input: NativeTensor): Promise<NativeTensor>;
   /** One run on the calling thread; the wall time of each step in ms. */
   profileSync(input: NativeTensor): number[];
