@@ -3,7 +3,7 @@
 //   application/octet-stream, application/x-float32: a [3, S, S] float32 tensor (little-endian), preprocessed
 //   image/x-portable-pixmap, image/x-portable-graymap: a binary PPM/PGM of S×S pixels (ImageNet-normalised here)
 //   image/jpeg, image/png, image/webp: decoded by sharp through convnets.io when the library has it
-//     (io.decodeImage, with the model's preset resize); until then these answer 415 with the reason.
+//     (io.loadImage(buffer, io.presets.imagenet(...)): the model's preset resize and crop); until then 415.
 'use strict';
 
 class HttpError extends Error {
@@ -36,12 +36,19 @@ function makeDecoders(convnets) {
     }
     return io.imageToTensor(image); // [1, 3, S, S]
   };
-  // sharp-backed decoding (issue 15's io.decodeImage(buffer, {size})) drops in here when the library has it.
-  const viaSharp = (body, size) => {
-    if (typeof io.decodeImage !== 'function') {
+  // Compressed images: sharp decoding with torchvision's preset (resize the shorter side, center crop, normalise)
+  // through io.loadImage(buffer, io.presets.imagenet(...)) where the library has them (they arrive with issue 15).
+  const presets = new Map();
+  const viaSharp = async (body, size) => {
+    if (typeof io.decodeImage !== 'function' || typeof io.presets?.imagenet !== 'function') {
       throw new HttpError(415, 'compressed images need sharp decoding (convnets.io.decodeImage), which this build lacks: send PPM or raw float32');
     }
-    return Promise.resolve(io.decodeImage(body, { size })).catch((e) => { throw new HttpError(400, e.message); });
+    if (!presets.has(size)) presets.set(size, io.presets.imagenet({ cropSize: size, resizeSize: Math.round((size * 256) / 224) }));
+    try {
+      return await io.loadImage(body, presets.get(size)); // [1, 3, size, size]
+    } catch (e) {
+      throw new HttpError(400, e.message);
+    }
   };
   return {
     'application/octet-stream': rawFloat32,
