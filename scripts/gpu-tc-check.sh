@@ -29,5 +29,10 @@ if command -v compute-sanitizer >/dev/null && (( $(left) > 40 )); then
     "$OUT/memcheck.json" --no-bench > "$OUT/memcheck.txt" 2>&1 || status=1
   tail -5 "$OUT/memcheck.txt"
 fi
+if command -v compute-sanitizer >/dev/null && (( $(left) > 30 )); then
+  timeout $(( $(left) - 5 )) compute-sanitizer --tool racecheck --error-exitcode 97 node scripts/gpu-tc-check.js \
+    "$OUT/racecheck.json" --ops-only > "$OUT/racecheck.txt" 2>&1 || status=1
+  tail -5 "$OUT/racecheck.txt"
+fi
 echo "done: status $status after $SECONDS s"
 exit $status

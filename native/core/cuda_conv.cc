@@ -66,7 +66,9 @@ std::string tcSupports(const ConvDesc& d) {
 }
 // Partial sums of a k split (core/precision.h's tcSplitFor, the kernel's own choice).
 int64_t tcWorkspace(const ConvDesc& d) {
-  const TcSplit sp = tcSplitFor(d.Kg(), d.N * d.outH * d.outW, d.Cg() * d.R * d.S, d.groups, true);
+  if (d.precision == Precision::Fp32) return 0;
+  const TcSplit sp = tcSplitFor(d.Kg(), d.N * d.outH * d.outW, d.Cg() * d.R * d.S, d.groups, true,
+                                tcKTile(d.precision));
   return sp.splits > 1 ? sp.splits * d.K * d.N * d.outH * d.outW * int64_t(sizeof(float)) : 0;
 }
 

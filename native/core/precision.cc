@@ -27,23 +27,23 @@ void requireFp32OnCpu(Precision p, const char* op) {
            "' runs on CUDA tensor cores only; the CPU computes in fp32 (use precision 'fp32' or a CUDA device)");
 }
 
-// Targets: 264 blocks (two per SM of a 132-SM H100/H200; fewer SMs only means more waves) and at least 8
-// k-tiles of 32 per split, at most 16 splits.
-TcSplit tcSplitFor(int64_t M, int64_t N, int64_t depth, int64_t batch, bool allowBigTile) {
+// Targets: 264 blocks (two per SM of a 132-SM H100/H200; fewer SMs only means more waves) and at least 4
+// k-tiles per split (and 8 in all before splitting), at most 16 splits.
+TcSplit tcSplitFor(int64_t M, int64_t N, int64_t depth, int64_t batch, bool allowBigTile, int64_t kTile) {
   constexpr int64_t kTargetBlocks = 264;
   TcSplit sp;
   const int64_t big = ((N + 127) / 128) * ((M + 127) / 128) * batch;
   sp.bigTile = allowBigTile && big >= kTargetBlocks;
   const int64_t blocks = sp.bigTile ? big : ((N + 63) / 64) * ((M + 63) / 64) * batch;
-  const int64_t kTiles = (depth + 31) / 32;
-  sp.kPerSplit = tcPaddedDepth(depth);
-  if (!sp.bigTile && blocks < kTargetBlocks / 2 && kTiles >= 16) {
+  const int64_t kTiles = (depth + kTile - 1) / kTile;
+  sp.kPerSplit = tcPaddedDepth(depth, kTile);
+  if (!sp.bigTile && blocks < kTargetBlocks / 2 && kTiles >= 8) {
     int64_t splits = (kTargetBlocks + blocks - 1) / blocks;
-    if (splits > kTiles / 8) splits = kTiles / 8;
+    if (splits > kTiles / 4) splits = kTiles / 4;
     if (splits > 16) splits = 16;
     if (splits > 1) {
       const int64_t tilesPer = (kTiles + splits - 1) / splits;
-      sp.kPerSplit = tilesPer * 32;
+      sp.kPerSplit = tilesPer * kTile;
       sp.splits = (kTiles + tilesPer - 1) / tilesPer;
     }
   }

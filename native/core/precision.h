@@ -26,7 +26,11 @@ struct TcSplit {
   bool bigTile = false;
   int64_t splits = 1, kPerSplit = 0;
 };
-TcSplit tcSplitFor(int64_t M, int64_t N, int64_t depth, int64_t batch, bool allowBigTile);
-inline int64_t tcPaddedDepth(int64_t depth) { return (depth + 31) / 32 * 32; }
+// kTile: the k of one tile (tcKTile). Each split covers whole k-tiles.
+TcSplit tcSplitFor(int64_t M, int64_t N, int64_t depth, int64_t batch, bool allowBigTile, int64_t kTile);
+// The k of one tensor-core tile: 128 bytes of operand per row, 32 TF32 or 64 BF16 / FP16 elements.
+inline int64_t tcKTile(Precision p) { return p == Precision::Tf32 ? 32 : 64; }
+// Packed operand rows are zero-padded to whole k-tiles.
+inline int64_t tcPaddedDepth(int64_t depth, int64_t kTile) { return (depth + kTile - 1) / kTile * kTile; }
 
 }  // namespace convnets

@@ -22,16 +22,6 @@ cuda::Conv2d conv2dOf(const ConvDesc& d) {
 }
 
 int winogradTile(CudaConvKind kind) { return kind == CudaConvKind::Winograd2x2_3x3 ? 2 : 4; }
-cuda::TcPrecision tcPrecisionOf(Precision p) {
-  switch (p) {
-    case Precision::Tf32: return cuda::TcPrecision::Tf32;
-    case Precision::Bf16: return cuda::TcPrecision::Bf16;
-    case Precision::Fp16: return cuda::TcPrecision::Fp16;
-    case Precision::Fp32: break;
-  }
-  fail("conv2d: implicit_gemm_tc needs precision 'tf32', 'bf16' or 'fp16'");
-}
-
 bool isWinograd(CudaConvKind kind) {
   return kind == CudaConvKind::Winograd2x2_3x3 || kind == CudaConvKind::Winograd4x4_3x3;
 }
@@ -58,7 +48,7 @@ void launch(CudaConvKind kind, const ConvDesc& d, const Tensor& x, const Tensor&
                           cudaConvImagesPerChunk(d.N, d.C * P * int64_t(sizeof(float))), stream);
       return;
     case CudaConvKind::ImplicitGemmTc:
-      cuda::conv2dImplicitGemmTc(x.data(), prepared.data(), b, y.data(), p, relu, tcPrecisionOf(d.precision), ws,
+      cuda::conv2dImplicitGemmTc(x.data(), prepared.data(), b, y.data(), p, relu, d.precision, ws,
                                  stream);
       return;
     case CudaConvKind::Winograd2x2_3x3:
@@ -111,7 +101,7 @@ Tensor convPrepare(CudaConvKind kind, const ConvDesc& d, const Tensor& w) {
   if (kind == CudaConvKind::ImplicitGemmTc) {
     // [K][Cg·R·S] rounded to the precision, rows zero-padded to a multiple of 32 (held in a float tensor of
     // the same bytes: the kernels read it as 16- or 32-bit words).
-    const cuda::TcPrecision prec = tcPrecisionOf(d.precision);
+    const Precision prec = d.precision;
     const cuda::TcPack pk{1, d.K, d.Cg() * d.R * d.S, 0, d.Cg() * d.R * d.S, 1};
     Tensor packed = Tensor::empty({(cuda::tcPackedBytes(pk, prec) + 3) / 4}, w.device());
     cuda::DeviceScope sc(w.device().index);

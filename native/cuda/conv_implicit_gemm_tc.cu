@@ -21,14 +21,18 @@ namespace convnets::cuda {
 namespace {
 
 using tc::TcTile;
+using tc::tcPrecisionOf;
 
-template <class P, int BN, int THREADS>
+// Thread t owns output pixel q0 + t % BN and KPT consecutive k of each k-tile. Index arithmetic is 32-bit
+// within one image (C·H·W < 2^31 is checked by the launcher); the image's base pointer is 64-bit.
+// POINTWISE: a 1×1, stride-1, unpadded conv, whose X̂[k, q] is x[n, c = k, pixel] itself.
+template <class P, int BN, int THREADS, bool POINTWISE>
 struct Im2colLoader {
-  static constexpr int kParts = THREADS / BN, KPT = 32 / kParts;
+  static constexpr int kParts = THREADS / BN, KPT = (tc::kTileRowBytes / int(sizeof(typename P::Store))) / kParts;
   static_assert(THREADS % BN == 0 && KPT * sizeof(typename P::Store) % 16 == 0, "loader shape");
   const float* xg = nullptr;  // this thread's image, first channel of the group
-  int64_t h0 = 0, w0 = 0, H = 0, W = 0, RS = 1, S = 1, dilH = 1, dilW = 1;
-  int64_t kOff = 0, kEnd = 0;  // this block's k range (a split of the reduction)
+  int h0 = 0, w0 = 0, H = 0, W = 0, HW = 0, RS = 1, S = 1, dilH = 1, dilW = 1, pix = 0;
+  int kOff = 0, kEnd = 0;  // this block's k range (a split of the reduction)
   bool ok = false;
   int col = 0, part = 0;
   float v[KPT];
@@ -37,56 +41,60 @@ struct Im2colLoader {
     col = int(threadIdx.x) % BN;
     part = int(threadIdx.x) / BN;
     const int64_t Cg = p.C / p.groups, pixels = p.OH * p.OW, q = q0 + col;
-    RS = p.R * p.S;
-    S = p.S;
-    H = p.H;
-    W = p.W;
-    dilH = p.dilH;
-    dilW = p.dilW;
-    kEnd = Cg * RS;
+    RS = int(p.R * p.S);
+    S = int(p.S);
+    H = int(p.H);
+    W = int(p.W);
+    HW = int(p.H * p.W);
+    dilH = int(p.dilH);
+    dilW = int(p.dilW);
+    kEnd = int(Cg * RS);
     ok = q < p.N * pixels;
     if (ok) {
-      const int64_t n = q / pixels, pix = q % pixels;
-      h0 = (pix / p.OW) * p.strideH - p.padTop;
-      w0 = (pix % p.OW) * p.strideW - p.padLeft;
+      const int64_t n = q / pixels;
+      pix = int(q - n * pixels);
+      h0 = int((pix / p.OW) * p.strideH - p.padTop);
+      w0 = int((pix % p.OW) * p.strideW - p.padLeft);
       xg = x + (n * p.C + g * Cg) * p.H * p.W;
     }
   }
   __device__ __forceinline__ void load(int64_t k0) {
-    const int64_t kb = kOff + k0 + part * KPT;
-    int64_t c = kb / RS, rs = kb - c * RS, r = rs / S, s = rs - r * S;
+    const int kb = kOff + int(k0) + part * KPT;
+    if constexpr (POINTWISE) {
+      const float* src = xg + int64_t(kb) * HW + pix;
 #pragma unroll
-    for (int j = 0; j < KPT; ++j) {
-      float val = 0.0f;
-      if (ok && kb + j < kEnd) {
-        const int64_t h = h0 + r * dilH, ww = w0 + s * dilW;
-        if (h >= 0 && h < H && ww >= 0 && ww < W) val = xg[(c * H + h) * W + ww];
-      }
-      v[j] = val;
-      if (++s == S) {
-        s = 0;
-        if (++r * S == RS) {
-          r = 0;
-          ++c;
+      for (int j = 0; j < KPT; ++j) v[j] = ok && kb + j < kEnd ? src[int64_t(j) * HW] : 0.0f;
+    } else {
+      int c = kb / RS, rs = kb - c * RS, r = rs / S, s = rs - r * S;
+#pragma unroll
+      for (int j = 0; j < KPT; ++j) {
+        const int h = h0 + r * dilH, ww = w0 + s * dilW;
+        v[j] = ok && kb + j < kEnd && unsigned(h) < unsigned(H) && unsigned(ww) < unsigned(W)
+                   ? xg[int64_t(c) * HW + h * W + ww]
+                   : 0.0f;
+        if (++s == S) {
+          s = 0;
+          if (++r * S == RS) {
+            r = 0;
+            ++c;
+          }
         }
       }
     }
   }
-  template <int ROW_WORDS>
-  __device__ __forceinline__ void store(uint32_t* smem) const {
-    tc::storeRounded<P, KPT>(smem + col * ROW_WORDS + part * KPT * int(sizeof(typename P::Store)) / 4, v);
+  __device__ __forceinline__ void store(uint32_t* rows) const {
+    tc::storeRounded<P, KPT>(rows + col * tc::kRowWords + part * KPT * int(sizeof(typename P::Store)) / 4, v);
   }
 };
 
 // One block: the (m, q) tile of group g0 + blockIdx.z over k-tiles [kBegin, kEnd) of split blockIdx.y /
 // mTiles. splits == 1: the finished output; else raw partial sums into ws [split][K][NP].
-template <class P, class T>
+template <class P, class T, bool POINTWISE>
 __global__ void __launch_bounds__(T::kThreads)
     convTcKernel(const float* __restrict__ x, const typename P::Store* __restrict__ w, int64_t ldw,
                  const float* __restrict__ bias, float* __restrict__ y, Conv2d p, bool relu, int64_t g0,
                  int64_t mTiles, int64_t kPerSplit, float* __restrict__ ws) {
-  __shared__ __align__(16) uint32_t As[T::BM * T::kRowWords];
-  __shared__ __align__(16) uint32_t Bs[T::BN * T::kRowWords];
+  TC_DYNAMIC_SMEM(smem);
   const int64_t Cg = p.C / p.groups, Kg = p.K / p.groups, depth = Cg * p.R * p.S;
   const int64_t P_ = p.OH * p.OW, NP = p.N * P_;
   const int64_t g = g0 + blockIdx.z, split = int64_t(blockIdx.y) / mTiles;
@@ -97,12 +105,12 @@ __global__ void __launch_bounds__(T::kThreads)
   a.base = w + (g * Kg + m0) * ldw + kBegin;
   a.ld = ldw;
   a.rowsLeft = Kg - m0;
-  Im2colLoader<P, T::BN, T::kThreads> b;
+  Im2colLoader<P, T::BN, T::kThreads, POINTWISE> b;
   b.init(x, p, g, q0);
-  b.kOff = kBegin;  // the main loop counts k from 0 within this split
-  b.kEnd = kEnd;    // k past this split's end loads zeros (its A rows are real weights)
+  b.kOff = int(kBegin);  // the main loop counts k from 0 within this split
+  b.kEnd = int(kEnd);    // k past this split's end loads zeros (its A rows are real weights)
   float acc[T::MT][T::NT][4];
-  tc::tcMainLoop<T, P>(a, b, kEnd - kBegin, As, Bs, acc);
+  tc::tcMainLoop<T, P>(a, b, kEnd - kBegin, smem, acc);
 
   if (ws) {
     float* part = ws + (split * p.K + g * Kg) * NP;
@@ -137,20 +145,24 @@ __global__ void tcSplitReduce(const float* __restrict__ ws, const float* __restr
 
 namespace {
 
-template <class P, class T>
+template <class P, class T, bool POINTWISE>
 void launchConvTc(const float* x, const void* w, const float* bias, float* y, const Conv2d& p, bool relu,
                   const TcSplit& sp, float* ws, cudaStream_t s) {
   const int64_t Kg = p.K / p.groups, NP = p.N * p.OH * p.OW, depth = (p.C / p.groups) * p.R * p.S;
-  const int64_t ldw = tcPaddedDepth(depth);
+  const int64_t ldw = tcPaddedDepth(depth, T::BK);
   const int64_t qTiles = (NP + T::BN - 1) / T::BN, mTiles = (Kg + T::BM - 1) / T::BM;
-  CN_CHECK(qTiles <= 0x7fffffff && mTiles * sp.splits <= kMaxGridYZ, "conv2d (implicit_gemm_tc): too large a "
-           "convolution (", NP, " output pixels, ", Kg, " channels per group) for one grid");
+  CN_CHECK(qTiles <= 0x7fffffff && mTiles * sp.splits <= kMaxGridYZ && p.C * p.H * p.W < (int64_t(1) << 31) &&
+               depth < (int64_t(1) << 31),
+           "conv2d (implicit_gemm_tc): too large a convolution (", NP, " output pixels, ", Kg,
+           " channels per group, ", p.C * p.H * p.W, " input elements per image) for its 32-bit indexing");
   const auto* wp = static_cast<const typename P::Store*>(w);
+  auto kernel = convTcKernel<P, T, POINTWISE>;
+  CN_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, T::kSmemBytes));
   for (int64_t g0 = 0; g0 < p.groups; g0 += kMaxGridYZ) {
     const int64_t gz = p.groups - g0 < kMaxGridYZ ? p.groups - g0 : kMaxGridYZ;
     const dim3 grid{unsigned(qTiles), unsigned(mTiles * sp.splits), unsigned(gz)};
-    convTcKernel<P, T><<<grid, T::kThreads, 0, s>>>(x, wp, ldw, bias, y, p, relu, g0, mTiles, sp.kPerSplit,
-                                                    sp.splits > 1 ? ws : nullptr);
+    kernel<<<grid, T::kThreads, T::kSmemBytes, s>>>(x, wp, ldw, bias, y, p, relu, g0, mTiles, sp.kPerSplit,
+                                                     sp.splits > 1 ? ws : nullptr);
     CN_CUDA_LAUNCH();
   }
   if (sp.splits > 1) {
@@ -159,37 +171,45 @@ void launchConvTc(const float* x, const void* w, const float* bias, float* y, co
   }
 }
 
+template <class P, class T>
+void launchConvTcFor(const float* x, const void* w, const float* bias, float* y, const Conv2d& p, bool relu,
+                     const TcSplit& sp, float* ws, cudaStream_t s) {
+  const bool pointwise = p.R == 1 && p.S == 1 && p.strideH == 1 && p.strideW == 1 && p.padTop == 0 &&
+                         p.padLeft == 0 && p.OH == p.H && p.OW == p.W;
+  if (pointwise)
+    launchConvTc<P, T, true>(x, w, bias, y, p, relu, sp, ws, s);
+  else
+    launchConvTc<P, T, false>(x, w, bias, y, p, relu, sp, ws, s);
+}
+
 template <class P>
 void convTc(const float* x, const void* w, const float* bias, float* y, const Conv2d& p, bool relu, float* ws,
             cudaStream_t s) {
-  const TcSplit sp = tcConvSplit(p);
+  const TcSplit sp = tcConvSplit(p, tcPrecisionOf<P>());
   if (sp.bigTile)
-    launchConvTc<P, TcTile<P, 128, 128, 2, 4>>(x, w, bias, y, p, relu, sp, ws, s);
+    launchConvTcFor<P, TcTile<P, 128, 128, 2, 4>>(x, w, bias, y, p, relu, sp, ws, s);
   else
-    launchConvTc<P, TcTile<P, 64, 64, 2, 2>>(x, w, bias, y, p, relu, sp, ws, s);
+    launchConvTcFor<P, TcTile<P, 64, 64, 2, 2>>(x, w, bias, y, p, relu, sp, ws, s);
 }
 
 }  // namespace
 
-TcSplit tcConvSplit(const Conv2d& p) {
-  return tcSplitFor(p.K / p.groups, p.N * p.OH * p.OW, (p.C / p.groups) * p.R * p.S, p.groups, true);
-}
-
-int64_t tcConvWorkspaceBytes(const Conv2d& p) {
-  const TcSplit sp = tcConvSplit(p);
-  return sp.splits > 1 ? sp.splits * p.K * p.N * p.OH * p.OW * int64_t(sizeof(float)) : 0;
+TcSplit tcConvSplit(const Conv2d& p, Precision prec) {
+  return tcSplitFor(p.K / p.groups, p.N * p.OH * p.OW, (p.C / p.groups) * p.R * p.S, p.groups, true, tcKTile(prec));
 }
 
 void conv2dImplicitGemmTc(const float* x, const void* w, const float* bias, float* y, const Conv2d& p, bool relu,
-                          TcPrecision prec, float* ws, cudaStream_t s) {
+                          Precision prec, float* ws, cudaStream_t s) {
   CN_CHECK(p.groups >= 1 && p.C % p.groups == 0 && p.K % p.groups == 0, "conv2d (implicit_gemm_tc): channels (",
            p.C, " in, ", p.K, " out) are not divisible by groups (", p.groups, ")");
   if (p.N * p.OH * p.OW <= 0 || p.K <= 0) return;
   switch (prec) {
-    case TcPrecision::Tf32: return convTc<tc::Tf32>(x, w, bias, y, p, relu, ws, s);
-    case TcPrecision::Bf16: return convTc<tc::Bf16>(x, w, bias, y, p, relu, ws, s);
-    case TcPrecision::Fp16: return convTc<tc::Fp16>(x, w, bias, y, p, relu, ws, s);
+    case Precision::Tf32: return convTc<tc::Tf32>(x, w, bias, y, p, relu, ws, s);
+    case Precision::Bf16: return convTc<tc::Bf16>(x, w, bias, y, p, relu, ws, s);
+    case Precision::Fp16: return convTc<tc::Fp16>(x, w, bias, y, p, relu, ws, s);
+    case Precision::Fp32: break;
   }
+  fail("conv2d (implicit_gemm_tc): needs precision 'tf32', 'bf16' or 'fp16'");
 }
 
 }  // namespace convnets::cuda

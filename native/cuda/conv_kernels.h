@@ -35,27 +35,24 @@ void conv2dWinograd(const float* x, const float* u, const float* bias, float* y,
                     float* ws, int64_t imagesPerChunk, cudaStream_t s);
 
 // ---- tensor cores (sm_80+; mma.cuh, tc_mainloop.cuh) --------------------------------------------------
-// Operands are rounded to the precision (TF32: 10 mantissa bits, fp32 range; BF16: 7 bits, fp32 range;
-// FP16: 10 bits, range ±65504) and multiplied with fp32 accumulation; outputs are fp32.
-enum class TcPrecision { Tf32, Bf16, Fp16 };
-// Packed operand rows: `batch` blocks of `rows` rows of tcPaddedDepth(cols) (core/precision.h) elements of
-// 4 (TF32) or 2 bytes.
-int64_t tcStoreBytes(TcPrecision prec);
+// Operands are rounded to the precision (core/precision.h: tf32, bf16 or fp16; fp32 is not a tensor-core
+// precision) and multiplied with fp32 accumulation; outputs are fp32.
+// Packed operand rows: `batch` blocks of `rows` rows of tcPaddedDepth(cols, tcKTile(prec)) elements of
+// tcStoreBytes(prec) (4 for TF32, 2 otherwise).
+int64_t tcStoreBytes(Precision prec);
 // What tcPackRows reads: element (b, r, k) of src is src[b·batchStride + r·rowStride + k·colStride].
 struct TcPack {
   int64_t batch = 1, rows = 0, cols = 0;
   int64_t batchStride = 0, rowStride = 0, colStride = 1;
 };
-int64_t tcPackedBytes(const TcPack& pk, TcPrecision prec);
-void tcPackRows(const float* src, const TcPack& pk, void* dst, TcPrecision prec, cudaStream_t s);
-// Tiles and k splits: core/precision.h's tcSplitFor.
+int64_t tcPackedBytes(const TcPack& pk, Precision prec);
+void tcPackRows(const float* src, const TcPack& pk, void* dst, Precision prec, cudaStream_t s);
 
-// conv_implicit_gemm_tc.cu: w packed by tcPackRows as [K][Cg·R·S] (rows = K, cols = Cg·R·S); ws holds
-// tcConvWorkspaceBytes(p) (null when 0).
-TcSplit tcConvSplit(const Conv2d& p);
-int64_t tcConvWorkspaceBytes(const Conv2d& p);
+// conv_implicit_gemm_tc.cu: w packed by tcPackRows as [K][Cg·R·S] (rows = K, cols = Cg·R·S); ws holds the
+// partial sums of a k split (tcConvSplit: splits · K · N·OH·OW floats when splits > 1; else unused).
+TcSplit tcConvSplit(const Conv2d& p, Precision prec);
 void conv2dImplicitGemmTc(const float* x, const void* w, const float* bias, float* y, const Conv2d& p, bool relu,
-                          TcPrecision prec, float* ws, cudaStream_t s);
+                          Precision prec, float* ws, cudaStream_t s);
 
 // gemm_tc.cu: for each b < batch, C[b·strideC + m·sm + n·sn] = relu?(bias[m] + Σ_k A[b][m][k] · B[b][n][k]),
 // A [batch][M][pad K] and B [batch][N][pad K] packed by tcPackRows (broadcastA/B: one block shared by every
@@ -68,9 +65,9 @@ struct TcGemm {
   const float* bias = nullptr;
   bool relu = false;
 };
-TcSplit tcGemmSplit(const TcGemm& g);
-int64_t tcGemmWorkspaceBytes(const TcGemm& g);
-void gemmTc(const void* A, const void* B, const TcGemm& g, TcPrecision prec, float* ws, cudaStream_t s);
+TcSplit tcGemmSplit(const TcGemm& g, Precision prec);
+int64_t tcGemmWorkspaceBytes(const TcGemm& g, Precision prec);
+void gemmTc(const void* A, const void* B, const TcGemm& g, Precision prec, float* ws, cudaStream_t s);
 
 // Per-group GEMM over a batch, shared by im2col, gemm_1x1 and Winograd (conv_grouped_gemm.cc): for each group g
 // and batch item b, C[g,b] (Kg × cols, rows ldc apart) = A[g,b] (Kg × depth, rows `depth` apart) ·

@@ -16,8 +16,9 @@ namespace convnets::cuda {
 namespace {
 
 using tc::TcTile;
+using tc::tcPrecisionOf;
 
-// dst[b][r][k] = round(src[b·bs + r·rs + k·ks]) for k < cols, 0 up to ld (a multiple of 32).
+// dst[b][r][k] = round(src[b·bs + r·rs + k·ks]) for k < cols, 0 up to ld (whole k-tiles).
 template <class P>
 __global__ void tcPackRowsKernel(const float* __restrict__ src, TcPack pk, typename P::Store* __restrict__ dst,
                                  int64_t ld) {
@@ -33,9 +34,8 @@ template <class P, class T>
 __global__ void __launch_bounds__(T::kThreads)
     gemmTcKernel(const typename P::Store* __restrict__ A, const typename P::Store* __restrict__ B, TcGemm g,
                  int64_t mTiles, int64_t kPerSplit, float* __restrict__ ws) {
-  __shared__ __align__(16) uint32_t As[T::BM * T::kRowWords];
-  __shared__ __align__(16) uint32_t Bs[T::BN * T::kRowWords];
-  const int64_t ld = (g.K + 31) / 32 * 32, bz = blockIdx.z, split = int64_t(blockIdx.y) / mTiles;
+  TC_DYNAMIC_SMEM(smem);
+  const int64_t ld = (g.K + T::BK - 1) / T::BK * T::BK, bz = blockIdx.z, split = int64_t(blockIdx.y) / mTiles;
   const int64_t m0 = (int64_t(blockIdx.y) % mTiles) * T::BM, n0 = int64_t(blockIdx.x) * T::BN;
   const int64_t kBegin = split * kPerSplit, kEnd = kBegin + kPerSplit < g.K ? kBegin + kPerSplit : g.K;
   tc::PackedRowsLoader<P, T::BM, T::kThreads> a;
@@ -48,7 +48,7 @@ __global__ void __launch_bounds__(T::kThreads)
   b.rowsLeft = g.N - n0;
   float acc[T::MT][T::NT][4];
   // Both operands are zero past K in their padding, so a split's last tile needs no masking.
-  tc::tcMainLoop<T, P>(a, b, kEnd - kBegin, As, Bs, acc);
+  tc::tcMainLoop<T, P>(a, b, kEnd - kBegin, smem, acc);
   if (ws) {
     float* part = ws + (split * g.batch + bz) * g.M * g.N;
     tc::tcForEachAcc<T>(acc, [&](int mi, int ni, float v) {
@@ -83,7 +83,7 @@ namespace {
 
 template <class P>
 void packRows(const float* src, const TcPack& pk, void* dst, cudaStream_t s) {
-  const int64_t ld = tcPaddedDepth(pk.cols), total = pk.batch * pk.rows * ld;
+  const int64_t ld = tcPaddedDepth(pk.cols, tcKTile(tcPrecisionOf<P>())), total = pk.batch * pk.rows * ld;
   if (total == 0) return;
   tcPackRowsKernel<P><<<gridFor(total), kThreads, 0, s>>>(src, pk, static_cast<typename P::Store*>(dst), ld);
   CN_CUDA_LAUNCH();
@@ -92,12 +92,13 @@ void packRows(const float* src, const TcPack& pk, void* dst, cudaStream_t s) {
 template <class P>
 void gemmTcT(const void* A, const void* B, const TcGemm& g, float* ws, cudaStream_t s) {
   using T = TcTile<P, 64, 64, 2, 2>;
-  const TcSplit sp = tcGemmSplit(g);
+  const TcSplit sp = tcGemmSplit(g, tcPrecisionOf<P>());
   const int64_t nTiles = (g.N + T::BN - 1) / T::BN, mTiles = (g.M + T::BM - 1) / T::BM;
   CN_CHECK(nTiles <= 0x7fffffff && mTiles * sp.splits <= kMaxGridYZ && g.batch <= kMaxGridYZ,
            "gemm (tensor cores): too large a product (", g.M, "x", g.N, ", batch ", g.batch, ") for one grid");
   const dim3 grid{unsigned(nTiles), unsigned(mTiles * sp.splits), unsigned(g.batch)};
-  gemmTcKernel<P, T><<<grid, T::kThreads, 0, s>>>(static_cast<const typename P::Store*>(A),
+  CN_CUDA(cudaFuncSetAttribute(gemmTcKernel<P, T>, cudaFuncAttributeMaxDynamicSharedMemorySize, T::kSmemBytes));
+  gemmTcKernel<P, T><<<grid, T::kThreads, T::kSmemBytes, s>>>(static_cast<const typename P::Store*>(A),
                                                    static_cast<const typename P::Store*>(B), g, mTiles, sp.kPerSplit,
                                                    sp.splits > 1 ? ws : nullptr);
   CN_CUDA_LAUNCH();
@@ -109,33 +110,37 @@ void gemmTcT(const void* A, const void* B, const TcGemm& g, float* ws, cudaStrea
 
 }  // namespace
 
-int64_t tcStoreBytes(TcPrecision prec) { return prec == TcPrecision::Tf32 ? 4 : 2; }
-int64_t tcPackedBytes(const TcPack& pk, TcPrecision prec) {
-  return pk.batch * pk.rows * tcPaddedDepth(pk.cols) * tcStoreBytes(prec);
+int64_t tcStoreBytes(Precision prec) { return prec == Precision::Tf32 ? 4 : 2; }
+int64_t tcPackedBytes(const TcPack& pk, Precision prec) {
+  return pk.batch * pk.rows * tcPaddedDepth(pk.cols, tcKTile(prec)) * tcStoreBytes(prec);
 }
 
-TcSplit tcGemmSplit(const TcGemm& g) { return tcSplitFor(g.M, g.N, g.K, g.batch, false); }
+TcSplit tcGemmSplit(const TcGemm& g, Precision prec) { return tcSplitFor(g.M, g.N, g.K, g.batch, false, tcKTile(prec)); }
 
-int64_t tcGemmWorkspaceBytes(const TcGemm& g) {
-  const TcSplit sp = tcGemmSplit(g);
+int64_t tcGemmWorkspaceBytes(const TcGemm& g, Precision prec) {
+  const TcSplit sp = tcGemmSplit(g, prec);
   return sp.splits > 1 ? sp.splits * g.batch * g.M * g.N * int64_t(sizeof(float)) : 0;
 }
 
-void tcPackRows(const float* src, const TcPack& pk, void* dst, TcPrecision prec, cudaStream_t s) {
+void tcPackRows(const float* src, const TcPack& pk, void* dst, Precision prec, cudaStream_t s) {
   switch (prec) {
-    case TcPrecision::Tf32: return packRows<tc::Tf32>(src, pk, dst, s);
-    case TcPrecision::Bf16: return packRows<tc::Bf16>(src, pk, dst, s);
-    case TcPrecision::Fp16: return packRows<tc::Fp16>(src, pk, dst, s);
+    case Precision::Tf32: return packRows<tc::Tf32>(src, pk, dst, s);
+    case Precision::Bf16: return packRows<tc::Bf16>(src, pk, dst, s);
+    case Precision::Fp16: return packRows<tc::Fp16>(src, pk, dst, s);
+    case Precision::Fp32: break;
   }
+  fail("tensor cores: packing needs precision 'tf32', 'bf16' or 'fp16'");
 }
 
-void gemmTc(const void* A, const void* B, const TcGemm& g, TcPrecision prec, float* ws, cudaStream_t s) {
+void gemmTc(const void* A, const void* B, const TcGemm& g, Precision prec, float* ws, cudaStream_t s) {
   if (g.M <= 0 || g.N <= 0 || g.batch <= 0) return;
   switch (prec) {
-    case TcPrecision::Tf32: return gemmTcT<tc::Tf32>(A, B, g, ws, s);
-    case TcPrecision::Bf16: return gemmTcT<tc::Bf16>(A, B, g, ws, s);
-    case TcPrecision::Fp16: return gemmTcT<tc::Fp16>(A, B, g, ws, s);
+    case Precision::Tf32: return gemmTcT<tc::Tf32>(A, B, g, ws, s);
+    case Precision::Bf16: return gemmTcT<tc::Bf16>(A, B, g, ws, s);
+    case Precision::Fp16: return gemmTcT<tc::Fp16>(A, B, g, ws, s);
+    case Precision::Fp32: break;
   }
+  fail("tensor cores: gemm needs precision 'tf32', 'bf16' or 'fp16'");
 }
 
 }  // namespace convnets::cuda

@@ -9,14 +9,9 @@
 namespace convnets::cuda_ops {
 namespace {
 
-cuda::TcPrecision tcOf(Precision p, const char* op) {
-  switch (p) {
-    case Precision::Tf32: return cuda::TcPrecision::Tf32;
-    case Precision::Bf16: return cuda::TcPrecision::Bf16;
-    case Precision::Fp16: return cuda::TcPrecision::Fp16;
-    case Precision::Fp32: break;
-  }
-  fail(op, ": the tensor-core path needs precision 'tf32', 'bf16' or 'fp16'");
+Precision tcOf(Precision p, const char* op) {
+  CN_CHECK(p != Precision::Fp32, op, ": the tensor-core path needs precision 'tf32', 'bf16' or 'fp16'");
+  return p;
 }
 
 // Scratch bytes from the pool, as a float tensor (freed back to the pool when the op returns: later users
@@ -27,15 +22,15 @@ Tensor scratch(int64_t bytes, Device device) {
 float* ptr(const Tensor& t) { return t.defined() ? t.data() : nullptr; }
 
 // Packs `pk` of src into fresh scratch.
-Tensor packed(const float* src, const cuda::TcPack& pk, cuda::TcPrecision prec, Device device, cudaStream_t s) {
+Tensor packed(const float* src, const cuda::TcPack& pk, Precision prec, Device device, cudaStream_t s) {
   Tensor t = scratch(cuda::tcPackedBytes(pk, prec), device);
   if (t.defined()) cuda::tcPackRows(src, pk, t.data(), prec, s);
   return t;
 }
 
-void runGemm(const Tensor& A, const Tensor& B, const cuda::TcGemm& g, cuda::TcPrecision prec, Device device,
+void runGemm(const Tensor& A, const Tensor& B, const cuda::TcGemm& g, Precision prec, Device device,
              cudaStream_t s) {
-  Tensor ws = scratch(cuda::tcGemmWorkspaceBytes(g), device);
+  Tensor ws = scratch(cuda::tcGemmWorkspaceBytes(g, prec), device);
   cuda::gemmTc(A.defined() ? A.data() : nullptr, B.defined() ? B.data() : nullptr, g, prec, ptr(ws), s);
 }
 
@@ -43,7 +38,7 @@ void runGemm(const Tensor& A, const Tensor& B, const cuda::TcGemm& g, cuda::TcPr
 
 Tensor linearPackTc(const Tensor& w, Precision precision) {
   CN_CHECK(w.defined() && w.device().isCuda() && w.dim() == 2, "linear: expected a 2-D weight on a CUDA device");
-  const cuda::TcPrecision prec = tcOf(precision, "linear");
+  const Precision prec = tcOf(precision, "linear");
   cuda::DeviceScope sc(w.device().index);
   const cuda::TcPack pk{1, w.size(0), w.size(1), 0, w.size(1), 1};
   Tensor p = packed(w.data(), pk, prec, w.device(), sc.stream);
@@ -56,7 +51,7 @@ void linearPackedTc(const Tensor& x, const Tensor& wPacked, int64_t outFeatures,
   CN_CHECK(x.defined() && x.device().isCuda() && x.dim() == 2 && y.device() == x.device() &&
                wPacked.device() == x.device() && (!bias.defined() || bias.device() == x.device()),
            "linear: operands are not all on one CUDA device");
-  const cuda::TcPrecision prec = tcOf(precision, "linear");
+  const Precision prec = tcOf(precision, "linear");
   cuda::DeviceScope sc(x.device().index);
   const int64_t N = x.size(0), K = x.size(1);
   Tensor xp = packed(x.data(), cuda::TcPack{1, N, K, 0, K, 1}, prec, x.device(), sc.stream);
@@ -81,7 +76,7 @@ void linearTc(const Tensor& x, const Tensor& w, const Tensor& bias, bool relu, P
 void matmulTc(const Tensor& a, const Tensor& b, Precision precision, Tensor& y) {
   CN_CHECK(a.device().isCuda() && b.device() == a.device() && y.device() == a.device(),
            "matmul: operands are not all on one CUDA device");
-  const cuda::TcPrecision prec = tcOf(precision, "matmul");
+  const Precision prec = tcOf(precision, "matmul");
   cuda::DeviceScope sc(a.device().index);
   const int64_t M = a.size(-2), K = a.size(-1), N = b.size(-1);
   const int64_t batch = a.dim() == 3 ? a.size(0) : 1;

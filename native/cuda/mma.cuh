@@ -19,6 +19,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/precision.h"
+
 #ifndef CONVNETS_CUDA_EMU
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -26,6 +28,7 @@
 #endif
 
 namespace convnets::cuda::tc {
+using convnets::Precision;
 
 // ---- host-side rounding (prepared weights are packed on the device, but tests and the emulator need the
 // same numbers on the host) ------------------------------------------------------------------------------
@@ -115,6 +118,7 @@ struct Tf32 {
   using Store = uint32_t;
   static constexpr int kK = 8, kPerWord = 1;
   static constexpr const char* name = "tf32";
+  static constexpr Precision kPrecision = Precision::Tf32;
   __device__ __forceinline__ static Store round(float f) {
 #ifdef CONVNETS_CUDA_EMU
     return hostTf32(f);
@@ -148,6 +152,7 @@ struct Bf16 {
   using Store = uint16_t;
   static constexpr int kK = 16, kPerWord = 2;
   static constexpr const char* name = "bf16";
+  static constexpr Precision kPrecision = Precision::Bf16;
   __device__ __forceinline__ static Store round(float f) {
 #ifdef CONVNETS_CUDA_EMU
     return hostBf16(f);
@@ -177,6 +182,7 @@ struct Fp16 {
   using Store = uint16_t;
   static constexpr int kK = 16, kPerWord = 2;
   static constexpr const char* name = "fp16";
+  static constexpr Precision kPrecision = Precision::Fp16;
   __device__ __forceinline__ static Store round(float f) {
 #ifdef CONVNETS_CUDA_EMU
     return hostFp16(f);
@@ -201,5 +207,8 @@ struct Fp16 {
   static float emuValue(uint32_t w, int e) { return hostFp16ToFloat(uint16_t(w >> (16 * e))); }
 #endif
 };
+
+template <class P>
+constexpr Precision tcPrecisionOf() { return P::kPrecision; }
 
 }  // namespace convnets::cuda::tc

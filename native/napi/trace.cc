@@ -132,8 +132,12 @@ Napi::Value emitConv(const Napi::CallbackInfo& info, const Tensor& input, const 
   if (tracePrecision(env) != Precision::Fp32 && opts.precision == Precision::Fp32 && input.device().isCuda() &&
       weight.defined()) {
     // compile({precision}): every conv of the plan in it; a module's fp32-prepared plan is prepared anew.
+    // Its algorithm is measured ('find', cached per shape), like cudnn.benchmark: the tensor cores where
+    // they are faster, else an fp32 algorithm (more exact, never slower than the fp32 plan).
     o.precision = tracePrecision(env);
     plan = nullptr;
+    const std::string measured = algo.empty() || algo == "auto" ? "find" : algo;
+    return emitConvAs(info, input, weight, bias, o, relu, measured, nullptr, workspaceLimit, constantWeights);
   }
   return emitConvAs(info, input, weight, bias, o, relu, algo, std::move(plan), workspaceLimit, constantWeights);
 }

@@ -26,6 +26,9 @@ struct TcGemm {
   bool relu = false;
 };
 namespace tc = convnets::cuda::tc;
+using convnets::Precision;
+using convnets::tcKTile;
+using convnets::tcPaddedDepth;
 #include "tc.inc"
 
 using Vec = std::vector<float>;
@@ -58,7 +61,7 @@ void check(const std::string& what, const Vec& got, const Dbl& want, double tol)
 // Packs src with the kernel (emulated) and returns the packed words; checks padding is zero.
 template <class P>
 std::vector<typename P::Store> pack(const Vec& src, TcPack pk) {
-  const int64_t ld = (pk.cols + 31) / 32 * 32;
+  const int64_t ld = tcPaddedDepth(pk.cols, tcKTile(P::kPrecision));
   std::vector<typename P::Store> dst(pk.batch * pk.rows * ld, typename P::Store(0x5a5a));
   const int64_t total = int64_t(dst.size());
   dim3 grid{unsigned((total + 255) / 256), 1, 1};
@@ -66,19 +69,19 @@ std::vector<typename P::Store> pack(const Vec& src, TcPack pk) {
   return dst;
 }
 
-template <class P, class T>
+template <class P, class T, bool POINTWISE = false>
 void convCase(const char* prec, Conv2d p, bool relu, int64_t splits) {
   const int64_t Cg = p.C / p.groups, Kg = p.K / p.groups, depth = Cg * p.R * p.S, NP = p.N * p.OH * p.OW;
   Vec x = rnd(p.N * p.C * p.H * p.W), w = rnd(p.K * depth), bias = rnd(p.K);
   const auto wp = pack<P>(w, TcPack{1, p.K, depth, 0, depth, 1});
-  const int64_t ld = (depth + 31) / 32 * 32, kTiles = ld / 32;
-  const int64_t tilesPer = (kTiles + splits - 1) / splits, kPerSplit = tilesPer * 32;
+  const int64_t ld = tcPaddedDepth(depth, T::BK), kTiles = ld / T::BK;
+  const int64_t tilesPer = (kTiles + splits - 1) / splits, kPerSplit = tilesPer * T::BK;
   splits = (kTiles + tilesPer - 1) / tilesPer;
   Vec y(p.N * p.K * p.OH * p.OW, NAN), ws(splits * p.K * NP, NAN);
   const int64_t mTiles = (Kg + T::BM - 1) / T::BM;
   dim3 grid{unsigned((NP + T::BN - 1) / T::BN), unsigned(mTiles * splits), unsigned(p.groups)};
   launch(grid, T::kThreads, [&] {
-    k_conv_implicit_gemm_tc::convTcKernel<P, T>(x.data(), wp.data(), ld, bias.data(), y.data(), p, relu, 0, mTiles,
+    k_conv_implicit_gemm_tc::convTcKernel<P, T, POINTWISE>(x.data(), wp.data(), ld, bias.data(), y.data(), p, relu, 0, mTiles,
                                                  kPerSplit, splits > 1 ? ws.data() : nullptr);
   });
   if (splits > 1) {
@@ -105,7 +108,8 @@ void convCase(const char* prec, Conv2d p, bool relu, int64_t splits) {
           ref[((n * p.K + k) * p.OH + oh) * p.OW + ow] = relu ? std::max(acc, 0.0) : acc;
         }
   char buf[256];
-  snprintf(buf, sizeof buf, "conv %s %dx%d N%ld C%ld %ldx%ld K%ld %ldx%ld s%ld p%ld d%ld g%ld split%ld%s", prec, T::BM,
+  snprintf(buf, sizeof buf, "conv %s%s %dx%d N%ld C%ld %ldx%ld K%ld %ldx%ld s%ld p%ld d%ld g%ld split%ld%s", prec,
+           POINTWISE ? " pointwise" : "", T::BM,
            T::BN, p.N, p.C, p.H, p.W, p.K, p.R, p.S, p.strideH, p.padTop, p.dilH, p.groups, splits, relu ? " relu" : "");
   check(buf, y, ref, 2e-6);
 }
@@ -126,13 +130,13 @@ void gemmCase(const char* prec, int64_t M, int64_t N, int64_t K, int64_t batch, 
   g.bias = linearLayout ? bias.data() : nullptr;
   g.relu = linearLayout;
   using T = tc::TcTile<P, 64, 64, 2, 2>;
-  const int64_t kTiles = (K + 31) / 32, splits = kTiles >= 16 ? 3 : 1;
+  const int64_t kTiles = (K + T::BK - 1) / T::BK, splits = kTiles >= 6 ? 3 : 1;
   const int64_t tilesPer = (kTiles + splits - 1) / splits, nSplits = (kTiles + tilesPer - 1) / tilesPer;
   Vec ws(nSplits * batch * M * N, NAN);
   const int64_t mTiles = (M + 63) / 64;
   dim3 grid{unsigned((N + 63) / 64), unsigned(mTiles * nSplits), unsigned(batch)};
   launch(grid, T::kThreads, [&] {
-    k_gemm_tc::gemmTcKernel<P, T>(ap.data(), bp.data(), g, mTiles, tilesPer * 32, nSplits > 1 ? ws.data() : nullptr);
+    k_gemm_tc::gemmTcKernel<P, T>(ap.data(), bp.data(), g, mTiles, tilesPer * T::BK, nSplits > 1 ? ws.data() : nullptr);
   });
   if (nSplits > 1) {
     dim3 g2{unsigned((batch * M * N + 255) / 256), 1, 1};
@@ -171,11 +175,14 @@ void all(const char* prec) {
   convCase<P, Small>(prec, shape(2, 5, 9, 11, 19, 3, 3, 1, 1, 1, 1), true, 1);      // partial tiles, depth 45
   convCase<P, Small>(prec, shape(1, 8, 7, 9, 70, 1, 1, 2, 0, 1, 1), false, 1);      // strided 1×1, two m tiles
   convCase<P, Small>(prec, shape(2, 6, 10, 8, 12, 3, 2, 2, 1, 2, 3), true, 1);      // groups, dilation, 3×2
-  convCase<P, Small>(prec, shape(1, 40, 5, 6, 24, 3, 3, 1, 1, 1, 1), true, 4);      // k split (depth 360: 12 tiles)
+  convCase<P, Small>(prec, shape(1, 40, 5, 6, 24, 3, 3, 1, 1, 1, 1), true, 4);      // k split (depth 360)
+  convCase<P, Small, true>(prec, shape(2, 70, 5, 7, 20, 1, 1, 1, 0, 1, 1), true, 1);   // pointwise 1×1, depth 70
+  convCase<P, Small, true>(prec, shape(1, 150, 3, 5, 10, 1, 1, 1, 0, 1, 2), false, 2); // pointwise, groups, split
   convCase<P, Big>(prec, shape(1, 7, 13, 12, 130, 3, 3, 1, 1, 1, 1), true, 1);      // 128×128: two m tiles, 156 pixels
   convCase<P, Big>(prec, shape(2, 9, 6, 7, 33, 5, 5, 1, 2, 1, 1), false, 2);        // 5×5, split in two
   gemmCase<P>(prec, 70, 5, 100, 1, false, true);    // linear: 70 outputs, batch 5
   gemmCase<P>(prec, 20, 3, 600, 1, false, true);    // linear, K split in 3
+  gemmCase<P>(prec, 65, 70, 200, 1, false, true);   // linear, 2×2 tiles of 64
   gemmCase<P>(prec, 33, 65, 47, 2, false, false);   // batched matmul, partial tiles
   gemmCase<P>(prec, 17, 9, 40, 3, true, false);     // 3-D a times a shared 2-D b
 }

@@ -4,7 +4,7 @@
 import { Tensor, F, convAlgorithms, chooseConvAlgorithm, findConvAlgorithm, ConvDescription } from '../../lib';
 import { cuda } from '../../lib/runtime';
 
-const CUDA_NAMES = ['direct', 'im2col', 'implicit_gemm', 'gemm_1x1', 'winograd_2x2_3x3', 'winograd_4x4_3x3'];
+const CUDA_NAMES = ['direct', 'im2col', 'implicit_gemm', 'gemm_1x1', 'winograd_2x2_3x3', 'winograd_4x4_3x3', 'implicit_gemm_tc'];
 const onCuda = (d: ConvDescription, limit?: number) =>
   Object.fromEntries(convAlgorithms(d, { device: 'cuda', workspaceLimit: limit }).map((a) => [a.name, a]));
 const F32 = 4;
@@ -14,13 +14,14 @@ const MiB256 = 256 * 1024 * 1024;
 const awkward: ConvDescription = { input: [3, 5, 9, 11], weight: [7, 5, 3, 3], padding: 1 };
 
 describe('CUDA registry: list, reasons, workspace sizes', () => {
-  test('lists the six CUDA algorithms in order, also without a GPU', () => {
+  test('lists the seven CUDA algorithms in order, also without a GPU', () => {
     expect(convAlgorithms(awkward, { device: 'cuda' }).map((a) => a.name)).toEqual(CUDA_NAMES);
     expect(convAlgorithms(awkward, { device: 'cuda:0' }).map((a) => a.name)).toEqual(CUDA_NAMES);
     expect(convAlgorithms(awkward, 'cuda').map((a) => a.name)).toEqual(CUDA_NAMES); // the device alone
     expect(convAlgorithms(awkward, 'cpu').map((a) => a.name)).toEqual(convAlgorithms(awkward).map((a) => a.name));
-    // The CPU registry has the same six names (implicit_gemm came to the CPU later), in the same order.
-    expect(convAlgorithms(awkward).map((a) => a.name)).toEqual(CUDA_NAMES);
+    // The CPU registry has the same first six names (implicit_gemm came to the CPU later), in the same order;
+    // implicit_gemm_tc (tensor cores) is CUDA's alone.
+    expect(convAlgorithms(awkward).map((a) => a.name)).toEqual(CUDA_NAMES.filter((n) => n !== 'implicit_gemm_tc'));
   });
 
   test('3x3 stride 1: everything but gemm_1x1; workspace sizes from the layouts', () => {
@@ -55,7 +56,9 @@ describe('CUDA registry: list, reasons, workspace sizes', () => {
 
   test('groups and depthwise: every entry supports groups; direct, im2col, implicit_gemm run anything', () => {
     const dw = onCuda({ input: [3, 12, 9, 9], weight: [12, 1, 3, 3], padding: 1, groups: 12 });
-    for (const n of CUDA_NAMES.filter((x) => x !== 'gemm_1x1')) expect(dw[n].supported).toBe(true);
+    for (const n of CUDA_NAMES.filter((x) => x !== 'gemm_1x1' && x !== 'implicit_gemm_tc')) expect(dw[n].supported).toBe(true);
+    // the tensor-core entry takes groups too, at a reduced precision
+    expect(onCuda({ input: [3, 12, 9, 9], weight: [12, 1, 3, 3], padding: 1, groups: 12, precision: 'fp16' }).implicit_gemm_tc.supported).toBe(true);
     const odd = onCuda({ input: [2, 6, 13, 7], weight: [9, 2, 5, 3], stride: [2, 3], padding: [2, 1], dilation: [1, 2], groups: 3 });
     expect(odd.direct.supported && odd.im2col.supported && odd.implicit_gemm.supported).toBe(true);
   });
@@ -142,7 +145,7 @@ describe("CUDA 'auto' rules (from per-layer timings on an H200, bench/RESULTS-gp
 describe('CUDA errors', () => {
   test('an unknown CUDA name lists the CUDA names; an unsupported one gives its reason', () => {
     expect(() => chooseConvAlgorithm(awkward, 'fft', { device: 'cuda' })).toThrow(
-      "conv2d: unknown CUDA algorithm 'fft' (expected 'auto', 'find' or one of: direct, im2col, implicit_gemm, gemm_1x1, winograd_2x2_3x3, winograd_4x4_3x3)");
+      "conv2d: unknown CUDA algorithm 'fft' (expected 'auto', 'find' or one of: direct, im2col, implicit_gemm, gemm_1x1, winograd_2x2_3x3, winograd_4x4_3x3, implicit_gemm_tc)");
     expect(() => chooseConvAlgorithm({ ...awkward, stride: 2 }, 'winograd_4x4_3x3', { device: 'cuda' }))
       .toThrow("conv2d: algorithm 'winograd_4x4_3x3' cannot run this convolution on CUDA: winograd_4x4_3x3 needs stride 1");
   });

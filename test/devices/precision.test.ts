@@ -11,10 +11,12 @@ import { relErr } from '../helpers/check';
 const TOL: Record<string, number> = { tf32: 5e-3, bf16: 2e-2, fp16: 5e-3 };
 const PRECISIONS: Precision[] = ['tf32', 'bf16', 'fp16'];
 
-function within(name: string, got: Tensor, ref: Tensor, prec: string): void {
+// floor: a forced tensor-core op must show its rounding; a compiled plan measures each layer and may keep a
+// faster fp32 algorithm, so it is checked against the bound only.
+function within(name: string, got: Tensor, ref: Tensor, prec: string, floor = true): void {
   const err = relErr(got.data(), ref.data());
   if (!(err <= TOL[prec])) throw new Error(`${name}: relative L2 error ${err.toExponential(3)} exceeds ${TOL[prec]}`);
-  if (!(err >= 1e-6)) throw new Error(`${name}: error ${err.toExponential(3)} — looks like fp32, not ${prec}`);
+  if (floor && !(err >= 1e-6)) throw new Error(`${name}: error ${err.toExponential(3)} — looks like fp32, not ${prec}`);
 }
 
 describe('precision on the host (no GPU needed)', () => {
@@ -27,12 +29,14 @@ describe('precision on the host (no GPU needed)', () => {
     expect(bf16.supported).toBe(true);
   });
   test('a deep, narrow layer splits k: its workspace is the partial sums', () => {
-    // ResNet-50 layer4 3×3 at batch 1: 7×7 pixels, 512 channels, depth 4608 → 8 blocks of 64×64, 144 k-tiles.
+    // ResNet-50 layer4 3×3 at batch 1: 7×7 pixels, 512 channels, depth 4608 → 8 blocks of 64×64, 72 k-tiles
+    // of 64 (bf16).
     const desc = { input: [1, 512, 7, 7], weight: [512, 512, 3, 3], padding: 1, precision: 'bf16' as Precision };
     const tc = convAlgorithms(desc, 'cuda').find((a) => a.name === 'implicit_gemm_tc')!;
     expect(tc.supported).toBe(true);
-    // splits = min(ceil(264 / 8), 144 / 8, 16) = 16 → 16 ranges of 9 k-tiles: 16 · 512 · 49 floats
-    expect(tc.workspaceBytes).toBe(16 * 512 * 49 * 4);
+    // splits = min(ceil(264 / 8), 72 / 4, 16) = 16 → ranges of ceil(72 / 16) = 5 k-tiles → 15 ranges:
+    // 15 · 512 · 49 partial sums
+    expect(tc.workspaceBytes).toBe(15 * 512 * 49 * 4);
   });
   test('the CPU refuses reduced precisions, naming the op and the precision', () => {
     const x = rnd([1, 3, 5, 5], 1), w = rnd([4, 3, 3, 3], 2);
@@ -138,7 +142,7 @@ forEachAccelerator((device) => {
         m.to(device);
         const p = compile(m, { inputShape: [4, 3, 32, 32], device, precision: prec });
         const got = await p.run(x.to(device));
-        within(`compiled ${prec}`, got, ref, prec);
+        within(`compiled ${prec}`, got, ref, prec, false);
         expect(p.cudaGraph).toBe('captured');
         p.dispose();
       });
