@@ -33,11 +33,13 @@ TcSplit tcSplitFor(int64_t M, int64_t N, int64_t depth, int64_t batch, bool allo
   constexpr int64_t kTargetBlocks = 264;
   TcSplit sp;
   const int64_t big = ((N + 127) / 128) * ((M + 127) / 128) * batch;
-  sp.bigTile = allowBigTile && big >= kTargetBlocks;
-  const int64_t blocks = sp.bigTile ? big : ((N + 63) / 64) * ((M + 63) / 64) * batch;
+  const int64_t wide = ((N + 127) / 128) * ((M + 63) / 64) * batch;
+  if (allowBigTile && M <= 64 && wide >= kTargetBlocks) sp.tile = TcSplit::k64x128;
+  else if (allowBigTile && big >= kTargetBlocks) sp.tile = TcSplit::k128x128;
+  const int64_t blocks = ((N + 63) / 64) * ((M + 63) / 64) * batch;
   const int64_t kTiles = (depth + kTile - 1) / kTile;
   sp.kPerSplit = tcPaddedDepth(depth, kTile);
-  if (!sp.bigTile && blocks < kTargetBlocks / 2 && kTiles >= 8) {
+  if (sp.tile == TcSplit::k64x64 && blocks < kTargetBlocks / 2 && kTiles >= 8) {
     int64_t splits = (kTargetBlocks + blocks - 1) / blocks;
     if (splits > kTiles / 4) splits = kTiles / 4;
     if (splits > 16) splits = 16;

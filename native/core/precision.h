@@ -18,12 +18,13 @@ void requireFp32OnCpu(Precision p, const char* op);
 
 // How a tensor-core kernel tiles a problem of `batch` independent [M × N] products over a reduction of
 // `depth` (conv: M = output channels per group, N = output pixels, batch = groups; linear / matmul: M, N
-// and the batch): 128×128 blocks when `allowBigTile` and they make 2 waves of a 132-SM GPU's blocks, else
-// 64×64; and k split into `splits` ranges of kPerSplit (a multiple of 32) whose partial sums a workspace
+// and the batch): when `allowBigTile`, 128×128 blocks (64×128 when M ≤ 64: a taller block would be half
+// empty) if they make 2 waves of a 132-SM GPU's blocks; else 64×64; and k split into `splits` ranges of kPerSplit (a multiple of 32) whose partial sums a workspace
 // of splits·batch·M·N floats holds, when the blocks are too few and the reduction deep. A function of
 // the shape alone, so the registry sizes workspaces without a device (the kernels call the same).
 struct TcSplit {
-  bool bigTile = false;
+  enum Tile { k64x64, k128x128, k64x128 };  // block M × N
+  Tile tile = k64x64;
   int64_t splits = 1, kPerSplit = 0;
 };
 // kTile: the k of one tile (tcKTile). Each split covers whole k-tiles.

@@ -10,8 +10,9 @@
 //     a warp reads 32 consecutive pixels at one k (coalesced at stride 1);
 //   - epilogue: + bias, ReLU, into y[n, g·Kg + m, oh, ow]; or, split over k, raw sums into a workspace
 //     [splits][K][N·OH·OW] that tcSplitReduce adds up (with bias and ReLU) in a fixed order.
-// Tiles: 128×128 (8 warps of 64×32) when that fills the GPU, else 64×64 (4 warps of 32×32); when even
-// those are too few blocks for the SMs and the reduction is deep (batch 1, 7×7 and 14² maps), k is split.
+// Tiles: 128×128 (8 warps of 64×32) when that fills the GPU (64×128, 8 warps of 32×32, for ≤ 64 output
+// channels), else 64×64 (4 warps of 32×32); when even those are too few blocks for the SMs and the
+// reduction is deep (batch 1, 7×7 and 14² maps), k is split. 1×1 stride-1 layers gather with float4s.
 #include "cuda/check.h"
 #include "cuda/conv_kernels.h"
 #include "cuda/launch.cuh"
@@ -23,10 +24,13 @@ namespace {
 using tc::TcTile;
 using tc::tcPrecisionOf;
 
-// Thread t owns output pixel q0 + t % BN and KPT consecutive k of each k-tile. Index arithmetic is 32-bit
+// How the B loader gathers X̂: General (any conv), Pointwise (1×1, stride 1, unpadded: X̂[k, q] is
+// x[n, k, pixel]), Pointwise4 (the same with H·W a multiple of 4: float4 loads of 4 pixels).
+enum class Gather { General, Pointwise, Pointwise4 };
+
+// General / Pointwise: thread t owns output pixel q0 + t % BN and KPT consecutive k of each k-tile. Index arithmetic is 32-bit
 // within one image (C·H·W < 2^31 is checked by the launcher); the image's base pointer is 64-bit.
-// POINTWISE: a 1×1, stride-1, unpadded conv, whose X̂[k, q] is x[n, c = k, pixel] itself.
-template <class P, int BN, int THREADS, bool POINTWISE>
+template <class P, int BN, int THREADS, Gather MODE>
 struct Im2colLoader {
   static constexpr int kParts = THREADS / BN, KPT = (tc::kTileRowBytes / int(sizeof(typename P::Store))) / kParts;
   static_assert(THREADS % BN == 0 && KPT * sizeof(typename P::Store) % 16 == 0, "loader shape");
@@ -60,7 +64,7 @@ struct Im2colLoader {
   }
   __device__ __forceinline__ void load(int64_t k0) {
     const int kb = kOff + int(k0) + part * KPT;
-    if constexpr (POINTWISE) {
+    if constexpr (MODE == Gather::Pointwise) {
       const float* src = xg + int64_t(kb) * HW + pix;
 #pragma unroll
       for (int j = 0; j < KPT; ++j) v[j] = ok && kb + j < kEnd ? src[int64_t(j) * HW] : 0.0f;
@@ -87,9 +91,61 @@ struct Im2colLoader {
   }
 };
 
+// Pointwise4: thread t owns the 4 pixels q0 + 4·(t % (BN/4)) … +3 (one image: H·W is a multiple of 4) and
+// KPT = 16 bytes' worth of consecutive k (8 BF16/FP16 or 4 TF32) of each k-tile: KPT float4 loads (a warp
+// reads 512 contiguous bytes per load), transposed in registers into one 16-byte row chunk per pixel.
+template <class P, int BN, int THREADS>
+struct Pointwise4Loader {
+  static constexpr int kQuads = BN / 4, kGroups = THREADS / kQuads;
+  static constexpr int KPT = (tc::kTileRowBytes / int(sizeof(typename P::Store))) / kGroups;
+  static_assert(THREADS % kQuads == 0 && KPT * sizeof(typename P::Store) == 16, "loader shape");
+  const float* xg = nullptr;  // this thread's image, first channel of the group, first of its 4 pixels
+  int HW = 0, kOff = 0, kEnd = 0, quad = 0, grp = 0;
+  bool ok = false;
+  float4 v[KPT];
+
+  __device__ __forceinline__ void init(const float* x, const Conv2d& p, int64_t g, int64_t q0) {
+    quad = int(threadIdx.x) % kQuads;
+    grp = int(threadIdx.x) / kQuads;
+    const int64_t Cg = p.C / p.groups, pixels = p.H * p.W, q = q0 + 4 * quad;
+    HW = int(pixels);
+    kEnd = int(Cg);
+    ok = q < p.N * pixels;
+    if (ok) {
+      const int64_t n = q / pixels;
+      xg = x + (n * p.C + g * Cg) * pixels + (q - n * pixels);
+    }
+  }
+  __device__ __forceinline__ void load(int64_t k0) {
+    const int kb = kOff + int(k0) + grp * KPT;
+#pragma unroll
+    for (int j = 0; j < KPT; ++j)
+      v[j] = ok && kb + j < kEnd ? *reinterpret_cast<const float4*>(xg + int64_t(kb + j) * HW)
+                                 : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+  }
+  __device__ __forceinline__ void store(uint32_t* rows) const {
+#pragma unroll
+    for (int px = 0; px < 4; ++px) {
+      float c[KPT];
+#pragma unroll
+      for (int j = 0; j < KPT; ++j) c[j] = px == 0 ? v[j].x : px == 1 ? v[j].y : px == 2 ? v[j].z : v[j].w;
+      tc::storeRounded<P, KPT>(rows + (4 * quad + px) * tc::kRowWords + grp * 4, c);
+    }
+  }
+};
+
+template <class P, int BN, int THREADS, Gather MODE>
+struct LoaderFor {
+  using type = Im2colLoader<P, BN, THREADS, MODE>;
+};
+template <class P, int BN, int THREADS>
+struct LoaderFor<P, BN, THREADS, Gather::Pointwise4> {
+  using type = Pointwise4Loader<P, BN, THREADS>;
+};
+
 // One block: the (m, q) tile of group g0 + blockIdx.z over k-tiles [kBegin, kEnd) of split blockIdx.y /
 // mTiles. splits == 1: the finished output; else raw partial sums into ws [split][K][NP].
-template <class P, class T, bool POINTWISE>
+template <class P, class T, Gather MODE>
 __global__ void __launch_bounds__(T::kThreads)
     convTcKernel(const float* __restrict__ x, const typename P::Store* __restrict__ w, int64_t ldw,
                  const float* __restrict__ bias, float* __restrict__ y, Conv2d p, bool relu, int64_t g0,
@@ -105,7 +161,7 @@ __global__ void __launch_bounds__(T::kThreads)
   a.base = w + (g * Kg + m0) * ldw + kBegin;
   a.ld = ldw;
   a.rowsLeft = Kg - m0;
-  Im2colLoader<P, T::BN, T::kThreads, POINTWISE> b;
+  typename LoaderFor<P, T::BN, T::kThreads, MODE>::type b;
   b.init(x, p, g, q0);
   b.kOff = int(kBegin);  // the main loop counts k from 0 within this split
   b.kEnd = int(kEnd);    // k past this split's end loads zeros (its A rows are real weights)
@@ -145,7 +201,7 @@ __global__ void tcSplitReduce(const float* __restrict__ ws, const float* __restr
 
 namespace {
 
-template <class P, class T, bool POINTWISE>
+template <class P, class T, Gather MODE>
 void launchConvTc(const float* x, const void* w, const float* bias, float* y, const Conv2d& p, bool relu,
                   const TcSplit& sp, float* ws, cudaStream_t s) {
   const int64_t Kg = p.K / p.groups, NP = p.N * p.OH * p.OW, depth = (p.C / p.groups) * p.R * p.S;
@@ -156,7 +212,7 @@ void launchConvTc(const float* x, const void* w, const float* bias, float* y, co
            "conv2d (implicit_gemm_tc): too large a convolution (", NP, " output pixels, ", Kg,
            " channels per group, ", p.C * p.H * p.W, " input elements per image) for its 32-bit indexing");
   const auto* wp = static_cast<const typename P::Store*>(w);
-  auto kernel = convTcKernel<P, T, POINTWISE>;
+  auto kernel = convTcKernel<P, T, MODE>;
   CN_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, T::kSmemBytes));
   for (int64_t g0 = 0; g0 < p.groups; g0 += kMaxGridYZ) {
     const int64_t gz = p.groups - g0 < kMaxGridYZ ? p.groups - g0 : kMaxGridYZ;
@@ -176,20 +232,24 @@ void launchConvTcFor(const float* x, const void* w, const float* bias, float* y,
                      const TcSplit& sp, float* ws, cudaStream_t s) {
   const bool pointwise = p.R == 1 && p.S == 1 && p.strideH == 1 && p.strideW == 1 && p.padTop == 0 &&
                          p.padLeft == 0 && p.OH == p.H && p.OW == p.W;
-  if (pointwise)
-    launchConvTc<P, T, true>(x, w, bias, y, p, relu, sp, ws, s);
+  if (pointwise && (p.H * p.W) % 4 == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0)
+    launchConvTc<P, T, Gather::Pointwise4>(x, w, bias, y, p, relu, sp, ws, s);
+  else if (pointwise)
+    launchConvTc<P, T, Gather::Pointwise>(x, w, bias, y, p, relu, sp, ws, s);
   else
-    launchConvTc<P, T, false>(x, w, bias, y, p, relu, sp, ws, s);
+    launchConvTc<P, T, Gather::General>(x, w, bias, y, p, relu, sp, ws, s);
 }
 
 template <class P>
 void convTc(const float* x, const void* w, const float* bias, float* y, const Conv2d& p, bool relu, float* ws,
             cudaStream_t s) {
   const TcSplit sp = tcConvSplit(p, tcPrecisionOf<P>());
-  if (sp.bigTile)
-    launchConvTcFor<P, TcTile<P, 128, 128, 2, 4>>(x, w, bias, y, p, relu, sp, ws, s);
-  else
-    launchConvTcFor<P, TcTile<P, 64, 64, 2, 2>>(x, w, bias, y, p, relu, sp, ws, s);
+  switch (sp.tile) {
+    case TcSplit::k128x128: return launchConvTcFor<P, TcTile<P, 128, 128, 2, 4>>(x, w, bias, y, p, relu, sp, ws, s);
+    case TcSplit::k64x128: return launchConvTcFor<P, TcTile<P, 64, 128, 2, 4>>(x, w, bias, y, p, relu, sp, ws, s);
+    case TcSplit::k64x64: break;
+  }
+  launchConvTcFor<P, TcTile<P, 64, 64, 2, 2>>(x, w, bias, y, p, relu, sp, ws, s);
 }
 
 }  // namespace

@@ -69,7 +69,8 @@ std::vector<typename P::Store> pack(const Vec& src, TcPack pk) {
   return dst;
 }
 
-template <class P, class T, bool POINTWISE = false>
+using k_conv_implicit_gemm_tc::Gather;
+template <class P, class T, Gather MODE = Gather::General>
 void convCase(const char* prec, Conv2d p, bool relu, int64_t splits) {
   const int64_t Cg = p.C / p.groups, Kg = p.K / p.groups, depth = Cg * p.R * p.S, NP = p.N * p.OH * p.OW;
   Vec x = rnd(p.N * p.C * p.H * p.W), w = rnd(p.K * depth), bias = rnd(p.K);
@@ -81,7 +82,7 @@ void convCase(const char* prec, Conv2d p, bool relu, int64_t splits) {
   const int64_t mTiles = (Kg + T::BM - 1) / T::BM;
   dim3 grid{unsigned((NP + T::BN - 1) / T::BN), unsigned(mTiles * splits), unsigned(p.groups)};
   launch(grid, T::kThreads, [&] {
-    k_conv_implicit_gemm_tc::convTcKernel<P, T, POINTWISE>(x.data(), wp.data(), ld, bias.data(), y.data(), p, relu, 0, mTiles,
+    k_conv_implicit_gemm_tc::convTcKernel<P, T, MODE>(x.data(), wp.data(), ld, bias.data(), y.data(), p, relu, 0, mTiles,
                                                  kPerSplit, splits > 1 ? ws.data() : nullptr);
   });
   if (splits > 1) {
@@ -109,7 +110,7 @@ void convCase(const char* prec, Conv2d p, bool relu, int64_t splits) {
         }
   char buf[256];
   snprintf(buf, sizeof buf, "conv %s%s %dx%d N%ld C%ld %ldx%ld K%ld %ldx%ld s%ld p%ld d%ld g%ld split%ld%s", prec,
-           POINTWISE ? " pointwise" : "", T::BM,
+           MODE == Gather::Pointwise4 ? " pointwise4" : MODE == Gather::Pointwise ? " pointwise" : "", T::BM,
            T::BN, p.N, p.C, p.H, p.W, p.K, p.R, p.S, p.strideH, p.padTop, p.dilH, p.groups, splits, relu ? " relu" : "");
   check(buf, y, ref, 2e-6);
 }
@@ -172,12 +173,16 @@ template <class P>
 void all(const char* prec) {
   using Small = tc::TcTile<P, 64, 64, 2, 2>;
   using Big = tc::TcTile<P, 128, 128, 2, 4>;
+  using Wide = tc::TcTile<P, 64, 128, 2, 4>;
   convCase<P, Small>(prec, shape(2, 5, 9, 11, 19, 3, 3, 1, 1, 1, 1), true, 1);      // partial tiles, depth 45
   convCase<P, Small>(prec, shape(1, 8, 7, 9, 70, 1, 1, 2, 0, 1, 1), false, 1);      // strided 1×1, two m tiles
   convCase<P, Small>(prec, shape(2, 6, 10, 8, 12, 3, 2, 2, 1, 2, 3), true, 1);      // groups, dilation, 3×2
   convCase<P, Small>(prec, shape(1, 40, 5, 6, 24, 3, 3, 1, 1, 1, 1), true, 4);      // k split (depth 360)
-  convCase<P, Small, true>(prec, shape(2, 70, 5, 7, 20, 1, 1, 1, 0, 1, 1), true, 1);   // pointwise 1×1, depth 70
-  convCase<P, Small, true>(prec, shape(1, 150, 3, 5, 10, 1, 1, 1, 0, 1, 2), false, 2); // pointwise, groups, split
+  convCase<P, Small, Gather::Pointwise>(prec, shape(2, 70, 5, 7, 20, 1, 1, 1, 0, 1, 1), true, 1);   // 1×1, depth 70
+  convCase<P, Small, Gather::Pointwise>(prec, shape(1, 150, 3, 5, 10, 1, 1, 1, 0, 1, 2), false, 2); // groups, split
+  convCase<P, Small, Gather::Pointwise4>(prec, shape(3, 70, 4, 7, 20, 1, 1, 1, 0, 1, 1), true, 1);  // float4 pixels
+  convCase<P, Wide, Gather::Pointwise4>(prec, shape(2, 150, 6, 6, 40, 1, 1, 1, 0, 1, 2), false, 2); // 64×128, groups
+  convCase<P, Big, Gather::Pointwise4>(prec, shape(1, 33, 12, 12, 130, 1, 1, 1, 0, 1, 1), true, 1);  // 128×128
   convCase<P, Big>(prec, shape(1, 7, 13, 12, 130, 3, 3, 1, 1, 1, 1), true, 1);      // 128×128: two m tiles, 156 pixels
   convCase<P, Big>(prec, shape(2, 9, 6, 7, 33, 5, 5, 1, 2, 1, 1), false, 2);        // 5×5, split in two
   gemmCase<P>(prec, 70, 5, 100, 1, false, true);    // linear: 70 outputs, batch 5
