@@ -1,7 +1,7 @@
 // Dense layers over the GEMM: F.linear (torch layout) and F.matmul.
 import { native } from '../native';
 import { Precision, Tensor } from '../tensor';
-import { Activation, activationArg, optionsArg } from './args';
+import { Activation, activationArg, optionsArg, tensorArg } from './args';
 
 export interface LinearOptions {
   activation?: Activation;
@@ -13,7 +13,8 @@ export interface LinearOptions {
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: LinearOptions = {}): Tensor {
   const o = optionsArg('linear', opts);
   const relu = activationArg('linear', { activation: o.activation });
-  return new Tensor(native.linear(input.handle, weight.handle, bias ? bias.handle : null, relu, o.precision));
+  return new Tensor(native.linear(tensorArg('linear', 'input', input).handle, tensorArg('linear', 'weight', weight).handle,
+    bias ? tensorArg('linear', 'bias', bias).handle : null, relu, o.precision));
 }
 
 /** [M, K]·[K, N] → [M, N], or batched [B, M, K]·[B, K, N] → [B, M, N]; `precision` as for linear. */
