@@ -1,35 +1,73 @@
 #!/usr/bin/env node
-// convnets command line: summary of a network, classification of an image, and a demo run.
-//   convnets summary resnet50 [--size 224]
-//   convnets classify resnet50 --weights resnet50.safetensors photo.ppm [--top 5]
-//   convnets demo [model]          (random weights: times eager and compiled inference)
+// convnets command line (commander; progress bars from cli-progress, shown only on a TTY):
+//   convnets classify <model> <images...> [--weights name|file] [--top 5] [--device cuda] [--json]
+//   convnets weights list [model] | convnets weights fetch <model> [--weights name]
+//   convnets convert <in.pth> <out.safetensors>
+//   convnets summary <model> [--size 224]
+//   convnets bench <model> [--batch 1] [--device cpu] [--compiled] [--runs 10]
+//   convnets viz <model> <image> --out <dir> [--weights name|file|none]
+//   convnets demo                       (npm start: the real pipeline, offline, on the image the package ships)
+// Exit status 0 on success, 1 on an error, printed as one line (the stack with --verbose).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Command, Option } from 'commander';
+import * as cliProgress from 'cli-progress';
 
-import { loadImage } from './io/image';
-import { loadSafetensors } from './io/safetensors';
-import * as models from './models';
-import { Module } from './nn/module';
-import { cpuInfo, getNumThreads } from './runtime';
+import { compile } from './compile';
+import { relu } from './functional/elementwise';
 import { softmax } from './functional/softmax';
+import { loadImage, loadImages, saveImage } from './io/image';
+import { presets } from './io/presets';
+import { loadPth } from './io/pth';
+import { saveSafetensors } from './io/safetensors';
+import { imagenetCategories, listWeights, load, LoadedModel, modelNames, weightsInfo } from './models/load';
+import { cacheDir, fetchCheckpoint } from './models/hub';
+import { cpuInfo, getNumThreads } from './runtime';
 import { summary } from './summary';
-import { Tensor } from './tensor';
+import { Device, Tensor } from './tensor';
+import * as viz from './viz';
 
-const NAMES = ['alexnet', 'alexnetOriginal', 'vgg11', 'vgg11_bn', 'vgg13', 'vgg13_bn', 'vgg16', 'vgg16_bn', 'vgg19', 'vgg19_bn',
-  'googlenet', 'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'densenet121', 'densenet161', 'densenet169', 'densenet201'] as const;
-type Name = (typeof NAMES)[number];
+/** The image the package ships: skimage's "Chelsea the cat" (CC0, Stefan van der Walt). */
+export const SAMPLE_IMAGE = path.join(__dirname, '..', 'assets', 'chelsea.jpg');
 
-function build(name: string): Module {
-  if (!(NAMES as readonly string[]).includes(name)) throw new Error(`unknown model '${name}' (one of ${NAMES.join(', ')})`);
-  const factory = (models as unknown as Record<Name, (o?: object) => Module>)[name as Name];
-  return factory().eval() as Module;
+const tty = () => Boolean(process.stderr.isTTY);
+
+function bar(label: string, total: number, unit = ''): cliProgress.SingleBar | null {
+  if (!tty()) return null;
+  const b = new cliProgress.SingleBar({ format: `${label} [{bar}] {percentage}% {value}/{total}${unit}`, stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+  b.start(total, 0);
+  return b;
 }
 
-function flag(args: string[], name: string, fallback?: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
+/** A download progress callback drawing one bar (MB) on a TTY. */
+function downloadProgress(label: string): (received: number, total: number) => void {
+  let b: cliProgress.SingleBar | null = null;
+  return (received, total) => {
+    if (!tty()) return;
+    if (!b) b = bar(`downloading ${label}`, Math.max(1, Math.round(total / 1e6)), ' MB');
+    b?.update(Math.round(received / 1e6));
+    if (total && received >= total) b?.stop();
+  };
+}
+
+function checkModel(name: string): string {
+  if (!modelNames.includes(name)) throw new Error(`unknown model '${name}' (one of ${modelNames.join(', ')})`);
+  return name;
+}
+
+function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${v}'`);
+    return n;
+  };
+}
+
+const weightsArg = (w: string | undefined): string | null | undefined => (w === 'none' || w === 'random' ? null : w);
+
+async function loadModel(name: string, weights: string | null | undefined, device?: Device): Promise<LoadedModel> {
+  return load(checkModel(name), { weights, device, onProgress: downloadProgress(name) });
 }
 
 function topK(probs: Float32Array, k: number): { index: number; p: number }[] {
@@ -41,53 +79,196 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function main(argv: string[]): Promise<void> {
-  const args = argv.slice();
-  const cmd = args.shift() ?? 'demo';
-  if (cmd === 'summary') {
-    const size = Number(flag(args, '--size', '224'));
-    const model = build(args[0] ?? 'resnet50');
-    console.log(summary(model, [1, 3, size, size]).text);
-    return;
+interface ClassifyResult { image: string; top: { index: number; label: string; probability: number }[] }
+
+/** Classifies images in batches with a loaded network; returns the top-k per image. */
+export async function classify(model: LoadedModel, images: string[], opts: { top: number; batch: number; device?: Device }): Promise<ClassifyResult[]> {
+  const preset = model.weights?.preset ?? presets.imagenet();
+  const labels = model.weights?.categories.length ? model.weights.categories : imagenetCategories();
+  const results: ClassifyResult[] = [];
+  const b = images.length > 1 ? bar('images', images.length) : null;
+  for (let i = 0; i < images.length; i += opts.batch) {
+    const chunk = images.slice(i, i + opts.batch);
+    const cpu = await loadImages(chunk, preset);
+    const x = opts.device && opts.device !== 'cpu' ? cpu.to(opts.device) : cpu;
+    const logits = model.forward(x) as Tensor;
+    const probs = softmax(logits, 1);
+    const data = probs.data();
+    const classes = probs.shape[1];
+    chunk.forEach((image, j) => {
+      const row = data.subarray(j * classes, (j + 1) * classes);
+      results.push({ image, top: topK(row, opts.top).map(({ index, p }) => ({ index, label: labels[index] ?? String(index), probability: p })) });
+    });
+    for (const t of new Set([cpu, x, logits, probs])) t.dispose();
+    b?.update(Math.min(images.length, i + opts.batch));
   }
-  if (cmd === 'classify') {
-    const weights = flag(args, '--weights');
-    const top = Number(flag(args, '--top', '5'));
-    const [name, image] = args;
-    if (!name || !image || !weights) throw new Error('usage: convnets classify <model> --weights <file.safetensors> <image.ppm> [--top 5]');
-    const model = build(name);
-    model.loadStateDict(loadSafetensors(weights));
-    const x = loadImage(image);
-    const probs = softmax(model.forward(x) as Tensor, 1).data();
-    for (const { index, p } of topK(probs, top)) console.log(`${String(index).padStart(4)}  ${(p * 100).toFixed(2)}%`);
-    return;
-  }
-  if (cmd === 'demo') {
-    const name = args[0] ?? 'resnet50';
-    const size = name === 'alexnetOriginal' ? 227 : 224;
-    const model = build(name);
-    const s = summary(model, [1, 3, size, size]);
-    console.log(`${name}: ${s.totalParams.toLocaleString()} parameters, ${(s.totalMacs / 1e9).toFixed(3)} GMACs at ${size}x${size}`);
-    console.log(`CPU: ${cpuInfo().active}, ${getNumThreads()} threads`);
-    const x = Tensor.rand([1, 3, size, size], { seed: 1 });
-    const times: number[] = [];
-    let out: Tensor | undefined;
-    for (let i = 0; i < 6; i++) {
-      out?.dispose();
-      const t0 = performance.now();
-      out = model.forward(x) as Tensor;
-      times.push(performance.now() - t0);
-    }
-    const ms = median(times.slice(1));
-    console.log(`eager forward, batch 1: ${ms.toFixed(1)} ms median (${((2 * s.totalMacs) / ms / 1e6).toFixed(1)} GFLOP/s)`);
-    const best = topK(softmax(out as Tensor, 1).data(), 3);
-    console.log(`top-3 classes of a random image (random weights): ${best.map((b) => b.index).join(', ')}`);
-    return;
-  }
-  throw new Error(`unknown command '${cmd}' (summary, classify, demo)`);
+  b?.stop();
+  return results;
 }
 
-main(process.argv.slice(2)).catch((e: Error) => {
-  console.error(`convnets: ${e.message}`);
-  process.exit(1);
-});
+function printResults(results: ClassifyResult[], json: boolean): void {
+  if (json) {
+    console.log(JSON.stringify(results, null, 1));
+    return;
+  }
+  for (const r of results) {
+    console.log(r.image);
+    for (const t of r.top) console.log(`  ${(t.probability * 100).toFixed(2).padStart(6)}%  ${String(t.index).padStart(4)}  ${t.label}`);
+  }
+}
+
+async function timeRuns(runs: number, fn: () => Promise<void> | void): Promise<number[]> {
+  const times: number[] = [];
+  const b = bar('bench', runs);
+  await fn(); // warm-up (packs weights, fills caches)
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+    b?.update(i + 1);
+  }
+  b?.stop();
+  return times;
+}
+
+/** npm start: the real pipeline offline on the shipped photo; labels when resnet50's weights are cached. */
+async function demo(name: string): Promise<void> {
+  const image = SAMPLE_IMAGE;
+  const info = weightsInfo(name);
+  const cached = listWeights(name).find((w) => w.name === info.name)!;
+  let model: LoadedModel;
+  if (cached.cached) {
+    model = await load(name, { weights: info.name });
+    console.log(`weights ${info.name} from ${cached.path}`);
+  } else {
+    console.log(`weights ${info.name} are not cached: \`npx convnets weights fetch ${name}\` downloads them (${info.url} → ${cached.path}).`);
+    console.log('running with random weights instead: the labels below mean nothing, the timings do.');
+    model = await load(name, { weights: null });
+  }
+  console.log(`${name}: ${summary(model, [1, 3, 224, 224]).totalParams.toLocaleString()} parameters; CPU ${cpuInfo().active}, ${getNumThreads()} threads`);
+  const t0 = performance.now();
+  const x = await loadImage(image, info.preset);
+  const tLoad = performance.now() - t0;
+  const times: number[] = [];
+  let out: Tensor | undefined;
+  for (let i = 0; i < 4; i++) {
+    out?.dispose();
+    const t1 = performance.now();
+    out = model.forward(x) as Tensor;
+    times.push(performance.now() - t1);
+  }
+  console.log(`${path.relative(process.cwd(), image)}: decode + ${info.preset.name} ${tLoad.toFixed(1)} ms; forward ${median(times.slice(1)).toFixed(1)} ms (median of 3, batch 1)`);
+  const probs = softmax(out as Tensor, 1).data();
+  const labels = imagenetCategories();
+  for (const { index, p } of topK(probs, 5)) console.log(`  ${(p * 100).toFixed(2).padStart(6)}%  ${labels[index]}`);
+}
+
+export function program(): Command {
+  const cli = new Command('convnets').description('CNNs for Node.js: torchvision networks, weights and presets without Python').option('--verbose', 'print stacks with errors');
+  cli.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  cli.command('classify').description('top-k ImageNet labels for images')
+    .argument('<model>').argument('<images...>')
+    .option('--weights <name|file>', "weights name (e.g. IMAGENET1K_V2), a .pth/.safetensors file, or 'none'", 'DEFAULT')
+    .option('--top <k>', 'labels per image', positiveInt('--top'), 5)
+    .option('--batch <n>', 'images per forward pass', positiveInt('--batch'), 8)
+    .addOption(new Option('--device <device>', 'cpu or cuda[:N]').default('cpu'))
+    .option('--json', 'print JSON')
+    .action(async (name: string, images: string[], o: { weights: string; top: number; batch: number; device: Device; json?: boolean }) => {
+      const model = await loadModel(name, weightsArg(o.weights), o.device);
+      printResults(await classify(model, images, { top: o.top, batch: o.batch, device: o.device }), Boolean(o.json));
+    });
+
+  const weights = cli.command('weights').description('torchvision checkpoints: list them, fetch them into the cache');
+  weights.command('list').argument('[model]').description('the weights of one model (or all), with their cache state')
+    .action((name?: string) => {
+      console.log(`cache: ${path.join(cacheDir(), 'checkpoints')}`);
+      for (const arch of name ? [checkModel(name)] : modelNames) {
+        for (const w of listWeights(arch)) {
+          const acc = w.metrics['ImageNet-1K'];
+          console.log(`${arch.padEnd(12)} ${w.name.padEnd(20)}${w.isDefault ? ' DEFAULT' : '        '} ${acc?.acc1 !== undefined ? `top-1 ${acc.acc1.toFixed(2)}%` : '           '}  ${w.preset.resizeSize}/${w.preset.cropSize}  ${w.cached ? 'cached' : 'not cached'}  ${w.file}`);
+        }
+      }
+    });
+  weights.command('fetch').argument('<model>').option('--weights <name>', 'weights name', 'DEFAULT').description('download a checkpoint into the cache')
+    .action(async (name: string, o: { weights: string }) => {
+      const info = weightsInfo(checkModel(name), o.weights);
+      const p = await fetchCheckpoint({ url: info.url!, file: info.file, sha256Prefix: info.sha256Prefix }, { onProgress: downloadProgress(info.file) });
+      console.log(p);
+    });
+
+  cli.command('convert').argument('<in>', '.pth file (zip or legacy)').argument('<out>', '.safetensors file').description('a torch checkpoint to safetensors (F32)')
+    .action((input: string, output: string) => {
+      const dict = loadPth(input);
+      saveSafetensors(output, dict);
+      const widened = [...dict.dtypes].filter(([, d]) => d !== 'float32').length;
+      console.log(`${dict.size} tensors (${dict.format} format${widened ? `, ${widened} converted to float32` : ''}) → ${output}`);
+      for (const t of dict.values()) t.dispose();
+    });
+
+  cli.command('summary').argument('<model>').option('--size <n>', 'input side', positiveInt('--size'), 224).description('per-layer shapes, parameters and MACs')
+    .action(async (name: string, o: { size: number }) => {
+      console.log(summary(await load(checkModel(name), { weights: null }), [1, 3, o.size, o.size]).text);
+    });
+
+  cli.command('bench').argument('<model>').description('time a forward pass (random weights)')
+    .option('--batch <n>', 'batch size', positiveInt('--batch'), 1)
+    .option('--runs <n>', 'timed runs', positiveInt('--runs'), 10)
+    .option('--device <device>', 'cpu or cuda[:N]', 'cpu')
+    .option('--compiled', 'compile the network into a plan first')
+    .action(async (name: string, o: { batch: number; runs: number; device: Device; compiled?: boolean }) => {
+      const model = await load(checkModel(name), { weights: null, device: o.device });
+      const size = name === 'alexnetOriginal' ? 227 : 224;
+      const shape = [o.batch, 3, size, size];
+      const x = Tensor.rand(shape, { seed: 1 }).to(o.device);
+      const s = summary(model, shape);
+      let times: number[];
+      if (o.compiled) {
+        const plan = compile(model, { inputShape: shape, device: o.device });
+        times = await timeRuns(o.runs, async () => (await plan.run(x)).dispose());
+        plan.dispose();
+      } else {
+        times = await timeRuns(o.runs, () => (model.forward(x) as Tensor).dispose());
+      }
+      const ms = median(times);
+      console.log(`${name} ${o.compiled ? 'compiled' : 'eager'} on ${o.device}, batch ${o.batch}: ${ms.toFixed(2)} ms median of ${o.runs} (min ${Math.min(...times).toFixed(2)}), ${((2 * s.totalMacs) / ms / 1e6).toFixed(1)} GFLOP/s, ${(o.batch * 1000 / ms).toFixed(1)} images/s`);
+    });
+
+  cli.command('viz').argument('<model>').argument('<image>').requiredOption('--out <dir>', 'folder for the PNGs')
+    .option('--weights <name|file>', "weights name, file, or 'none'", 'DEFAULT')
+    .description("pictures: the first conv layer's filters, its feature maps on the image, the preprocessed input")
+    .action(async (name: string, image: string, o: { out: string; weights: string }) => {
+      const model = await loadModel(name, weightsArg(o.weights));
+      fs.mkdirSync(o.out, { recursive: true });
+      const preset = model.weights?.preset ?? presets.imagenet();
+      const x = await loadImage(image, preset);
+      const conv = viz.firstConv(model);
+      const files = [path.join(o.out, 'filters.png'), path.join(o.out, 'feature_maps.png'), path.join(o.out, 'input.png')];
+      await viz.filters(conv, files[0]);
+      const y = relu(conv.forward(x));
+      await viz.featureMaps(y, files[1]);
+      await saveImage(x, files[2], { preset });
+      for (const f of files) console.log(f);
+    });
+
+  cli.command('demo').argument('[model]', 'network', 'resnet50').description('the real pipeline offline on the shipped photo (npm start)')
+    .action(async (name: string) => demo(checkModel(name)));
+  return cli;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const verbose = argv.includes('--verbose');
+  try {
+    await program().exitOverride().parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    const err = e as Error & { code?: string; exitCode?: number };
+    if (err.code?.startsWith('commander.')) {
+      process.exitCode = err.exitCode ?? 1;
+      return; // commander printed its own message (usage, --help, unknown option)
+    }
+    console.error(verbose ? err.stack : `convnets: ${err.message.split('\n')[0]}`);
+    process.exitCode = 1;
+  }
+}
+
+if (require.main === module) void main(process.argv.slice(2));

@@ -16,3 +16,4 @@ export type { Conv2dOptions, ConvDescription, ConvAlgo, ConvQueryOptions } from 
 export { peakFlops } from './functional/linear';
 export { compile, CompiledPlan } from './compile';
 export type { CompileOptions, Forward } from './compile';
+export * as viz from './viz';

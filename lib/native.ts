@@ -63,6 +63,11 @@ export interface NativeBinding {
             bias: NativeTensor | null, eps: number, relu: boolean): NativeTensor;
   /** Training-mode dropout; the mask depends only on (seed, element index). */
   dropout(x: NativeTensor, p: number, seed: number): NativeTensor;
+  /** torch's interpolate (core/ops_interpolate.cc); scaleH/scaleW > 0 set the sampling grid, 0 = from the sizes. */
+  interpolate(x: NativeTensor, size: [number, number], mode: string, alignCorners: boolean, antialias: boolean,
+              scaleH: number, scaleW: number): NativeTensor;
+  /** The [h, w] window at (top, left) of each plane, zero outside the input (CPU). */
+  crop2d(x: NativeTensor, top: number, left: number, h: number, w: number): NativeTensor;
   softmax(x: NativeTensor, dim: number): NativeTensor;
   logSoftmax(x: NativeTensor, dim: number): NativeTensor;
   cat(tensors: NativeTensor[], dim: number): NativeTensor;
@@ -104,7 +109,15 @@ export interface NativeBinding {
   testFailingOp(input: NativeTensor, okCalls: number): NativeTensor;
   // checkpoint I/O (napi/io.cc): stored bytes of a safetensors dtype → float32 CPU tensor
   tensorFromBytes(bytes: Uint8Array, dtype: string, shape: number[]): NativeTensor;
-  imageToTensor(pixels: Uint8Array, height: number, width: number, channels: number): NativeTensor;
+  /** The strided view (offset, shape, strides in elements) of a storage of storageNumel `dtype` elements. */
+  tensorFromStorage(bytes: Uint8Array, dtype: string, storageNumel: number, offset: number, shape: number[], strides: number[]): NativeTensor;
+  imageToTensor(pixels: Uint8Array | Uint16Array, height: number, width: number, channels: number): NativeTensor;
+  /** [C, H, W] CPU tensor → interleaved 8-bit pixels of (v · std + mean), rounded and clamped. */
+  tensorToImage(image: NativeTensor, mean: number[], std: number[]): Uint8Array;
+  /** PIL's Image.resize (BILINEAR / BICUBIC) of interleaved 8-bit pixels, bit for bit. */
+  resizeImagePil(pixels: Uint8Array, height: number, width: number, channels: number, outHeight: number, outWidth: number, bicubic: boolean): Uint8Array;
+  /** [N, 1|3, h, w] → a grid of tiles (each min-max scaled), interleaved 8-bit pixels. */
+  tensorsToGrid(tiles: NativeTensor, cols: number, pad: number): { pixels: Uint8Array; width: number; height: number; channels: number };
 
   // CUDA queries (napi/cuda.cc)
   cudaAvailability(): { available: boolean; reason: string; compiled: boolean };

@@ -10,3 +10,5 @@ export { cat, flatten } from './shape';
 export type { Size2 } from './args';
 export { conv2d } from './conv';
 export { linear, matmul } from './linear';
+export { interpolate } from './interpolate';
+export type { InterpolateOptions, InterpolateMode } from './interpolate';

@@ -9,3 +9,7 @@ export { ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101
 export type { ResNetOptions } from './resnet';
 export { DenseNet, DenseLayer, DenseBlock, Transition, densenet121, densenet161, densenet169, densenet201 } from './densenet';
 export type { DenseNetOptions } from './densenet';
+export { load, listWeights, weightsInfo, fetchWeights, imagenetCategories, modelNames } from './load';
+export type { LoadOptions, LoadedModel, WeightsInfo } from './load';
+export { cacheDir, checkpointPath, checkpointUrl, fetchCheckpoint } from './hub';
+export type { DownloadOptions, CheckpointSpec } from './hub';

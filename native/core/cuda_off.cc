@@ -49,6 +49,7 @@ void batchNorm(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const
 }
 void softmax(const Tensor&, int64_t, bool, Tensor&) { noCuda("softmax"); }
 void cat(const std::vector<Tensor>&, int64_t, Tensor&) { noCuda("cat"); }
+void interpolate(const Tensor&, const InterpAxis&, const InterpAxis&, Tensor&) { noCuda("interpolate"); }
 void linear(const Tensor&, const Tensor&, const Tensor&, bool, Tensor&) { noCuda("linear"); }
 void matmul(const Tensor&, const Tensor&, Tensor&) { noCuda("matmul"); }
 void linearTc(const Tensor&, const Tensor&, const Tensor&, bool, Precision, Tensor&) { noCuda("linear"); }

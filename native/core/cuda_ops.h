@@ -13,6 +13,7 @@
 
 #include "core/cuda_conv.h"
 #include "core/conv_desc.h"
+#include "core/interp_desc.h"
 #include "core/pool_desc.h"
 #include "core/tensor.h"
 
@@ -37,6 +38,8 @@ void batchNorm(const Tensor& x, const Tensor& mean, const Tensor& var, const Ten
 // Along dimension `dim` (already non-negative).
 void softmax(const Tensor& x, int64_t dim, bool log, Tensor& y);
 void cat(const std::vector<Tensor>& xs, int64_t dim, Tensor& y);
+// x [N, C, h.in, w.in] -> y [N, C, h.out, w.out] (cuda/interpolate_bridge.cc).
+void interpolate(const Tensor& x, const InterpAxis& h, const InterpAxis& w, Tensor& y);
 
 // y [..., N] = x [..., K] · w[N, K]^T + bias[N] (then ReLU).
 void linear(const Tensor& x, const Tensor& w, const Tensor& bias, bool relu, Tensor& y);

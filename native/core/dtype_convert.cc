@@ -1,6 +1,7 @@
 #include "core/dtype_convert.h"
 
 #include <cstring>
+#include <vector>
 
 #include "core/threadpool.h"
 
@@ -95,6 +96,31 @@ void convertToFloat32(const uint8_t* src, StoredType type, int64_t n, float* dst
         break;
     }
   });
+}
+
+void gatherToFloat32(const uint8_t* src, StoredType type, int64_t offset, const int64_t* shape, const int64_t* strides,
+                     int rank, float* dst) {
+  const int64_t esize = storedTypeBytes(type);
+  int64_t numel = 1;
+  for (int d = 0; d < rank; ++d) numel *= shape[d];
+  if (numel == 0) return;
+  if (rank == 0) return convertToFloat32(src + offset * esize, type, 1, dst);
+  // Odometer over every dimension but the last; the last is one run (contiguous or strided).
+  const int64_t inner = shape[rank - 1], innerStride = strides[rank - 1];
+  std::vector<int64_t> idx(size_t(rank), 0);
+  for (int64_t done = 0; done < numel; done += inner) {
+    int64_t base = offset;
+    for (int d = 0; d + 1 < rank; ++d) base += idx[size_t(d)] * strides[d];
+    if (innerStride == 1 || inner == 1) {
+      convertToFloat32(src + base * esize, type, inner, dst + done);
+    } else {
+      for (int64_t i = 0; i < inner; ++i) convertToFloat32(src + (base + i * innerStride) * esize, type, 1, dst + done + i);
+    }
+    for (int d = rank - 2; d >= 0; --d) {
+      if (++idx[size_t(d)] < shape[d]) break;
+      idx[size_t(d)] = 0;
+    }
+  }
 }
 
 }  // namespace convnets

@@ -14,6 +14,11 @@ int storedTypeBytes(StoredType t);
 // Converts n elements at `src` (little-endian, any alignment) to float32 at `dst`.
 void convertToFloat32(const uint8_t* src, StoredType type, int64_t n, float* dst);
 
+// The strided view (offset, shape, strides in elements, all checked non-negative and inside the storage by
+// the caller) of a storage of `type` elements at `src`, converted to a contiguous float32 `dst`.
+void gatherToFloat32(const uint8_t* src, StoredType type, int64_t offset, const int64_t* shape, const int64_t* strides,
+                     int rank, float* dst);
+
 // IEEE half → float, exactly (subnormals, infinities and NaN included).
 float halfToFloat(uint16_t h);
 

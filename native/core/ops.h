@@ -40,6 +40,16 @@ Tensor dropout(const Tensor& x, double p, uint64_t seed);
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor logSoftmax(const Tensor& x, int64_t dim);
 Tensor cat(const std::vector<Tensor>& xs, int64_t dim);
+// torch's interpolate on NCHW (core/ops_interpolate.cc): mode "nearest" | "nearest-exact" | "bilinear" |
+// "bicubic"; scaleFactor {h, w} > 0 when the caller's scale factors set the sampling grid (0: from sizes).
+Tensor interpolate(const Tensor& x, Pair size, const std::string& mode, bool alignCorners, bool antialias,
+                   std::array<double, 2> scaleFactor);
+// The [h, w] window at (top, left) of every plane of an NCHW tensor; pixels outside the input are 0
+// (torchvision's center_crop pads). CPU only.
+Tensor crop2d(const Tensor& x, int64_t top, int64_t left, int64_t h, int64_t w);
+// PIL's Image.resize of interleaved 8-bit pixels (H × W × C, `bytes` long), bit for bit (cpu/resize_pil.h).
+std::vector<uint8_t> resizeImagePil(const uint8_t* px, int64_t bytes, int64_t h, int64_t w, int64_t c, int64_t oh,
+                                    int64_t ow, bool bicubic);
 
 // ---- the maths of convolution on plain float64 arrays ------------------------------------------------
 

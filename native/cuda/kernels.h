@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "core/interp_desc.h"
 #include "core/pool_desc.h"
 
 namespace convnets::cuda {
@@ -73,6 +74,13 @@ void batchNormInference(const float* x, float* y, int64_t N, int64_t C, int64_t 
 // ---- softmax.cu -------------------------------------------------------------------------------------
 // x viewed as [outer, D, inner]; softmax (or log-softmax) along D.
 void softmax(const float* x, float* y, int64_t outer, int64_t D, int64_t inner, bool log, cudaStream_t s);
+
+// ---- interpolate.cu ---------------------------------------------------------------------------------
+// The taps of every output index of axis `a` (interpTaps, core/interp_desc.h) into idx/w [a.out, a.taps].
+void interpTable(const InterpAxis& a, int32_t* idx, float* w, cudaStream_t s);
+// y [outer, a.out, inner] = sum over taps k of w[o, k] * x [outer, idx[o, k], inner].
+void resampleAxis(const float* x, float* y, int64_t outer, int64_t inner, const InterpAxis& a, const int32_t* idx,
+                  const float* w, cudaStream_t s);
 
 // ---- concat.cu --------------------------------------------------------------------------------------
 // y [outer, sum(cols_i)] = the inputs [outer, cols_i] side by side (cols_i = size of the cat dim times

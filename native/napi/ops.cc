@@ -96,6 +96,28 @@ Napi::Value dropout(const Napi::CallbackInfo& info) {
   return emit(info, "dropout", {x}, [=](const Ins& in) { return ops::dropout(in[0], p, uint64_t(seed)); });
 }
 
+// interpolate(x, [oh, ow], mode, alignCorners, antialias, scaleH, scaleW): scale 0 = from the sizes.
+Napi::Value interpolate(const Napi::CallbackInfo& info) {
+  const char* op = "interpolate";
+  const Tensor& x = tensorArg(info[0], op, "input");
+  ops::Pair size = pairArg(info[1], op, "size");
+  std::string mode = stringArg(info[2], op, "mode");
+  bool alignCorners = boolArg(info[3], op, "alignCorners"), antialias = boolArg(info[4], op, "antialias");
+  std::array<double, 2> scale{numberArg(info[5], op, "scaleFactor"), numberArg(info[6], op, "scaleFactor")};
+  return emit(info, op, {x}, [=](const Ins& in) {
+    return ops::interpolate(in[0], size, mode, alignCorners, antialias, scale);
+  });
+}
+
+// crop2d(x, top, left, h, w)
+Napi::Value crop2d(const Napi::CallbackInfo& info) {
+  const char* op = "crop2d";
+  const Tensor& x = tensorArg(info[0], op, "input");
+  int64_t top = intArg(info[1], op, "top"), left = intArg(info[2], op, "left"), h = intArg(info[3], op, "height"),
+          w = intArg(info[4], op, "width");
+  return emit(info, op, {x}, [=](const Ins& in) { return ops::crop2d(in[0], top, left, h, w); });
+}
+
 Napi::Value softmax(const Napi::CallbackInfo& info) {
   const Tensor& x = tensorArg(info[0], "softmax", "input");
   int64_t dim = intArg(info[1], "softmax", "dim");
@@ -181,6 +203,8 @@ void initOps(Napi::Env env, Napi::Object exports) {
   exports.Set("localResponseNorm", Napi::Function::New(env, localResponseNorm));
   exports.Set("batchNorm", Napi::Function::New(env, batchNorm));
   exports.Set("dropout", Napi::Function::New(env, dropout));
+  exports.Set("interpolate", Napi::Function::New(env, interpolate));
+  exports.Set("crop2d", Napi::Function::New(env, crop2d));
   exports.Set("softmax", Napi::Function::New(env, softmax));
   exports.Set("logSoftmax", Napi::Function::New(env, logSoftmax));
   exports.Set("cat", Napi::Function::New(env, cat));

@@ -2,6 +2,7 @@
 # Runs the CUDA kernels' logic on the CPU (emu.h): for machines without a GPU. Needs g++ (C++20) and a
 # CPU-only build of the addon, whose CPU kernel objects are linked in as the reference:
 #   CONVNETS_CUDA=0 npx cmake-js compile -O build-cpu && bash scripts/cuda-emu/run.sh
+# (interpolate.cu has its own self-contained run, run-interp.sh; the tensor-core kernels run-tc.sh.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 obj=""

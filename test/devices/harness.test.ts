@@ -71,6 +71,18 @@ const softmaxAndShape: DeviceCase[] = [
   },
 ];
 
+// Resizing: the same tap formula on both devices (core/interp_desc.h), sums of at most a few dozen taps.
+const interpolate: DeviceCase[] = [
+  { name: 'interpolate bilinear antialias down [2, 3, 37, 53] -> [9, 14]', make: () => [rnd([2, 3, 37, 53], 140)], run: (F, [x]) => F.interpolate(x, { size: [9, 14], mode: 'bilinear', antialias: true }), tol: REDUCE },
+  { name: 'interpolate bicubic antialias far down [1, 3, 97, 131] -> [5, 7]', make: () => [rnd([1, 3, 97, 131], 141)], run: (F, [x]) => F.interpolate(x, { size: [5, 7], mode: 'bicubic', antialias: true }), tol: REDUCE },
+  { name: 'interpolate bilinear up alignCorners [3, 2, 5, 7] -> [11, 16]', make: () => [rnd([3, 2, 5, 7], 142)], run: (F, [x]) => F.interpolate(x, { size: [11, 16], mode: 'bilinear', alignCorners: true }), tol: REDUCE },
+  { name: 'interpolate bicubic up [1, 5, 6, 9] -> [13, 20]', make: () => [rnd([1, 5, 6, 9], 143)], run: (F, [x]) => F.interpolate(x, { size: [13, 20], mode: 'bicubic' }), tol: REDUCE },
+  { name: 'interpolate nearest scaleFactor [0.45, 2.3] [2, 3, 11, 9]', make: () => [rnd([2, 3, 11, 9], 144)], run: (F, [x]) => F.interpolate(x, { scaleFactor: [0.45, 2.3] }), tol: SAME },
+  { name: 'interpolate nearest-exact width only [1, 3, 7, 10] -> [7, 4]', make: () => [rnd([1, 3, 7, 10], 145)], run: (F, [x]) => F.interpolate(x, { size: [7, 4], mode: 'nearest-exact' }), tol: SAME },
+  { name: 'interpolate bilinear antialias height only [1, 3, 40, 6] -> [11, 6]', make: () => [rnd([1, 3, 40, 6], 146)], run: (F, [x]) => F.interpolate(x, { size: [11, 6], mode: 'bilinear', antialias: true }), tol: REDUCE },
+  { name: 'interpolate same size (copy) [2, 2, 5, 5]', make: () => [rnd([2, 2, 5, 5], 147)], run: (F, [x]) => F.interpolate(x, { size: [5, 5], mode: 'bilinear' }), tol: 0 },
+];
+
 const gemm: DeviceCase[] = [
   { name: 'linear M=3 (small-M path) [3, 123] x [65, 123]^T + b', make: () => [rnd([3, 123], 40), rnd([65, 123], 41), rnd([65], 42)], run: (F, [x, w, b]) => F.linear(x, w, b), tol: GEMM },
   { name: 'linear M=37 K=123 (scalar loads) + relu', make: () => [rnd([37, 123], 43), rnd([65, 123], 44), rnd([65], 45)], run: (F, [x, w, b]) => F.linear(x, w, b, { activation: 'relu' }), tol: GEMM },
@@ -114,7 +126,7 @@ const conv: DeviceCase[] = [
   },
 ];
 
-export const cases: DeviceCase[] = [...elementwise, ...pooling, ...normalization, ...softmaxAndShape, ...gemm, ...conv];
+export const cases: DeviceCase[] = [...elementwise, ...pooling, ...normalization, ...softmaxAndShape, ...interpolate, ...gemm, ...conv];
 
 // The table itself is checked on the CPU everywhere (each case runs and gives finite, non-constant
 // values), so a broken case shows up without a GPU. This says nothing about the devices.
