@@ -1,7 +1,8 @@
 // compile(model, {inputShape, device}): traces one forward pass into a native plan (every op binding
 // records its closure while a trace is active: napi/trace.cc), lowers it (BN folded into the conv before
 // it, ReLU fused into the op before it, unused steps dropped) and returns a CompiledPlan whose run()
-// executes on a worker thread, never blocking the event loop.
+// executes on the library's own run thread (native/core/run_queue.h), never blocking the event loop nor
+// occupying libuv's thread pool.
 import { native, NativePlan } from './native';
 import { Device, Precision, Shape, Tensor } from './tensor';
 
@@ -83,7 +84,10 @@ export class CompiledPlan {
     return x;
   }
 
-  /** Runs the plan on a worker thread; the event loop keeps turning. Errors reject the promise. */
+  /**
+   * Runs the plan on the library's run thread for its device (not libuv's pool: the host's fs, dns and zlib
+   * keep their threads); the event loop keeps turning. Concurrent runs start in call order. Errors reject.
+   */
   async run(x: Tensor): Promise<Tensor> {
     return new Tensor(await this.plan.runAsync(this.check(x).handle));
   }

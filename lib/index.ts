@@ -17,3 +17,4 @@ export { peakFlops } from './functional/linear';
 export { compile, CompiledPlan } from './compile';
 export type { CompileOptions, Forward } from './compile';
 export * as viz from './viz';
+export * as serve from './serve';

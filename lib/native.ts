@@ -28,7 +28,7 @@ export interface NativePlan {
   /** The op of each step after lowering, e.g. 'conv2d+batchNorm+relu'. */
   ops(): string[];
   runSync(input: NativeTensor): NativeTensor;
-  /** Runs on a worker thread; rejects with the failing step's message. */
+  /** Runs on the library's run thread for the plan's device (not libuv's pool); rejects with the failing step's message. */
   runAsync(input: NativeTensor): Promise<NativeTensor>;
   /** One run on the calling thread; the wall time of each step in ms. */
   profileSync(input: NativeTensor): number[];
@@ -106,7 +106,7 @@ export interface NativeBinding {
     cudaGraph: boolean): NativePlan;
   traceAbort(): void;
   /** Test hook: a copy of input for the first okCalls calls of this op instance, then an error. */
-  testFailingOp(input: NativeTensor, okCalls: number): NativeTensor;
+  testFailingOp(input: NativeTensor, okCalls: number, failCalls?: number, nonStandard?: boolean): NativeTensor;
   // checkpoint I/O (napi/io.cc): stored bytes of a safetensors dtype → float32 CPU tensor
   tensorFromBytes(bytes: Uint8Array, dtype: string, shape: number[]): NativeTensor;
   /** The strided view (offset, shape, strides in elements) of a storage of storageNumel `dtype` elements. */

@@ -1,6 +1,7 @@
 // Convolution (F.conv2d), the algorithm registry/chooser queries and prepared-weight plans.
 import { native, NativeConvPlan } from '../native';
 import { Tensor, Shape, Precision, disposeSymbol } from '../tensor';
+import { optionsArg, tensorArg } from './args';
 
 export type Pair = number | [number, number];
 export type ConvAlgo = 'auto' | 'find' | 'direct' | 'im2col' | 'gemm_1x1' | 'winograd_2x2_3x3' | 'winograd_4x4_3x3'
@@ -76,8 +77,10 @@ function descArgs(op: string, d: ConvDescription) {
  * 2-D convolution (torch.nn.functional.conv2d): input [N, C, H, W], weight [K, C/groups, R, S], bias [K].
  * Weights are packed/transformed per call; layers that run repeatedly should hold a ConvPlan (prepareConv2d).
  */
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  return new Tensor(native.conv2d(input.handle, weight.handle, bias ? bias.handle : null, pair('conv2d', 'stride', opts.stride, 1),
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  const opts = optionsArg('conv2d', options);
+  return new Tensor(native.conv2d(tensorArg('conv2d', 'input', input).handle, tensorArg('conv2d', 'weight', weight).handle,
+    bias ? tensorArg('conv2d', 'bias', bias).handle : null, pair('conv2d', 'stride', opts.stride, 1),
     padding('conv2d', opts.padding), pair('conv2d', 'dilation', opts.dilation, 1), opts.groups ?? 1,
     activation('conv2d', opts.activation), opts.algo ?? 'auto', opts.workspaceLimit ?? null, opts.precision));
 }
@@ -113,7 +116,7 @@ export function chooseConvAlgorithm(desc: ConvDescription, algo: string = 'auto'
 export class ConvPlan {
   private readonly plan: NativeConvPlan;
   constructor(weight: Tensor, bias: Tensor | null | undefined, inputShape: Shape, opts: Conv2dOptions = {}) {
-    this.plan = native.convPrepare(weight.handle, bias ? bias.handle : null, inputShape.slice(),
+    this.plan = native.convPrepare(tensorArg('ConvPlan', 'weight', weight).handle, bias ? tensorArg('ConvPlan', 'bias', bias).handle : null, inputShape.slice(),
       pair('conv2d', 'stride', opts.stride, 1), padding('conv2d', opts.padding), pair('conv2d', 'dilation', opts.dilation, 1),
       opts.groups ?? 1, activation('conv2d', opts.activation), opts.algo ?? 'auto', opts.workspaceLimit ?? null,
       opts.precision);

@@ -1,6 +1,7 @@
 // Dense layers over the GEMM: F.linear (torch layout) and F.matmul.
 import { native } from '../native';
 import { Precision, Tensor } from '../tensor';
+import { tensorArg } from './args';
 
 /**
  * y = input·weightᵀ + bias: input [N, in], weight [out, in], bias [out]; `{activation: 'relu'}` fuses ReLU.
@@ -11,7 +12,8 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null,
   opts: { activation?: 'none' | 'relu'; precision?: Precision } = {}): Tensor {
   const a = opts.activation ?? 'none';
   if (a !== 'none' && a !== 'relu') throw new TypeError(`linear: activation must be 'none' or 'relu', got '${String(a)}'`);
-  return new Tensor(native.linear(input.handle, weight.handle, bias ? bias.handle : null, a === 'relu', opts.precision));
+  return new Tensor(native.linear(tensorArg('linear', 'input', input).handle, tensorArg('linear', 'weight', weight).handle,
+    bias ? tensorArg('linear', 'bias', bias).handle : null, a === 'relu', opts.precision));
 }
 
 /** [M, K]·[K, N] → [M, N], or batched [B, M, K]·[B, K, N] → [B, M, N]; `precision` as for linear. */

@@ -10,6 +10,9 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, opts: { bias?: boolean } = {}) {
     super();
+    for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`Linear: ${name} must be a positive integer, got ${v}`);
+    }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const wShape = [outFeatures, inFeatures];

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/error.h"
 #include "core/threadpool.h"
 
 namespace convnets {
@@ -121,6 +122,19 @@ void gatherToFloat32(const uint8_t* src, StoredType type, int64_t offset, const 
       idx[size_t(d)] = 0;
     }
   }
+Tensor storedBytesToTensor(const uint8_t* bytes, size_t len, const std::string& dtype, const Shape& shape,
+                           const char* op) {
+  StoredType type;
+  CN_CHECK(parseStoredType(dtype, &type), op, ": unsupported dtype '", dtype, "'");
+  CN_CHECK(shape.size() <= 8, op, ": shape has ", shape.size(), " dimensions (at most 8 are supported)");
+  const int64_t n = numelOf(shape);  // throws on a negative dimension or an element count near int64's range
+  const int width = storedTypeBytes(type);
+  // n ≤ INT64_MAX / 4 (numelOf), and width ≤ 8: compare without forming n * width when it could overflow.
+  CN_CHECK(n <= int64_t(len) / width && int64_t(len) == n * width, op, ": ", n, " elements of ", dtype, " need ",
+           n > INT64_MAX / 8 ? std::string("more than 2^60") : std::to_string(n * width), " bytes but got ", len);
+  Tensor t = Tensor::empty(shape, Device{});
+  if (n) convertToFloat32(bytes, type, n, t.data());
+  return t;
 }
 
 }  // namespace convnets

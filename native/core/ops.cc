@@ -111,7 +111,7 @@ Tensor relu(const Tensor& x) {
 }
 
 Tensor add(const Tensor& a, const Tensor& b, bool relu) {
-  CN_CHECK(a.shape() == b.shape(), "add: shapes differ: ", shapeStr(a.shape()), " and ", shapeStr(b.shape()));
+  CN_CHECK(a.shape() == b.shape(), "add: shapes differ: a is ", shapeStr(a.shape()), " and b is ", shapeStr(b.shape()));
   CN_CHECK(a.device() == b.device(), "add: operands are on different devices: ", a.device().str(), " and ",
            b.device().str());
   Tensor y = Tensor::empty(a.shape(), a.device());

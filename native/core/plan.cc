@@ -136,6 +136,8 @@ Tensor Plan::runSteps(const Tensor& input, std::vector<double>* stepMs) const {
       slots[size_t(s.output)] = s.fn(in);
     } catch (const std::exception& e) {
       fail("plan.run: step ", i + 1, " of ", steps_.size(), " (", s.op, ") failed: ", e.what());
+    } catch (...) {  // not an exception object (a foreign library's throw): still this step's Error
+      fail("plan.run: step ", i + 1, " of ", steps_.size(), " (", s.op, ") failed: a non-standard exception was thrown");
     }
     in.clear();  // drop our extra references first, so freeing below really frees
     for (int f : frees_[i]) slots[size_t(f)].release();

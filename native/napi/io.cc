@@ -29,12 +29,7 @@ Napi::Value tensorFromBytes(const Napi::CallbackInfo& info) {
   const char* op = "tensorFromBytes";
   auto [bytes, dtype, type] = storedBytesArgs(info, op);
   Shape shape = shapeArg(info[2], op, "shape");
-  int64_t n = numelOf(shape);
-  CN_CHECK(int64_t(bytes.ByteLength()) == n * storedTypeBytes(type), op, ": ", n, " elements of ", dtype, " need ",
-           n * storedTypeBytes(type), " bytes but got ", bytes.ByteLength());
-  Tensor t = Tensor::empty(shape, Device{});
-  if (n) convertToFloat32(bytes.Data(), type, n, t.data());
-  return wrapTensor(info.Env(), t);
+  return wrapTensor(info.Env(), storedBytesToTensor(bytes.Data(), bytes.ByteLength(), dtype, shape, op));
 }
 
 // tensorFromStorage(bytes: Uint8Array, dtype, storageNumel, offset, shape, strides) → float32 CPU tensor of the

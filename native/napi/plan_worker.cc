@@ -1,7 +1,11 @@
-// The compiled Plan handle: runSync on the calling thread, runAsync on a worker (Napi::AsyncWorker), so a
-// served model never blocks the event loop. The worker touches only C++ (core/plan.h); N-API is used
-// before (arguments) and after (wrapping the result, settling the promise) on the main thread.
+// The compiled Plan handle: runSync on the calling thread, runAsync on the library's own run queue
+// (core/run_queue.h, never libuv's thread pool), so a served model blocks neither the event loop nor the
+// host's fs, dns and zlib. The runner thread touches only C++ (core/plan.h); N-API is used before
+// (arguments) and after (wrapping the result, settling the promise through a thread-safe function) on
+// the JS thread.
 #include <atomic>
+
+#include "core/run_queue.h"
 
 #include "napi/trace.h"
 
@@ -82,35 +86,30 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
   std::shared_ptr<const Plan> plan_;
 };
 
-// One run on the libuv thread pool; the kernels inside split across the core's pool as usual, and
-// concurrent runs queue fairly in its ticket lock.
-class RunWorker : public Napi::AsyncWorker {
- public:
-  RunWorker(Napi::Env env, std::shared_ptr<const Plan> plan, Tensor input)
-      : Napi::AsyncWorker(env, "convnets.plan.run"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        plan_(std::move(plan)),
-        input_(std::move(input)) {}
-  Napi::Promise promise() const { return deferred_.Promise(); }
-
- protected:
-  void Execute() override {
-    try {
-      output_ = plan_->run(input_);
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
-    input_.release();
-    plan_ = nullptr;
-  }
-  void OnOK() override { deferred_.Resolve(wrapTensor(Env(), std::move(output_))); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<const Plan> plan_;
-  Tensor input_, output_;
+// One run in flight: made on the JS thread, run on the plan's lane (core/run_queue.h), settled back on the
+// JS thread by a thread-safe function made for this run. Like an AsyncWorker, that function keeps the
+// event loop alive until the run has settled; unlike one, it holds no libuv pool thread while it waits.
+struct RunJob {
+  Napi::Promise::Deferred deferred;
+  std::shared_ptr<const Plan> plan;
+  Tensor input, output;
+  std::string error;  // set when the run failed
+  bool failed = false;
 };
+
+void settleRun(Napi::Env env, Napi::Function, std::nullptr_t*, RunJob* raw) {
+  std::unique_ptr<RunJob> job(raw);
+  if (env == nullptr) return;  // the environment is going away: nobody is left to tell
+  try {
+    if (job->failed) job->deferred.Reject(Napi::Error::New(env, job->error).Value());
+    else job->deferred.Resolve(wrapTensor(env, std::move(job->output)));
+  } catch (const Napi::Error& e) {
+    job->deferred.Reject(e.Value());
+  } catch (const std::exception& e) {
+    job->deferred.Reject(Napi::Error::New(env, e.what()).Value());
+  }
+}
+using RunDone = Napi::TypedThreadSafeFunction<std::nullptr_t, RunJob, settleRun>;
 
 Napi::Value PlanWrap::runAsync(const Napi::CallbackInfo& info) {
   const Plan& p = plan("plan.run");
@@ -119,21 +118,42 @@ Napi::Value PlanWrap::runAsync(const Napi::CallbackInfo& info) {
   CN_CHECK(x.shape() == p.inputShape() && x.device() == p.device(), "plan.run: expected an input of shape ",
            shapeStr(p.inputShape()), " on ", p.device().str(), ", got ", shapeStr(x.shape()), " on ",
            x.device().str());
-  auto* w = new RunWorker(info.Env(), plan_, x);
-  Napi::Promise promise = w->promise();
-  w->Queue();  // the worker deletes itself after OnOK / OnError
+  auto* job = new RunJob{Napi::Promise::Deferred::New(info.Env()), plan_, x, Tensor(), std::string(), false};
+  Napi::Promise promise = job->deferred.Promise();
+  RunDone done = RunDone::New(info.Env(), "convnets.plan.run", 0, 1);
+  submitRun(p.device().str(), [job, done]() mutable {
+    try {
+      job->output = job->plan->run(job->input);
+    } catch (const std::exception& e) {
+      job->failed = true;
+      job->error = e.what();
+    } catch (...) {
+      job->failed = true;
+      job->error = "plan.run: the run failed with a non-standard exception";
+    }
+    job->input.release();  // the caller's tensor and the plan's constants go as soon as the run ends
+    job->plan = nullptr;
+    if (done.BlockingCall(job) != napi_ok) delete job;  // the environment is closing
+    done.Release();
+  });
   return promise;
 }
 
 // Test hook: a copy of x for the first `okCalls` runs of this op (the traced one included), then an
-// error — how tests make a step fail inside a plan run.
+// error — how tests make a step fail inside a plan run. Optional: `failCalls` (default: every later call)
+// bounds the failing calls, after which the op works again (a transient fault); `nonStandard` throws an
+// int instead of an exception object (what a foreign library might do), which the run must survive too.
 Napi::Value testFailingOp(const Napi::CallbackInfo& info) {
   const Tensor& x = tensorArg(info[0], "testFailingOp", "input");
   int64_t okCalls = intArg(info[1], "testFailingOp", "okCalls");
+  int64_t failCalls = info.Length() > 2 && !info[2].IsUndefined() ? intArg(info[2], "testFailingOp", "failCalls") : -1;
+  bool nonStandard = info.Length() > 3 && boolArg(info[3], "testFailingOp", "nonStandard");
   auto calls = std::make_shared<std::atomic<int64_t>>(0);
-  return emit(info, "testFailingOp", {x}, [calls, okCalls](const std::vector<Tensor>& in) {
+  return emit(info, "testFailingOp", {x}, [calls, okCalls, failCalls, nonStandard](const std::vector<Tensor>& in) {
     int64_t n = ++*calls;
-    CN_CHECK(n <= okCalls, "testFailingOp: failing on purpose (call ", n, ")");
+    bool fails = n > okCalls && (failCalls < 0 || n <= okCalls + failCalls);
+    if (fails && nonStandard) throw int(42);
+    CN_CHECK(!fails, "testFailingOp: failing on purpose (call ", n, ")");
     return in[0].to(in[0].device());
   });
 }

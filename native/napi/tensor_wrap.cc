@@ -159,7 +159,12 @@ std::string stringArg(const Napi::Value& v, const char* op, const char* name) {
 
 Device deviceArg(const Napi::Value& v, const char* op) {
   if (v.IsUndefined()) return Device{};
-  Device d = Device::parse(stringArg(v, op, "device"));
+  Device d;
+  try {
+    d = Device::parse(stringArg(v, op, "device"));
+  } catch (const Error& e) {
+    fail(op, ": ", e.what());  // "Tensor.zeros: device: expected 'cpu', …": the op first, as everywhere
+  }
   if (d.isCuda()) {
     auto a = cudart::availability();
     CN_CHECK(a.available, op, ": CUDA is not available: ", a.reason);
