@@ -122,6 +122,8 @@ void gatherToFloat32(const uint8_t* src, StoredType type, int64_t offset, const 
       idx[size_t(d)] = 0;
     }
   }
+}
+
 Tensor storedBytesToTensor(const uint8_t* bytes, size_t len, const std::string& dtype, const Shape& shape,
                            const char* op) {
   StoredType type;
