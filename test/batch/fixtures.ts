@@ -6,7 +6,6 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 
 export const ROOT = path.join(__dirname, '..', '..');
-export const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 /** `n` PNGs (img-0000.png …) of 40×32 pixels, each a different colour gradient; `corrupt` indices hold garbage. */
 export async function makeImages(dir: string, n: number, corrupt: number[] = []): Promise<string[]> {
@@ -84,9 +83,12 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-/** The CLI (lib/cli.ts through tsx) in a child process; `onLine` sees each stdout line. */
+/**
+ * The CLI (lib/cli.ts) in a child process; `onLine` sees each stdout line. Node itself with tsx's loader
+ * (not the tsx launcher, which runs node as a grandchild), so a signal reaches the worker itself.
+ */
 export function cli(args: string[], onLine?: (line: string, c: Child) => void, env: Record<string, string> = {}): Child {
-  const proc = spawn(TSX, ['lib/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, CONVNETS_NUM_THREADS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, CONVNETS_NUM_THREADS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   let partial = '';
   const child: Child = { proc, out: () => text, exited: new Promise((resolve) => proc.once('exit', (code) => resolve(code))) };
