@@ -164,7 +164,7 @@ export class Engine {
     try {
       x = await loadImage(await readSource(p), this.preset);
     } catch (e) {
-      return { path: p, error: `${(e as Error).message}`.split('\n')[0] };
+      return { path: p, error: String((e as Error).message).replace(/\s*\n\s*/g, ' ').trim() };
     }
     let y: Tensor | undefined;
     try {
