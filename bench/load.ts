@@ -126,7 +126,8 @@ async function main() {
   ].join('\n');
   const ratio = (c: number) => {
     const b = rows.find((r) => r.mode === 'batched' && r.c === c), u = rows.find((r) => r.mode === 'unbatched' && r.c === c);
-    return b && u ? (b.rps / u.rps).toFixed(2) : '–';
+    if (!b || !u) return '–';
+    return u.rps > 0 ? (b.rps / u.rps).toFixed(2) : `∞ (unbatched: no response within the ${duration} s window)`;
   };
   const summary = levels.map((c) => `c=${c}: ${ratio(c)}×`).join(', ');
   console.log(`\n${table}\n\nbatched / unbatched throughput: ${summary}`);
