@@ -20,6 +20,7 @@ void convertToFloat32(const uint8_t* src, StoredType type, int64_t n, float* dst
 // the caller) of a storage of `type` elements at `src`, converted to a contiguous float32 `dst`.
 void gatherToFloat32(const uint8_t* src, StoredType type, int64_t offset, const int64_t* shape, const int64_t* strides,
                      int rank, float* dst);
+
 // The checked step behind io.loadSafetensors (napi/io.cc): `len` stored bytes of `dtype` (a safetensors name) as
 // a float32 CPU tensor of `shape`. Throws an Error naming `op` — never reads outside [bytes, bytes + len) — when
 // the dtype is unknown, a dimension is negative, the element count overflows, or the byte count does not match.

@@ -11,6 +11,7 @@
 
 #include "core/precision.h"
 #include "cuda/kernels.h"
+#include "cuda/tc_types.h"
 
 namespace convnets::cuda {
 
@@ -40,11 +41,7 @@ void conv2dWinograd(const float* x, const float* u, const float* bias, float* y,
 // Packed operand rows: `batch` blocks of `rows` rows of tcPaddedDepth(cols, tcKTile(prec)) elements of
 // tcStoreBytes(prec) (4 for TF32, 2 otherwise).
 int64_t tcStoreBytes(Precision prec);
-// What tcPackRows reads: element (b, r, k) of src is src[b·batchStride + r·rowStride + k·colStride].
-struct TcPack {
-  int64_t batch = 1, rows = 0, cols = 0;
-  int64_t batchStride = 0, rowStride = 0, colStride = 1;
-};
+// TcPack and TcGemm: cuda/tc_types.h.
 int64_t tcPackedBytes(const TcPack& pk, Precision prec);
 void tcPackRows(const float* src, const TcPack& pk, void* dst, Precision prec, cudaStream_t s);
 
@@ -54,17 +51,7 @@ TcSplit tcConvSplit(const Conv2d& p, Precision prec);
 void conv2dImplicitGemmTc(const float* x, const void* w, const float* bias, float* y, const Conv2d& p, bool relu,
                           Precision prec, float* ws, cudaStream_t s);
 
-// gemm_tc.cu: for each b < batch, C[b·strideC + m·sm + n·sn] = relu?(bias[m] + Σ_k A[b][m][k] · B[b][n][k]),
-// A [batch][M][pad K] and B [batch][N][pad K] packed by tcPackRows (broadcastA/B: one block shared by every
-// b). linear: A = W, B = x, sm = 1, sn = out. matmul: A = a, B = bᵀ, sm = ldc, sn = 1.
-struct TcGemm {
-  int64_t M = 0, N = 0, K = 0, batch = 1;
-  bool broadcastA = false, broadcastB = false;
-  float* C = nullptr;
-  int64_t strideC = 0, sm = 0, sn = 0;
-  const float* bias = nullptr;
-  bool relu = false;
-};
+// gemm_tc.cu: the product TcGemm describes (tc_types.h).
 TcSplit tcGemmSplit(const TcGemm& g, Precision prec);
 int64_t tcGemmWorkspaceBytes(const TcGemm& g, Precision prec);
 void gemmTc(const void* A, const void* B, const TcGemm& g, Precision prec, float* ws, cudaStream_t s);

@@ -148,65 +148,52 @@ struct Tf32 {
 #endif
 };
 
-struct Bf16 {
+// BF16 and FP16: the same m16n8k16 shape and fragments; only the rounding and the instruction's type differ.
+template <Precision PREC>
+struct Half16 {
+  static_assert(PREC == Precision::Bf16 || PREC == Precision::Fp16, "16-bit tensor-core types");
+  static constexpr bool kBf16 = PREC == Precision::Bf16;
   using Store = uint16_t;
   static constexpr int kK = 16, kPerWord = 2;
-  static constexpr const char* name = "bf16";
-  static constexpr Precision kPrecision = Precision::Bf16;
+  static constexpr const char* name = kBf16 ? "bf16" : "fp16";
+  static constexpr Precision kPrecision = PREC;
   __device__ __forceinline__ static Store round(float f) {
 #ifdef CONVNETS_CUDA_EMU
-    return hostBf16(f);
+    return kBf16 ? hostBf16(f) : hostFp16(f);
 #else
-    return __bfloat16_as_ushort(__float2bfloat16_rn(f));
+    if constexpr (kBf16) return __bfloat16_as_ushort(__float2bfloat16_rn(f));
+    else return __half_as_ushort(__float2half_rn(f));
 #endif
   }
   __device__ __forceinline__ static void mma(float d[4], const uint32_t a[4], const uint32_t b[2]) {
 #ifdef CONVNETS_CUDA_EMU
-    emuMma<Bf16>(d, a, b);
+    emuMma<Half16>(d, a, b);
 #elif defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+    if constexpr (kBf16)
+      asm volatile(
+          "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+          "{%0,%1,%2,%3};"
+          : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+          : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+    else
+      asm volatile(
+          "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+          "{%0,%1,%2,%3};"
+          : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+          : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 #else
     __trap();
 #endif
   }
 #ifdef CONVNETS_CUDA_EMU
-  static float emuValue(uint32_t w, int e) { return hostBf16ToFloat(uint16_t(w >> (16 * e))); }
+  static float emuValue(uint32_t w, int e) {
+    const uint16_t h = uint16_t(w >> (16 * e));
+    return kBf16 ? hostBf16ToFloat(h) : hostFp16ToFloat(h);
+  }
 #endif
 };
-
-struct Fp16 {
-  using Store = uint16_t;
-  static constexpr int kK = 16, kPerWord = 2;
-  static constexpr const char* name = "fp16";
-  static constexpr Precision kPrecision = Precision::Fp16;
-  __device__ __forceinline__ static Store round(float f) {
-#ifdef CONVNETS_CUDA_EMU
-    return hostFp16(f);
-#else
-    return __half_as_ushort(__float2half_rn(f));
-#endif
-  }
-  __device__ __forceinline__ static void mma(float d[4], const uint32_t a[4], const uint32_t b[2]) {
-#ifdef CONVNETS_CUDA_EMU
-    emuMma<Fp16>(d, a, b);
-#elif defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-#else
-    __trap();
-#endif
-  }
-#ifdef CONVNETS_CUDA_EMU
-  static float emuValue(uint32_t w, int e) { return hostFp16ToFloat(uint16_t(w >> (16 * e))); }
-#endif
-};
+using Bf16 = Half16<Precision::Bf16>;
+using Fp16 = Half16<Precision::Fp16>;
 
 template <class P>
 constexpr Precision tcPrecisionOf() { return P::kPrecision; }

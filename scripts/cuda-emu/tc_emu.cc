@@ -13,18 +13,9 @@ struct Conv2d {
   int64_t N = 0, C = 0, H = 0, W = 0, K = 0, R = 1, S = 1, OH = 0, OW = 0;
   int64_t strideH = 1, strideW = 1, padTop = 0, padLeft = 0, dilH = 1, dilW = 1, groups = 1;
 };
-struct TcPack {
-  int64_t batch = 1, rows = 0, cols = 0;
-  int64_t batchStride = 0, rowStride = 0, colStride = 1;
-};
-struct TcGemm {
-  int64_t M = 0, N = 0, K = 0, batch = 1;
-  bool broadcastA = false, broadcastB = false;
-  float* C = nullptr;
-  int64_t strideC = 0, sm = 0, sn = 0;
-  const float* bias = nullptr;
-  bool relu = false;
-};
+#include "cuda/tc_types.h"
+using convnets::cuda::TcGemm;
+using convnets::cuda::TcPack;
 namespace tc = convnets::cuda::tc;
 using convnets::Precision;
 using convnets::tcKTile;

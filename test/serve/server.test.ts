@@ -2,6 +2,7 @@
 // real HTTP on 127.0.0.1: raw float32 and PPM bodies, top-5 JSON, 400 / 413 / 415 / 503 QUEUE_FULL / 504
 // timeout, /healthz, /metrics, batching under concurrency, and a SIGTERM that drains and exits 0.
 import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.join(__dirname, '..', '..');
@@ -53,6 +54,11 @@ describe('examples/server', () => {
 
   test('a PPM image of the model\'s size works; other bodies get the status that says why', async () => {
     expect((await post(s.url, ppm(32), 'image/x-portable-pixmap')).status).toBe(200);
+    // A JPEG goes through sharp and the model's preset (resize the shorter side, center crop) to 32×32.
+    const jpeg = await post(s.url, fs.readFileSync(path.join(root, 'assets', 'chelsea.jpg')), 'image/jpeg');
+    expect(jpeg.status).toBe(200);
+    expect(((await jpeg.json()) as { top5: unknown[] }).top5).toHaveLength(5);
+    expect((await post(s.url, Buffer.from('not a jpeg'), 'image/jpeg')).status).toBe(400);
     const wrongSize = await post(s.url, tensorBody(31));
     expect(wrongSize.status).toBe(400);
     expect(((await wrongSize.json()) as { error: string }).error).toBe('expected 12288 bytes (a [3, 32, 32] float32 tensor), got 11532');
