@@ -71,7 +71,7 @@ async function main() {
     const flops = 2 * l.K * l.C * l.R * l.R * OH * OH;
     const supported = convAlgorithms({ input, weight, stride: l.stride, padding: l.pad }).filter((s) => s.supported).map((s) => s.name);
     const plans = new Map<string, ConvPlan>();
-    for (const algo of [...supported, 'auto']) plans.set(algo, new ConvPlan(w, bias, input, { ...opts, algo }));
+    for (const algo of [...supported, 'auto' as const]) plans.set(algo, new ConvPlan(w, bias, input, { ...opts, algo }));
     const autoAlgo = plans.get('auto')!.algo;
 
     const model = onnxConvModel({ input, weight, stride: [l.stride, l.stride], pads: [l.pad, l.pad, l.pad, l.pad], dilation: [1, 1], groups: 1,

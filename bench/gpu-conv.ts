@@ -60,7 +60,7 @@ function main() {
       const x = Tensor.rand(desc.input, { seed: 1, low: -1, high: 1 }).to('cuda');
       const w = Tensor.rand(desc.weight, { seed: 2, low: -0.1, high: 0.1 }).to('cuda');
       const b = Tensor.rand([l.K], { seed: 3, low: -0.1, high: 0.1 }).to('cuda');
-      const algos = ['auto', ...convAlgorithms(desc, { device: 'cuda' }).filter((a) => a.supported).map((a) => a.name)];
+      const algos = ['auto' as const, ...convAlgorithms(desc, { device: 'cuda' }).filter((a) => a.supported).map((a) => a.name)];
       for (const algo of algos) {
         // Past the budget only 'auto' is timed, so the network sums stay complete.
         if (algo !== 'auto' && elapsed() > budgetMs) continue;

@@ -33,6 +33,8 @@ export interface CompileOptions {
    * transitions): the same maths on a quarter of the pixels, rounded differently (float sums in another order).
    */
   poolFirst?: boolean;
+  /** Run the plan this many times (true: once) on zeros before returning, as plan.warmup() does. Default 0. */
+  warmup?: boolean | number;
 }
 
 function shapeStr(s: Shape): string {
@@ -111,12 +113,43 @@ export class CompiledPlan {
     });
   }
 
+  /**
+   * Runs the plan `runs` times (default 1) on a zero input on the worker thread, so the first real request
+   * does not pay for first-touch memory and lazily built state (README: "Cold start"). Resolves to the plan.
+   */
+  async warmup(runs = 1): Promise<this> {
+    const x = this.warmupInput(runs);
+    try {
+      for (let i = 0; i < runs; i++) (await this.run(x)).dispose();
+    } finally {
+      x.dispose();
+    }
+    return this;
+  }
+
+  /** warmup() on the calling thread. */
+  warmupSync(runs = 1): this {
+    const x = this.warmupInput(runs);
+    try {
+      for (let i = 0; i < runs; i++) this.runSync(x).dispose();
+    } finally {
+      x.dispose();
+    }
+    return this;
+  }
+
+  private warmupInput(runs: number): Tensor {
+    if (!Number.isInteger(runs) || runs < 0) throw new Error(`plan.warmup: runs must be a non-negative integer, got ${runs}`);
+    if (this.plan.disposed) throw new Error('plan.warmup: the plan was disposed');
+    return Tensor.zeros(this.inputShape, { device: this.device });
+  }
+
   /** Frees the plan's constants (folded weights, prepared convs) now; runs in flight finish first. */
   dispose(): void {
     this.plan.dispose();
   }
 
-  [(Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose')](): void {
+  [Symbol.dispose](): void {
     this.dispose();
   }
 }
@@ -129,8 +162,12 @@ export class CompiledPlan {
 export function compile(model: Forward, opts: CompileOptions): CompiledPlan {
   if (typeof opts !== 'object' || opts === null) throw new TypeError('compile: options {inputShape} are required');
   const { inputShape, device = 'cpu', foldBatchNorm = true, fuseRelu = true, fuseConcat = true, poolFirst = true,
-    precision = 'fp32', cudaGraph = true } = opts;
+    precision = 'fp32', cudaGraph = true, warmup = 0 } = opts;
   if (typeof cudaGraph !== 'boolean') throw new TypeError(`compile: cudaGraph must be a boolean, got ${JSON.stringify(cudaGraph)}`);
+  const warmupRuns = warmup === true ? 1 : warmup === false ? 0 : warmup;
+  if (!Number.isInteger(warmupRuns) || warmupRuns < 0) {
+    throw new TypeError(`compile: warmup must be a boolean or a non-negative integer, got ${JSON.stringify(warmup)}`);
+  }
   if (!Array.isArray(inputShape) || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new TypeError(`compile: inputShape must be an array of positive integers, got ${JSON.stringify(inputShape)}`);
   }
@@ -160,7 +197,7 @@ export function compile(model: Forward, opts: CompileOptions): CompiledPlan {
     throw e;
   }
   try {
-    return new CompiledPlan(native.traceEnd(y.handle, foldBatchNorm, fuseRelu, fuseConcat, poolFirst, cudaGraph));
+    return new CompiledPlan(native.traceEnd(y.handle, foldBatchNorm, fuseRelu, fuseConcat, poolFirst, cudaGraph)).warmupSync(warmupRuns);
   } finally {
     if (y !== x) y.dispose();
     x.dispose();

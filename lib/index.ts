@@ -12,7 +12,7 @@ export * as signal from './signal';
 export { convOutputSize } from './signal';
 export type { Mode as SignalMode, Array2D } from './signal';
 export { convAlgorithms, findConvAlgorithm, chooseConvAlgorithm, ConvPlan } from './functional/conv';
-export type { Conv2dOptions, ConvDescription, ConvAlgo, ConvQueryOptions } from './functional/conv';
+export type { Conv2dOptions, ConvGeometry, ConvDescription, ConvAlgo, ConvAlgorithmName, ConvQueryOptions } from './functional/conv';
 export { peakFlops } from './functional/linear';
 export { compile, CompiledPlan } from './compile';
 export type { CompileOptions, Forward } from './compile';

@@ -1,6 +1,7 @@
 // The one typed binding file: every native function and its TypeScript signature.
 // The addon is found by node-gyp-build: build/Release when built from source, else prebuilds/<platform>-<arch>.
 import * as path from 'node:path';
+import { loadErrorMessage } from './load_error';
 
 /** The native tensor handle (native/napi/tensor_wrap.cc). lib/tensor.ts wraps it. */
 export interface NativeTensor {
@@ -71,6 +72,11 @@ export interface NativeBinding {
   softmax(x: NativeTensor, dim: number): NativeTensor;
   logSoftmax(x: NativeTensor, dim: number): NativeTensor;
   cat(tensors: NativeTensor[], dim: number): NativeTensor;
+  /** The output shape after maxPool2d's / avgPool2d's checks (throws the op's message); no kernel runs. */
+  poolOutputShape(op: 'maxPool2d' | 'avgPool2d', input: number[], kernel: number[], stride: number[], padding: number[],
+    dilation: number[], ceilMode: boolean): number[];
+  argmax(x: NativeTensor, dim: number, keepdim: boolean): NativeTensor;
+  topk(x: NativeTensor, k: number, dim: number, largest: boolean, sorted: boolean): { values: NativeTensor; indices: NativeTensor };
 
   // the maths of convolution on plain float64 arrays (napi/ops.cc; numpy / scipy.signal semantics)
   signalConvolve(a: Float64Array, v: Float64Array, mode: string, correlate: boolean): Float64Array;
@@ -90,6 +96,9 @@ export interface NativeBinding {
   chooseConvAlgorithm(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
     dilation: [number, number], groups: number, algo: string, device?: string, workspaceLimit?: number | null,
     precision?: string): string;
+  /** The output shape after conv2d's checks (throws conv2d's message); no kernel runs. */
+  convOutputShape(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
+    dilation: [number, number], groups: number): number[];
   convPrepare(weight: NativeTensor, bias: NativeTensor | null, inputShape: number[], stride: [number, number],
     padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string,
     workspaceLimit?: number | null, precision?: string): NativeConvPlan;
@@ -126,10 +135,21 @@ export interface NativeBinding {
   cudaSynchronize(device?: string): void;
   /** Test hook: a kernel that faults, leaving CUDA unusable in this process (tests run it in a child). */
   cudaInjectFault(device: string): void;
+  /** Test hook: cuda.unavailableReason()'s wording for a probe outcome (native/core/cuda_reason.h). */
+  cudaExplainForTest(probe: { driverLibraryFound: boolean; error?: 'none' | 'insufficientDriver' | 'noDevice' | 'other';
+    errorText?: string; driverVersion?: number; runtimeVersion?: number; deviceCount?: number; visibleDevices?: string }): string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
+function loadAddon(root: string): NativeBinding {
+  try {
+    return load(root) as NativeBinding;
+  } catch (err) {
+    throw new Error(loadErrorMessage(err, root), { cause: err });
+  }
+}
+
 /** The loaded addon. lib/ and dist/ both sit one level below the package root. */
-export const native = load(path.join(__dirname, '..')) as NativeBinding;
+export const native = loadAddon(path.join(__dirname, '..'));

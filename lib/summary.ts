@@ -1,6 +1,8 @@
 // summary(model, inputShape): per leaf layer its output shape, parameters and MACs, from shape inference
-// alone (no kernel runs, so it is instant even for VGG), plus totals and a printable table.
-import { Module, observeShapes } from './nn/module';
+// alone (no kernel runs, so it is instant even for VGG), plus totals and a printable table. Every layer checks
+// its input as its forward() does (the same native checks for conv and pooling), and a shape forward() would
+// reject is an Error naming the layer.
+import { layerOfShapeError, Module, observeShapes } from './nn/module';
 import { Shape } from './tensor';
 
 export interface LayerSummary {
@@ -29,21 +31,27 @@ const shapeStr = (s: Shape): string => `[${s.join(', ')}]`;
 export function summary(model: Module, inputShape: Shape): ModelSummary {
   const names = new Map<Module, string>(model.namedModules().map(([n, m]) => [m, n || model.typeName]));
   const layers: LayerSummary[] = [];
-  const outputShape = observeShapes(
-    (m, input, output) => {
-      if (m.children().length) return;
-      const macs = (m as { macs?: (out: Shape) => number }).macs?.(output) ?? 0;
-      layers.push({
-        name: names.get(m) ?? m.typeName,
-        type: m.typeName,
-        inputShape: [...input],
-        outputShape: [...output],
-        params: m.namedParameters().reduce((a, [, t]) => a + t.numel, 0),
-        macs,
-      });
-    },
-    () => model.outputShape(inputShape),
-  );
+  let outputShape: number[];
+  try {
+    outputShape = observeShapes(record, () => model.outputShape(inputShape));
+  } catch (e) {
+    const at = layerOfShapeError(e);
+    if (!at) throw e;
+    throw new Error(`summary(${model.typeName}, ${shapeStr(inputShape)}): layer '${names.get(at.module) ?? at.module.typeName}' ` +
+      `(${at.module.typeName}) with input ${shapeStr(at.input)}: ${(e as Error).message}`);
+  }
+  function record(m: Module, input: Shape, output: Shape): void {
+    if (m.children().length) return;
+    const macs = (m as { macs?: (out: Shape) => number }).macs?.(output) ?? 0;
+    layers.push({
+      name: names.get(m) ?? m.typeName,
+      type: m.typeName,
+      inputShape: [...input],
+      outputShape: [...output],
+      params: m.namedParameters().reduce((a, [, t]) => a + t.numel, 0),
+      macs,
+    });
+  }
   const totalParams = model.parameters().reduce((a, t) => a + t.numel, 0);
   const totalMacs = layers.reduce((a, l) => a + l.macs, 0);
   return { layers, inputShape: [...inputShape], outputShape, totalParams, totalMacs, text: format(model, inputShape, layers, totalParams, totalMacs) };

@@ -6,7 +6,9 @@ export type Shape = readonly number[];
 /** The arithmetic of an op or a compiled plan: 'fp32' (exact) or a CUDA tensor-core precision (core/precision.h). */
 export type Precision = 'fp32' | 'tf32' | 'bf16' | 'fp16';
 
-export const disposeSymbol: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose');
+// `using` needs Symbol.dispose (Node >= 20.4 has it; the package needs >= 20.17). The typings come from
+// lib esnext.disposable or @types/node, so Tensor, ConvPlan, CompiledPlan and Module are Disposable.
+if (typeof Symbol.dispose !== 'symbol') Object.defineProperty(Symbol, 'dispose', { value: Symbol.for('nodejs.dispose') });
 
 function checkShape(op: string, shape: unknown): number[] {
   if (!Array.isArray(shape)) throw new TypeError(`${op}: shape must be an array of non-negative integers, got ${String(shape)}`);
@@ -72,6 +74,14 @@ export class Tensor {
     return this.handle.data();
   }
 
+  /** The value of a one-element tensor (any shape with numel 1, e.g. a loss or an argmax), as a number. */
+  item(): number {
+    if (this.numel !== 1) {
+      throw new Error(`item: expected a tensor with one element, got shape [${this.shape.join(', ')}] (${this.numel} elements)`);
+    }
+    return this.handle.data()[0];
+  }
+
   /** A view with another shape over the same storage; one dimension may be -1 (inferred). */
   reshape(shape: Shape): Tensor {
     const dims = shape.slice();
@@ -97,7 +107,7 @@ export class Tensor {
     this.handle.dispose();
   }
 
-  [disposeSymbol](): void {
+  [Symbol.dispose](): void {
     this.dispose();
   }
 

@@ -24,5 +24,9 @@ node -e '
   };
   copy("expect");
   copy("node-gyp-build");
+  copy("fflate");  // lib/io/pth.ts imports it at load time (sharp is required lazily: image tests need it, device tests do not)
 '
-du -sh .gpu/t .gpu/node.xz
+# Type-only packages are not needed at run time (and would not fit the device's carry limit).
+rm -rf .gpu/t/node_modules/@types .gpu/t/node_modules/undici-types
+[[ -f build/Release/convnets.node ]] && xz -T2 -3 -c build/Release/convnets.node > .gpu/convnets.node.xz
+du -sh .gpu/t .gpu/node.xz .gpu/convnets.node.xz 2>/dev/null

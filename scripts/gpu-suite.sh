@@ -10,6 +10,10 @@ export PATH="$PATH:/usr/local/cuda/bin"
 if ! command -v node >/dev/null; then
   xz -d -c .gpu/node.xz > /tmp/node && chmod +x /tmp/node && export PATH="/tmp:$PATH"
 fi
+# The addon travels xz-compressed (.gpu/convnets.node.xz: its fatbins compress 10×) when build/ is not carried.
+if [[ ! -f build/Release/convnets.node && -f .gpu/convnets.node.xz ]]; then
+  mkdir -p build/Release && xz -d -c .gpu/convnets.node.xz > build/Release/convnets.node
+fi
 # The compiled lib/ loads the addon from .gpu/t/build (node-gyp-build relative to the package root).
 ln -sfn "$PWD/build" .gpu/t/build
 status=0

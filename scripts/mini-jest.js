@@ -12,6 +12,12 @@ const filter = tIdx >= 0 ? new RegExp(args[tIdx + 1]) : null;
 const files = args.filter((a, i) => i !== tIdx && i !== tIdx + 1);
 process.env.CONVNETS_POISON = process.env.CONVNETS_POISON ?? '1';
 
+// jest's own `expect`: from node_modules, or from the bundle (.gpu/t/node_modules) on the device box.
+function loadExpect() {
+  const where = [process.cwd(), path.join(process.cwd(), '.gpu', 't'), __dirname];
+  return require(require.resolve('expect', { paths: where })).expect;
+}
+
 let passed = 0, failed = 0, skipped = 0;
 const failures = [];
 
@@ -40,7 +46,7 @@ function define(fileRoot) {
   global.it = global.test;
   global.beforeAll = (fn) => current.beforeAll.push(fn);
   global.afterAll = (fn) => current.afterAll.push(fn);
-  global.expect = require('expect').expect;
+  global.expect = loadExpect();
 }
 const fullName = (b, n) => {
   const parts = [n];

@@ -1,6 +1,6 @@
 // Runs a few kernels and prints their results as JSON. scripts/test-old-cpu.sh runs this once natively
 // with CONVNETS_ISA=generic and once under qemu as a CPU without AVX: the outputs must match exactly,
-// proving no AVX instruction leaks into the generic path (TOOLCHAIN.md: inline functions in ISA files).
+// proving no AVX instruction leaks into the generic path: an inline function or template compiled inside an ISA file can be the copy the linker keeps for everyone.
 const { Tensor, F, cpuInfo } = require('..');
 
 const out = { isa: cpuInfo().active, results: {} };

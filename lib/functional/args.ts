@@ -51,3 +51,25 @@ export function optionsArg<T extends object>(op: string, v: T | undefined, requi
 export function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 52);
 }
+
+/** A fused activation applied in the op's output write: the same name on every op that has one. */
+export type Activation = 'none' | 'relu';
+
+/** Options of the ops that fuse an activation; `relu: true` is the deprecated spelling of `activation: 'relu'`. */
+export interface ActivationOptions {
+  activation?: Activation;
+  /** @deprecated use `activation: 'relu'` */
+  relu?: boolean;
+}
+
+/** Whether to fuse a ReLU, from `activation` (or the deprecated `relu` flag; both given must agree). */
+export function activationArg(op: string, o: ActivationOptions): boolean {
+  const a: unknown = o.activation;
+  if (a !== undefined && a !== 'none' && a !== 'relu') throw new TypeError(`${op}: activation must be 'none' or 'relu', got ${show(a)}`);
+  if (o.relu === undefined) return a === 'relu';
+  const relu = boolArg(op, 'relu', o.relu);
+  if (a !== undefined && (a === 'relu') !== relu) {
+    throw new TypeError(`${op}: activation ${show(a)} contradicts relu: ${relu} (relu is the deprecated spelling; pass only activation)`);
+  }
+  return relu;
+}

@@ -1,20 +1,28 @@
 // Convolution (F.conv2d), the algorithm registry/chooser queries and prepared-weight plans.
 import { native, NativeConvPlan } from '../native';
-import { Tensor, Shape, Precision, disposeSymbol } from '../tensor';
-import { optionsArg, tensorArg } from './args';
+import { Tensor, Shape, Precision } from '../tensor';
+import { Activation, activationArg, optionsArg, Size2, tensorArg } from './args';
 
-export type Pair = number | [number, number];
-export type ConvAlgo = 'auto' | 'find' | 'direct' | 'im2col' | 'gemm_1x1' | 'winograd_2x2_3x3' | 'winograd_4x4_3x3'
-  | 'implicit_gemm' | 'implicit_gemm_tc';
+export type Pair = Size2;
+/** The convolution algorithms of the CPU and CUDA registries (docs: README, "Convolution algorithms"). */
+export type ConvAlgorithmName = 'direct' | 'im2col' | 'gemm_1x1' | 'winograd_2x2_3x3' | 'winograd_4x4_3x3' | 'implicit_gemm'
+  | 'implicit_gemm_tc';
+/** What a caller may ask for: the heuristic ('auto'), timing every supported algorithm ('find'), or one by name. */
+export type ConvAlgo = 'auto' | 'find' | ConvAlgorithmName;
 
-export interface Conv2dOptions {
+/** The geometry shared by F.conv2d, ConvPlan and nn.Conv2d (torch's arguments and defaults). */
+export interface ConvGeometry {
   stride?: Pair;
   padding?: Pair | 'same' | 'valid';
   dilation?: Pair;
   groups?: number;
-  activation?: 'none' | 'relu';
+}
+
+/** Options of F.conv2d and new ConvPlan(...). (nn.Conv2d's constructor takes nn.Conv2dLayerOptions.) */
+export interface Conv2dOptions extends ConvGeometry {
+  activation?: Activation;
   /** 'auto' (heuristic, default), 'find' (time every supported algorithm once, cache the winner) or a name. */
-  algo?: ConvAlgo | string;
+  algo?: ConvAlgo;
   /**
    * CUDA only: the most scratch bytes the algorithm may use; 'auto'/'find' skip algorithms needing more,
    * and naming one that needs more is an error that names the limit. Default: no limit.
@@ -28,13 +36,9 @@ export interface Conv2dOptions {
 }
 
 /** A convolution described by shapes (for the registry queries). */
-export interface ConvDescription {
+export interface ConvDescription extends ConvGeometry {
   input: Shape;
   weight: Shape;
-  stride?: Pair;
-  padding?: Pair | 'same' | 'valid';
-  dilation?: Pair;
-  groups?: number;
   /** The precision the convolution runs in ('fp32' default): implicit_gemm_tc supports only the reduced ones. */
   precision?: Precision;
 }
@@ -62,12 +66,6 @@ function padding(op: string, v: Pair | 'same' | 'valid' | undefined): [number, n
   return typeof v === 'string' ? v : pair(op, 'padding', v, 0);
 }
 
-function activation(op: string, a: string | undefined): boolean {
-  if (a === undefined || a === 'none') return false;
-  if (a === 'relu') return true;
-  throw new TypeError(`${op}: activation must be 'none' or 'relu', got '${a}'`);
-}
-
 function descArgs(op: string, d: ConvDescription) {
   return [d.input.slice(), d.weight.slice(), pair(op, 'stride', d.stride, 1), padding(op, d.padding),
     pair(op, 'dilation', d.dilation, 1), d.groups ?? 1] as const;
@@ -75,14 +73,14 @@ function descArgs(op: string, d: ConvDescription) {
 
 /**
  * 2-D convolution (torch.nn.functional.conv2d): input [N, C, H, W], weight [K, C/groups, R, S], bias [K].
- * Weights are packed/transformed per call; layers that run repeatedly should hold a ConvPlan (prepareConv2d).
+ * Weights are packed/transformed per call; layers that run repeatedly should hold a ConvPlan (as nn.Conv2d does).
  */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   const opts = optionsArg('conv2d', options);
   return new Tensor(native.conv2d(tensorArg('conv2d', 'input', input).handle, tensorArg('conv2d', 'weight', weight).handle,
     bias ? tensorArg('conv2d', 'bias', bias).handle : null, pair('conv2d', 'stride', opts.stride, 1),
     padding('conv2d', opts.padding), pair('conv2d', 'dilation', opts.dilation, 1), opts.groups ?? 1,
-    activation('conv2d', opts.activation), opts.algo ?? 'auto', opts.workspaceLimit ?? null, opts.precision));
+    activationArg('conv2d', { activation: opts.activation }), opts.algo ?? 'auto', opts.workspaceLimit ?? null, opts.precision));
 }
 
 /**
@@ -90,8 +88,9 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
  * run it (else why not) and its scratch bytes. The CUDA list is host logic: it works without a GPU.
  */
 export function convAlgorithms(desc: ConvDescription, opts: ConvQueryOptions | string = {}):
-  { name: string; supported: boolean; reason: string; workspaceBytes: number }[] {
-  return native.convAlgorithms(...descArgs('convAlgorithms', desc), ...query(opts, desc));
+  { name: ConvAlgorithmName; supported: boolean; reason: string; workspaceBytes: number }[] {
+  return native.convAlgorithms(...descArgs('convAlgorithms', desc), ...query(opts, desc)) as
+    { name: ConvAlgorithmName; supported: boolean; reason: string; workspaceBytes: number }[];
 }
 
 /**
@@ -99,13 +98,14 @@ export function convAlgorithms(desc: ConvDescription, opts: ConvQueryOptions | s
  * for algo: 'find'. On 'cuda' it throws why CUDA is unavailable when it is.
  */
 export function findConvAlgorithm(desc: ConvDescription, opts: ConvQueryOptions | string = {}):
-  { algo: string; timeMs: number; workspaceBytes: number }[] {
-  return native.findConvAlgorithm(...descArgs('findConvAlgorithm', desc), ...query(opts, desc));
+  { algo: ConvAlgorithmName; timeMs: number; workspaceBytes: number }[] {
+  return native.findConvAlgorithm(...descArgs('findConvAlgorithm', desc), ...query(opts, desc)) as
+    { algo: ConvAlgorithmName; timeMs: number; workspaceBytes: number }[];
 }
 
 /** The algorithm `algo` ('auto' | 'find' | a name) resolves to for `desc` (throws the reason if unsupported). */
-export function chooseConvAlgorithm(desc: ConvDescription, algo: string = 'auto', opts: ConvQueryOptions | string = {}): string {
-  return native.chooseConvAlgorithm(...descArgs('chooseConvAlgorithm', desc), algo, ...query(opts, desc));
+export function chooseConvAlgorithm(desc: ConvDescription, algo: ConvAlgo = 'auto', opts: ConvQueryOptions | string = {}): ConvAlgorithmName {
+  return native.chooseConvAlgorithm(...descArgs('chooseConvAlgorithm', desc), algo, ...query(opts, desc)) as ConvAlgorithmName;
 }
 
 /**
@@ -118,12 +118,12 @@ export class ConvPlan {
   constructor(weight: Tensor, bias: Tensor | null | undefined, inputShape: Shape, opts: Conv2dOptions = {}) {
     this.plan = native.convPrepare(tensorArg('ConvPlan', 'weight', weight).handle, bias ? tensorArg('ConvPlan', 'bias', bias).handle : null, inputShape.slice(),
       pair('conv2d', 'stride', opts.stride, 1), padding('conv2d', opts.padding), pair('conv2d', 'dilation', opts.dilation, 1),
-      opts.groups ?? 1, activation('conv2d', opts.activation), opts.algo ?? 'auto', opts.workspaceLimit ?? null,
+      opts.groups ?? 1, activationArg('conv2d', { activation: opts.activation }), opts.algo ?? 'auto', opts.workspaceLimit ?? null,
       opts.precision);
   }
   /** The algorithm the plan runs. */
-  get algo(): string {
-    return this.plan.algo;
+  get algo(): ConvAlgorithmName {
+    return this.plan.algo as ConvAlgorithmName;
   }
   /** Bytes of packed/transformed weights it holds. */
   get preparedBytes(): number {
@@ -136,7 +136,7 @@ export class ConvPlan {
   dispose(): void {
     native.convDispose(this.plan);
   }
-  [disposeSymbol](): void {
+  [Symbol.dispose](): void {
     this.dispose();
   }
 }

@@ -1,15 +1,17 @@
 import { native } from '../native';
 import { Tensor } from '../tensor';
-import { boolArg, intArg, numberArg, optionsArg, randomSeed, tensorArg } from './args';
+import { ActivationOptions, activationArg, boolArg, intArg, numberArg, optionsArg, randomSeed, tensorArg } from './args';
 
 export function relu(input: Tensor): Tensor {
   return new Tensor(native.relu(tensorArg('relu', 'input', input).handle));
 }
 
-/** a + b (same shape); `{relu: true}` fuses the ReLU that follows a residual join. */
-export function add(a: Tensor, b: Tensor, opts: { relu?: boolean } = {}): Tensor {
+export type AddOptions = ActivationOptions;
+
+/** a + b (same shape); `{activation: 'relu'}` fuses the ReLU that follows a residual join. */
+export function add(a: Tensor, b: Tensor, opts: AddOptions = {}): Tensor {
   const o = optionsArg('add', opts);
-  return new Tensor(native.add(tensorArg('add', 'a', a).handle, tensorArg('add', 'b', b).handle, boolArg('add', 'relu', o.relu ?? false)));
+  return new Tensor(native.add(tensorArg('add', 'a', a).handle, tensorArg('add', 'b', b).handle, activationArg('add', o)));
 }
 
 export interface DropoutOptions {

@@ -1,19 +1,20 @@
 // Dense layers over the GEMM: F.linear (torch layout) and F.matmul.
 import { native } from '../native';
 import { Precision, Tensor } from '../tensor';
-import { tensorArg } from './args';
+import { Activation, activationArg, optionsArg, tensorArg } from './args';
 
-/**
- * y = input·weightᵀ + bias: input [N, in], weight [out, in], bias [out]; `{activation: 'relu'}` fuses ReLU.
- * `precision` ('fp32' default, exact): 'tf32' | 'bf16' | 'fp16' run on CUDA tensor cores (fp32 accumulation,
- * fp32 output); the CPU refuses them.
- */
-export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null,
-  opts: { activation?: 'none' | 'relu'; precision?: Precision } = {}): Tensor {
-  const a = opts.activation ?? 'none';
-  if (a !== 'none' && a !== 'relu') throw new TypeError(`linear: activation must be 'none' or 'relu', got '${String(a)}'`);
+export interface LinearOptions {
+  activation?: Activation;
+  /** 'fp32' (default, exact); 'tf32' | 'bf16' | 'fp16' run on CUDA tensor cores (fp32 accumulation, fp32 output); the CPU refuses them. */
+  precision?: Precision;
+}
+
+/** y = input·weightᵀ + bias: input [N, in], weight [out, in], bias [out]; `{activation: 'relu'}` fuses ReLU. */
+export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: LinearOptions = {}): Tensor {
+  const o = optionsArg('linear', opts);
+  const relu = activationArg('linear', { activation: o.activation });
   return new Tensor(native.linear(tensorArg('linear', 'input', input).handle, tensorArg('linear', 'weight', weight).handle,
-    bias ? tensorArg('linear', 'bias', bias).handle : null, a === 'relu', opts.precision));
+    bias ? tensorArg('linear', 'bias', bias).handle : null, relu, o.precision));
 }
 
 /** [M, K]·[K, N] → [M, N], or batched [B, M, K]·[B, K, N] → [B, M, N]; `precision` as for linear. */

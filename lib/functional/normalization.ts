@@ -1,7 +1,7 @@
 // Normalisation layers: torch.nn.functional.local_response_norm and batch_norm (inference).
 import { native } from '../native';
 import { Tensor } from '../tensor';
-import { boolArg, intArg, numberArg, optionsArg, tensorArg } from './args';
+import { ActivationOptions, activationArg, intArg, numberArg, optionsArg, tensorArg } from './args';
 
 export interface LocalResponseNormOptions {
   size: number;
@@ -20,10 +20,9 @@ export function localResponseNorm(input: Tensor, opts: LocalResponseNormOptions)
     numberArg(op, 'beta', o.beta ?? 0.75), numberArg(op, 'k', o.k ?? 1)));
 }
 
-export interface BatchNormOptions {
+/** `activation: 'relu'` fuses a ReLU into the output write. */
+export interface BatchNormOptions extends ActivationOptions {
   eps?: number;
-  /** Fuse a ReLU into the output write. */
-  relu?: boolean;
 }
 
 /** Inference batch norm: (x - runningMean) / sqrt(runningVar + eps) · weight + bias per channel (dim 1). */
@@ -34,5 +33,5 @@ export function batchNorm(input: Tensor, runningMean: Tensor, runningVar: Tensor
   const o = optionsArg(op, opts);
   return new Tensor(native.batchNorm(tensorArg(op, 'input', input).handle, tensorArg(op, 'runningMean', runningMean).handle,
     tensorArg(op, 'runningVar', runningVar).handle, optional('weight', weight), optional('bias', bias),
-    numberArg(op, 'eps', o.eps ?? 1e-5), boolArg(op, 'relu', o.relu ?? false)));
+    numberArg(op, 'eps', o.eps ?? 1e-5), activationArg(op, o)));
 }

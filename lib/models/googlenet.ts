@@ -4,13 +4,13 @@
 import * as F from '../functional';
 import { Module, step } from '../nn/module';
 import { Shape, Tensor } from '../tensor';
-import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Conv2dOptions, Dropout, Linear, MaxPool2d, Sequential } from '../nn';
+import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Conv2dLayerOptions, Dropout, Linear, MaxPool2d, Sequential } from '../nn';
 
 export class BasicConv2d extends Module {
   readonly conv: Conv2d;
   readonly bn: BatchNorm2d;
 
-  constructor(inChannels: number, outChannels: number, kernelSize: number, opts: Conv2dOptions = {}) {
+  constructor(inChannels: number, outChannels: number, kernelSize: number, opts: Conv2dLayerOptions = {}) {
     super();
     this.conv = this.registerModule('conv', new Conv2d(inChannels, outChannels, kernelSize, { ...opts, bias: false }));
     this.bn = this.registerModule('bn', new BatchNorm2d(outChannels, { eps: 0.001 }));

@@ -16,7 +16,7 @@ interface Block extends Module {
 function residual(block: Block, x: Tensor, body: (x: Tensor) => Tensor): Tensor {
   const identity = block.downsample ? block.downsample.forward(x) : x;
   const y = body(x);
-  const out = F.add(y, identity, { relu: true });
+  const out = F.add(y, identity, { activation: 'relu' });
   y.dispose();
   if (identity !== x) identity.dispose();
   return out;

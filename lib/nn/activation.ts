@@ -1,6 +1,7 @@
 // Shape-preserving layers: ReLU, Dropout (identity in eval), Flatten.
 import * as F from '../functional';
 import { Shape, Tensor } from '../tensor';
+import { flattenShape } from '../functional/shape';
 import { Module } from './module';
 
 export class ReLU extends Module {
@@ -58,10 +59,6 @@ export class Flatten extends Module {
   }
 
   protected inferShape(input: Shape): number[] {
-    const r = input.length;
-    const s = this.startDim < 0 ? this.startDim + r : this.startDim;
-    const e = this.endDim < 0 ? this.endDim + r : this.endDim;
-    if (s < 0 || e >= r || s > e) throw new Error(`Flatten: dims ${this.startDim}..${this.endDim} do not fit a ${r}-D input`);
-    return [...input.slice(0, s), input.slice(s, e + 1).reduce((a, b) => a * b, 1), ...input.slice(e + 1)];
+    return flattenShape(input, this.startDim, this.endDim);
   }
 }

@@ -1,17 +1,16 @@
 // Conv2d as torch.nn.Conv2d: weight [out, in/groups, kh, kw], optional bias, torch's default init.
 import * as F from '../functional';
-import { chooseConvAlgorithm, convAlgorithms, ConvPlan } from '../functional/conv';
+import { chooseConvAlgorithm, convAlgorithms, ConvAlgo, ConvGeometry, ConvPlan } from '../functional/conv';
 import { Shape, Tensor } from '../tensor';
 import { getNumThreads } from '../runtime';
 import { torchDefaultBias, torchDefaultWeight } from './init';
 import { Module } from './module';
-import { expectNchw, pair, Pair, windowOut } from './shape';
+import { native } from '../native';
+import { pair, Pair } from './shape';
 
-export interface Conv2dOptions {
-  stride?: Pair;
-  padding?: Pair | 'same' | 'valid';
-  dilation?: Pair;
-  groups?: number;
+/** nn.Conv2d's constructor options: the conv geometry (as F.conv2d's Conv2dOptions) and torch's `bias`. */
+export interface Conv2dLayerOptions extends ConvGeometry {
+  /** Default true. */
   bias?: boolean;
 }
 
@@ -24,9 +23,9 @@ export class Conv2d extends Module {
   readonly dilation: [number, number];
   readonly groups: number;
   /** The algorithm asked for ('auto' lets the chooser pick); see setAlgorithm. */
-  algorithm = 'auto';
+  algorithm: ConvAlgo = 'auto';
 
-  constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: Conv2dLayerOptions = {}) {
     super();
     for (const [name, v] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`Conv2d: ${name} must be a positive integer, got ${v}`);
@@ -60,7 +59,7 @@ export class Conv2d extends Module {
   }
 
   /** Forces `algo` for this layer; where the layer's shape does not allow it, the layer runs 'auto'. */
-  setAlgorithm(algo: string): void {
+  setAlgorithm(algo: ConvAlgo): void {
     this.algorithm = algo;
     this.resolved.clear();
   }
@@ -69,10 +68,12 @@ export class Conv2d extends Module {
   private plans = new Map<string, ConvPlan>();
 
   /** resolveAlgorithm's answer per input shape and thread count (asking the chooser costs ~8 µs a call). */
-  private resolved = new Map<string, string>();
+  private resolved = new Map<string, ConvAlgo>();
 
   protected override stateChanged(): void {
-    this.plans.clear(); // weights were replaced or freed: the packed copies are stale
+    // weights were replaced, moved or freed: the packed copies are stale, free them now
+    for (const plan of this.plans.values()) plan.dispose();
+    this.plans.clear();
     this.resolved.clear();
   }
 
@@ -90,7 +91,7 @@ export class Conv2d extends Module {
   }
 
   /** The algorithm this layer runs on `input`: the forced one if it supports the shape, else auto's choice. */
-  resolveAlgorithm(input: Shape): string {
+  resolveAlgorithm(input: Shape): ConvAlgo {
     const desc = { input, weight: this.weight.shape, ...this.convOptions };
     if (this.algorithm !== 'auto' && this.algorithm !== 'find') {
       const entry = convAlgorithms(desc).find((a) => a.name === this.algorithm);
@@ -106,7 +107,7 @@ export class Conv2d extends Module {
       return F.conv2d(x, this.weight, this.bias, { ...this.convOptions, activation, algo: this.algorithm });
     }
     const shapeKey = `${x.shape.join(',')}/${getNumThreads()}`;
-    let algo = this.resolved.get(shapeKey);
+    let algo: ConvAlgo | undefined = this.resolved.get(shapeKey);
     if (algo === undefined) {
       algo = this.resolveAlgorithm(x.shape);
       this.resolved.set(shapeKey, algo);
@@ -121,13 +122,8 @@ export class Conv2d extends Module {
   }
 
   protected inferShape(input: Shape): number[] {
-    expectNchw('Conv2d', input, this.inChannels);
-    const [kh, kw] = this.kernelSize;
-    if (this.padding === 'same') return [input[0], this.outChannels, input[2], input[3]];
-    const oh = windowOut(input[2], kh, this.stride[0], this.padding[0], this.dilation[0], false);
-    const ow = windowOut(input[3], kw, this.stride[1], this.padding[1], this.dilation[1], false);
-    if (oh < 1 || ow < 1) throw new Error(`Conv2d: input [${input.join(', ')}] is smaller than the kernel`);
-    return [input[0], this.outChannels, oh, ow];
+    // conv2d's own checks (native/core/conv_desc.cc): summary() fails exactly where forward() would.
+    return native.convOutputShape(input.slice(), this.weight.shape.slice(), this.stride, this.padding, this.dilation, this.groups);
   }
 
   /** Multiply-accumulates for one output shape: K·C/g·R·S per output pixel. */

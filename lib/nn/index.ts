@@ -2,7 +2,7 @@
 export { Module, observeShapes } from './module';
 export type { StateDict, LoadResult, ShapeObserver } from './module';
 export { Conv2d } from './conv';
-export type { Conv2dOptions } from './conv';
+export type { Conv2dLayerOptions } from './conv';
 export { BatchNorm2d, LocalResponseNorm } from './norm';
 export type { BatchNorm2dOptions } from './norm';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling';

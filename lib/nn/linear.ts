@@ -37,10 +37,10 @@ export class Linear extends Module {
   }
 
   protected inferShape(input: Shape): number[] {
-    if (input.length < 1 || input[input.length - 1] !== this.inFeatures) {
-      throw new Error(`Linear: expected inputs with ${this.inFeatures} features in the last dimension, got shape [${input.join(', ')}]`);
-    }
-    return [...input.slice(0, -1), this.outFeatures];
+    // F.linear's checks (native/core/ops.cc), word for word: summary() fails where forward() would.
+    if (input.length !== 2) throw new Error(`linear: expected a 2-D input [N, in_features], got [${input.join(', ')}]`);
+    if (input[1] !== this.inFeatures) throw new Error(`linear: input has ${input[1]} features but weight expects ${this.inFeatures}`);
+    return [input[0], this.outFeatures];
   }
 
   /** in·out multiply-accumulates per row of the input. */

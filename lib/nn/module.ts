@@ -1,5 +1,6 @@
 // Module: torch.nn.Module's bookkeeping — named children in registration order, parameters and buffers,
 // state dicts with torch's key order, train/eval — plus shape inference (outputShape) used by summary().
+import type { ConvAlgo } from '../functional/conv';
 import { Device, Shape, Tensor } from '../tensor';
 
 export type StateDict = Map<string, Tensor> | Record<string, Tensor>;
@@ -22,6 +23,12 @@ export function observeShapes<T>(observer: ShapeObserver, fn: () => T): T {
   } finally {
     shapeObserver = prev;
   }
+}
+
+// The innermost module whose shape inference threw each error (summary() names it).
+const failedLayer = new WeakMap<object, { module: Module; input: number[] }>();
+export function layerOfShapeError(e: unknown): { module: Module; input: number[] } | undefined {
+  return typeof e === 'object' && e !== null ? failedLayer.get(e) : undefined;
 }
 
 // torchvision's DenseNet checkpoints from before 0.3 name the layers `norm.1`, `relu.1`, `conv.2`…;
@@ -53,8 +60,18 @@ export abstract class Module {
   /** The output shape for an input of `input`, computed without running any kernel. */
   protected abstract inferShape(input: Shape): number[];
 
+  /**
+   * The output shape for an input of `input`, without running a kernel. Layers check exactly what their
+   * forward() checks and throw the same message; layerOfShapeError(e) tells which layer threw.
+   */
   outputShape(input: Shape): number[] {
-    const out = this.inferShape(input);
+    let out: number[];
+    try {
+      out = this.inferShape(input);
+    } catch (e) {
+      if (typeof e === 'object' && e !== null && !failedLayer.has(e)) failedLayer.set(e, { module: this, input: [...input] });
+      throw e;
+    }
     shapeObserver?.(this, input, out);
     return out;
   }
@@ -241,7 +258,7 @@ export abstract class Module {
     return this;
   }
 
-  /** Frees every parameter and buffer now. */
+  /** Frees every parameter and buffer now, and what layers prepared from them (packed conv weights). */
   dispose(): void {
     for (const m of this.modules()) {
       for (const map of [m.paramMap, m.bufferMap]) for (const t of map.values()) t?.dispose();
@@ -249,8 +266,13 @@ export abstract class Module {
     }
   }
 
+  /** `using net = models.resnet18()` disposes the model at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   /** Forces a convolution algorithm on every Conv2d below (layers that cannot use it fall back to auto). */
-  setConvAlgorithm(algo: string): this {
+  setConvAlgorithm(algo: ConvAlgo): this {
     for (const m of this.modules()) (m as { setAlgorithm?: (a: string) => void }).setAlgorithm?.(algo);
     return this;
   }

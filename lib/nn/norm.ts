@@ -63,7 +63,8 @@ export class BatchNorm2d extends Module {
           'call model.eval() before forward' + (this.trackRunningStats ? '' : ' and build the layer with trackRunningStats'),
       );
     }
-    return F.batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, { eps: this.eps, relu });
+    this.inferShape(x.shape); // torch's BatchNorm2d takes 4-D input only (F.batchNorm takes any N, C, ...)
+    return F.batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, { eps: this.eps, activation: relu ? 'relu' : 'none' });
   }
 
   protected inferShape(input: Shape): number[] {
@@ -96,7 +97,8 @@ export class LocalResponseNorm extends Module {
   }
 
   protected inferShape(input: Shape): number[] {
-    expectNchw('LocalResponseNorm', input);
+    // F.localResponseNorm's check (native/core/ops.cc), word for word: summary() fails where forward() would.
+    if (input.length < 3) throw new Error(`localResponseNorm: expected an input with at least 3 dimensions (N, C, ...), got [${input.join(', ')}]`);
     return [...input];
   }
 

@@ -2,7 +2,8 @@
 import * as F from '../functional';
 import { Shape, Tensor } from '../tensor';
 import { Module } from './module';
-import { expectNchw, pair, Pair, windowOut } from './shape';
+import { native } from '../native';
+import { pair, Pair } from './shape';
 
 export interface MaxPool2dOptions {
   stride?: Pair | null;
@@ -34,9 +35,8 @@ export class MaxPool2d extends Module {
   }
 
   protected inferShape(input: Shape): number[] {
-    expectNchw('MaxPool2d', input);
-    const out = [0, 1].map((i) => windowOut(input[2 + i], this.kernelSize[i], this.stride[i], this.padding[i], this.dilation[i], this.ceilMode));
-    return [input[0], input[1], out[0], out[1]];
+    // The pool's own checks (native/core/ops.cc poolDesc): summary() fails exactly where forward() would.
+    return native.poolOutputShape('maxPool2d', input.slice(), this.kernelSize, this.stride, this.padding, this.dilation, this.ceilMode);
   }
 
   protected override extraRepr(): string {
@@ -74,9 +74,7 @@ export class AvgPool2d extends Module {
   }
 
   protected inferShape(input: Shape): number[] {
-    expectNchw('AvgPool2d', input);
-    const out = [0, 1].map((i) => windowOut(input[2 + i], this.kernelSize[i], this.stride[i], this.padding[i], 1, this.ceilMode));
-    return [input[0], input[1], out[0], out[1]];
+    return native.poolOutputShape('avgPool2d', input.slice(), this.kernelSize, this.stride, this.padding, [1, 1], this.ceilMode);
   }
 
   protected override extraRepr(): string {
@@ -97,7 +95,11 @@ export class AdaptiveAvgPool2d extends Module {
   }
 
   protected inferShape(input: Shape): number[] {
-    expectNchw('AdaptiveAvgPool2d', input);
+    // F.adaptiveAvgPool2d's checks (native/core/ops.cc), word for word.
+    if (input.length !== 4) throw new Error(`adaptiveAvgPool2d: expected a 4-D input (N, C, H, W), got [${input.join(', ')}]`);
+    if (input[2] <= 0 || input[3] <= 0) {
+      throw new Error(`adaptiveAvgPool2d: input has an empty spatial size ${input[2]}×${input[3]} (shape [${input.join(', ')}])`);
+    }
     return [input[0], input[1], ...this.outputSize];
   }
 

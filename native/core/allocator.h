@@ -1,5 +1,5 @@
 // Memory: every buffer is a Storage (RAII). CPU storage is 64-byte aligned and comes from a caching
-// allocator, because touching freshly mapped pages is very slow on these machines (TOOLCHAIN.md):
+// allocator, because touching freshly mapped pages is very slow on these machines (measured):
 // freed blocks are kept per size and reused, up to a bounded cache. Counters per device make leaks testable.
 #pragma once
 #include <cstddef>

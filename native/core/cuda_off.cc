@@ -4,7 +4,11 @@
 
 namespace convnets::cudart {
 namespace {
-const char* kNoCuda = "convnets was built without CUDA support (nvcc was not found when the addon was compiled)";
+// CMakeLists.txt records why: CONVNETS_CUDA=0, or no nvcc found.
+#ifndef CONVNETS_NO_CUDA_REASON
+#define CONVNETS_NO_CUDA_REASON "CUDA was not enabled when the addon was compiled"
+#endif
+const char* kNoCuda = "convnets was built without CUDA support (" CONVNETS_NO_CUDA_REASON ")";
 [[noreturn]] void noCuda(const char* what) { fail(what, ": ", kNoCuda); }
 }  // namespace
 

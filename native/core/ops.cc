@@ -15,6 +15,7 @@
 #include "cpu/pool.h"
 #include "cpu/signal.h"
 #include "cpu/softmax.h"
+#include "cpu/topk.h"
 
 namespace convnets::ops {
 namespace {
@@ -33,9 +34,10 @@ void requireSameDevice(const char* op, const Tensor& x, const char* name, const 
 std::string pairStr(Pair p) { return shapeStr({p[0], p[1]}); }
 std::string byStr(Pair p) { return std::to_string(p[0]) + "×" + std::to_string(p[1]); }
 
-void expect4d(const char* op, const Tensor& x) {
-  CN_CHECK(x.dim() == 4, op, ": expected a 4-D input (N, C, H, W), got ", shapeStr(x.shape()));
+void expect4d(const char* op, const Shape& x) {
+  CN_CHECK(x.size() == 4, op, ": expected a 4-D input (N, C, H, W), got ", shapeStr(x));
 }
+void expect4d(const char* op, const Tensor& x) { expect4d(op, x.shape()); }
 
 // Window sizes beyond 2^31 are never meaningful and would overflow the output-size arithmetic.
 constexpr int64_t kMaxWindow = int64_t(1) << 31;
@@ -50,7 +52,7 @@ void checkPair(const char* op, const char* name, Pair v, bool positive) {
 int64_t floorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 // Checks the window arguments of max/avg pooling (torch's rules) and returns the descriptor.
-Pool2dDesc poolDesc(const char* op, const Tensor& x, Pair k, Pair s, Pair p, Pair d, bool ceilMode) {
+Pool2dDesc poolDesc(const char* op, const Shape& x, Pair k, Pair s, Pair p, Pair d, bool ceilMode) {
   expect4d(op, x);
   checkPair(op, "kernelSize", k, true);
   checkPair(op, "stride", s, true);
@@ -59,7 +61,7 @@ Pool2dDesc poolDesc(const char* op, const Tensor& x, Pair k, Pair s, Pair p, Pai
   CN_CHECK(p[0] <= k[0] / 2 && p[1] <= k[1] / 2, op, ": padding must be at most half the kernel size, got padding ",
            pairStr(p), " for kernelSize ", pairStr(k));
   Pool2dDesc desc;
-  desc.N = x.size(0), desc.C = x.size(1), desc.H = x.size(2), desc.W = x.size(3);
+  desc.N = x[0], desc.C = x[1], desc.H = x[2], desc.W = x[3];
   desc.OH = poolOutputSize(desc.H, k[0], s[0], p[0], d[0], ceilMode);
   desc.OW = poolOutputSize(desc.W, k[1], s[1], p[1], d[1], ceilMode);
   CN_CHECK(desc.OH > 0 && desc.OW > 0, op, ": output size would be empty (input ", desc.H, "×", desc.W, ", kernel ",
@@ -135,7 +137,7 @@ int64_t poolOutputSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, b
 }
 
 Tensor maxPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, Pair dilation, bool ceilMode) {
-  const Pool2dDesc d = poolDesc("maxPool2d", x, kernel, stride, padding, dilation, ceilMode);
+  const Pool2dDesc d = poolDesc("maxPool2d", x.shape(), kernel, stride, padding, dilation, ceilMode);
   Tensor y = Tensor::empty({d.N, d.C, d.OH, d.OW}, x.device());
   if (x.device().isCuda()) {
     cuda_ops::maxPool2d(x, d, y);
@@ -147,7 +149,7 @@ Tensor maxPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, Pair d
 }
 
 Tensor avgPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, bool ceilMode, bool countIncludePad) {
-  const Pool2dDesc d = poolDesc("avgPool2d", x, kernel, stride, padding, {1, 1}, ceilMode);
+  const Pool2dDesc d = poolDesc("avgPool2d", x.shape(), kernel, stride, padding, {1, 1}, ceilMode);
   Tensor y = Tensor::empty({d.N, d.C, d.OH, d.OW}, x.device());
   if (x.device().isCuda()) {
     cuda_ops::avgPool2d(x, d, countIncludePad, y);
@@ -275,6 +277,46 @@ Tensor dropout(const Tensor& x, double p, uint64_t seed) {
 
 Tensor softmax(const Tensor& x, int64_t dim) { return softmaxImpl("softmax", x, dim, false); }
 Tensor logSoftmax(const Tensor& x, int64_t dim) { return softmaxImpl("logSoftmax", x, dim, true); }
+
+Shape poolOutputShape(const char* op, const Shape& x, Pair kernel, Pair stride, Pair padding, Pair dilation,
+                      bool ceilMode) {
+  const Pool2dDesc d = poolDesc(op, x, kernel, stride, padding, dilation, ceilMode);
+  return {d.N, d.C, d.OH, d.OW};
+}
+
+// argmax / topk: CPU kernels; a CUDA input is copied to the host and the results copied back (these
+// read a classifier's few thousand scores, where the copy costs microseconds).
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
+  CN_CHECK(x.dim() >= 1, "argmax: expected an input with at least 1 dimension, got a scalar");
+  const size_t d = size_t(normDim("argmax", dim, x.dim(), x.shape()));
+  CN_CHECK(x.shape()[d] > 0, "argmax: dimension ", d, " of ", shapeStr(x.shape()), " is empty");
+  CN_CHECK(x.shape()[d] <= (int64_t(1) << 24), "argmax: dimension ", d, " has ", x.shape()[d],
+           " elements; float32 indices are exact only up to 16777216");
+  Tensor host = x.device().isCpu() ? x : x.to(Device());
+  Shape outShape = x.shape();
+  if (keepdim) outShape[d] = 1;
+  else outShape.erase(outShape.begin() + std::ptrdiff_t(d));
+  Tensor y = Tensor::empty(outShape);
+  cpu::argmax(host.data(), y.data(), prod(x.shape(), 0, d), x.shape()[d], prod(x.shape(), d + 1, x.shape().size()));
+  return x.device().isCpu() ? y : y.to(x.device());
+}
+
+std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool sorted) {
+  CN_CHECK(x.dim() >= 1, "topk: expected an input with at least 1 dimension, got a scalar");
+  const size_t d = size_t(normDim("topk", dim, x.dim(), x.shape()));
+  CN_CHECK(k >= 0 && k <= x.shape()[d], "topk: k must be between 0 and ", x.shape()[d], " (the size of dimension ",
+           d, " of ", shapeStr(x.shape()), "), got ", k);
+  CN_CHECK(x.shape()[d] <= (int64_t(1) << 24), "topk: dimension ", d, " has ", x.shape()[d],
+           " elements; float32 indices are exact only up to 16777216");
+  Tensor host = x.device().isCpu() ? x : x.to(Device());
+  Shape outShape = x.shape();
+  outShape[d] = k;
+  Tensor values = Tensor::empty(outShape), indices = Tensor::empty(outShape);
+  cpu::topk(host.data(), values.data(), indices.data(), prod(x.shape(), 0, d), x.shape()[d],
+            prod(x.shape(), d + 1, x.shape().size()), k, largest, sorted);
+  if (x.device().isCpu()) return {values, indices};
+  return {values.to(x.device()), indices.to(x.device())};
+}
 
 Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
   CN_CHECK(!xs.empty(), "cat: expected a non-empty list of tensors");

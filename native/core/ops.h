@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/precision.h"
@@ -22,6 +23,9 @@ using Pair = std::array<int64_t, 2>;  // {h, w}
 // torch's pooling output size: floor((in + 2p - d(k-1) - 1 + (ceilMode ? s-1 : 0)) / s) + 1, and in ceil
 // mode one less when the last window would start past the input and its left padding. May be <= 0.
 int64_t poolOutputSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceilMode);
+// The output shape maxPool2d / avgPool2d (op) would give, after the same checks (summary() uses it).
+Shape poolOutputShape(const char* op, const Shape& x, Pair kernel, Pair stride, Pair padding, Pair dilation,
+                      bool ceilMode);
 Tensor maxPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, Pair dilation, bool ceilMode);
 Tensor avgPool2d(const Tensor& x, Pair kernel, Pair stride, Pair padding, bool ceilMode, bool countIncludePad);
 Tensor adaptiveAvgPool2d(const Tensor& x, Pair outputSize);
@@ -40,6 +44,11 @@ Tensor dropout(const Tensor& x, double p, uint64_t seed);
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor logSoftmax(const Tensor& x, int64_t dim);
 Tensor cat(const std::vector<Tensor>& xs, int64_t dim);
+// Index of the largest value along dim (NaN counts as largest; ties: the first), as float32.
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim);
+// The k largest (smallest when !largest) values along dim and their indices (float32); sorted: best first,
+// else in index order. CUDA inputs are computed on the host and the results copied back.
+std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool sorted);
 // torch's interpolate on NCHW (core/ops_interpolate.cc): mode "nearest" | "nearest-exact" | "bilinear" |
 // "bicubic"; scaleFactor {h, w} > 0 when the caller's scale factors set the sampling grid (0: from sizes).
 Tensor interpolate(const Tensor& x, Pair size, const std::string& mode, bool alignCorners, bool antialias,

@@ -1,7 +1,7 @@
 // The core's own thread pool (no OpenMP). One parallel region runs at a time and uses every thread;
 // callers from several threads (concurrent inferences) queue in arrival order (a ticket lock).
 // Workers spin briefly (bounded) before parking, because waking a sleeping thread costs
-// milliseconds on these machines (TOOLCHAIN.md), and never burn a core while idle.
+// milliseconds on the 2-core CI-class VMs (measured), and never burn a core while idle.
 // Denormals are flushed to zero in every worker, and in the caller for the duration of a region.
 #pragma once
 #include <cstdint>

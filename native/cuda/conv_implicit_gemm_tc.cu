@@ -150,6 +150,7 @@ __global__ void __launch_bounds__(T::kThreads)
     convTcKernel(const float* __restrict__ x, const typename P::Store* __restrict__ w, int64_t ldw,
                  const float* __restrict__ bias, float* __restrict__ y, Conv2d p, bool relu, int64_t g0,
                  int64_t mTiles, int64_t kPerSplit, float* __restrict__ ws) {
+#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800  // tensor cores: the registry declines older devices
   TC_DYNAMIC_SMEM(smem);
   const int64_t Cg = p.C / p.groups, Kg = p.K / p.groups, depth = Cg * p.R * p.S;
   const int64_t P_ = p.OH * p.OW, NP = p.N * P_;
@@ -183,6 +184,7 @@ __global__ void __launch_bounds__(T::kThreads)
     const float o = v + (bias ? bias[k] : 0.0f);
     y[(n * p.K + k) * P_ + pix] = relu ? reluf(o) : o;
   });
+#endif
 }
 
 // y[n, k, pix] = relu?(bias[k] + Σ_s ws[s][k][n·P + pix]), the splits added in order (deterministic).

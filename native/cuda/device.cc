@@ -1,8 +1,12 @@
 // CUDA runtime glue: availability, device queries, copies and the device-memory pool.
 // Linked with the static CUDA runtime: the addon needs only the driver (libcuda.so.1), which the
-// runtime opens itself; without one, cudaGetDeviceCount reports cudaErrorInsufficientDriver and
-// every entry reports that reason.
+// runtime opens itself. The probe looks for that library first (without it cudaGetDeviceCount says
+// cudaErrorInsufficientDriver, which would read as "driver too old"), then asks the runtime; every
+// entry then reports core/cuda_reason.h's explanation.
 #include <cuda_runtime.h>
+#include <dlfcn.h>
+
+#include <cstdlib>
 
 #include <map>
 #include <mutex>
@@ -10,6 +14,7 @@
 
 #include "core/allocator.h"
 #include "core/cuda_api.h"
+#include "core/cuda_reason.h"
 #include "cuda/check.h"
 #include "cuda/graph_pool.h"
 #include "cuda/stream.h"
@@ -24,20 +29,30 @@ struct Probe {
 
 const Probe& probe() {
   static const Probe p = [] {
-    Probe r;
+    ProbeResult r;
+    r.runtimeVersion = CUDART_VERSION;
+    if (const char* v = std::getenv("CUDA_VISIBLE_DEVICES")) r.visibleDevicesSet = true, r.visibleDevices = v;
+    // The runtime opens the same library; this handle only keeps it loaded.
+    r.driverLibraryFound = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL) != nullptr;
     int n = 0;
-    cudaError_t e = cudaGetDeviceCount(&n);
-    if (e != cudaSuccess) {
-      (void)cudaGetLastError();
-      r.a = {false, std::string("no usable CUDA driver or device (") + cudaGetErrorName(e) + ": " +
-                        cudaGetErrorString(e) + ")"};
-    } else if (n == 0) {
-      r.a = {false, "no CUDA device found"};
-    } else {
-      r.a = {true, ""};
-      r.count = n;
+    if (r.driverLibraryFound) {
+      cudaDriverGetVersion(&r.driverVersion);
+      cudaError_t e = cudaGetDeviceCount(&n);
+      if (e != cudaSuccess) {
+        (void)cudaGetLastError();
+        r.error = e == cudaErrorInsufficientDriver ? ProbeResult::kInsufficientDriver
+                  : e == cudaErrorNoDevice         ? ProbeResult::kNoDevice
+                                                   : ProbeResult::kOther;
+        r.errorText = std::string(cudaGetErrorName(e)) + ": " + cudaGetErrorString(e);
+        n = 0;
+      }
     }
-    return r;
+    r.deviceCount = n;
+    Probe out;
+    out.a.reason = explainUnavailable(r);
+    out.a.available = out.a.reason.empty();
+    out.count = out.a.available ? n : 0;
+    return out;
   }();
   return p;
 }

@@ -34,6 +34,7 @@ template <class P, class T>
 __global__ void __launch_bounds__(T::kThreads)
     gemmTcKernel(const typename P::Store* __restrict__ A, const typename P::Store* __restrict__ B, TcGemm g,
                  int64_t mTiles, int64_t kPerSplit, float* __restrict__ ws) {
+#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800  // tensor cores: the registry declines older devices
   TC_DYNAMIC_SMEM(smem);
   const int64_t ld = (g.K + T::BK - 1) / T::BK * T::BK, bz = blockIdx.z, split = int64_t(blockIdx.y) / mTiles;
   const int64_t m0 = (int64_t(blockIdx.y) % mTiles) * T::BM, n0 = int64_t(blockIdx.x) * T::BN;
@@ -64,6 +65,7 @@ __global__ void __launch_bounds__(T::kThreads)
     const float o = v + (g.bias ? g.bias[m] : 0.0f);
     C[m * g.sm + n * g.sn] = g.relu ? reluf(o) : o;
   });
+#endif
 }
 
 // C[b][m·sm + n·sn] = relu?(bias[m] + Σ_s ws[s][b][m][n]), splits added in order.

@@ -58,6 +58,8 @@ const Tensor& tensorArg(const Napi::Value& v, const char* op, const char* name);
 // Like tensorArg, but null/undefined give an undefined Tensor (optional operands such as bias).
 Tensor optionalTensorArg(const Napi::Value& v, const char* op, const char* name);
 Shape shapeArg(const Napi::Value& v, const char* op, const char* name);
+// A shape as a JS array of numbers.
+Napi::Array shapeValue(Napi::Env env, const Shape& shape);
 std::vector<int64_t> intsArg(const Napi::Value& v, const char* op, const char* name);
 int64_t intArg(const Napi::Value& v, const char* op, const char* name);
 double numberArg(const Napi::Value& v, const char* op, const char* name);

@@ -108,6 +108,12 @@ Napi::Value convAlgorithms(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// convOutputShape(desc...): the output shape after conv2d's own checks (summary() and nn shape inference).
+Napi::Value convOutputShape(const Napi::CallbackInfo& info) {
+  ConvDesc d = descArg(info, "conv2d", 6);  // info[6] is undefined: fp32 (shapes do not depend on precision)
+  return shapeValue(info.Env(), {d.N, d.K, d.outH, d.outW});
+}
+
 // findConvAlgorithm(desc..., device?, workspaceLimit?, precision?)
 Napi::Value findConvAlgorithm(const Napi::CallbackInfo& info) {
   ConvDesc d = descArg(info, "findConvAlgorithm", 8);
@@ -262,6 +268,7 @@ Napi::Value winogradTransform(const Napi::CallbackInfo& info) {
 void initConv(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2d", Napi::Function::New(env, conv2d));
   exports.Set("convAlgorithms", Napi::Function::New(env, convAlgorithms));
+  exports.Set("convOutputShape", Napi::Function::New(env, convOutputShape));
   exports.Set("findConvAlgorithm", Napi::Function::New(env, findConvAlgorithm));
   exports.Set("chooseConvAlgorithm", Napi::Function::New(env, chooseConvAlgorithm));
   exports.Set("convPrepare", Napi::Function::New(env, convPrepare));

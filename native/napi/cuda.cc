@@ -1,5 +1,6 @@
 // Bindings for CUDA device queries. Every entry works on a machine without a GPU or driver.
 #include "core/cuda_api.h"
+#include "core/cuda_reason.h"
 #include "napi/common.h"
 
 namespace convnets::napi {
@@ -49,6 +50,29 @@ Napi::Value injectFault(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// cudaExplainForTest({driverLibraryFound, error, errorText, driverVersion, runtimeVersion, deviceCount,
+// visibleDevices}): test hook: the unavailability wording for a probe outcome this machine cannot produce.
+Napi::Value explainForTest(const Napi::CallbackInfo& info) {
+  CN_CHECK(info[0].IsObject(), "cudaExplainForTest: expected an object");
+  auto o = info[0].As<Napi::Object>();
+  cudart::ProbeResult r;
+  r.driverLibraryFound = boolArg(o.Get("driverLibraryFound"), "cudaExplainForTest", "driverLibraryFound");
+  std::string e = o.Get("error").IsString() ? o.Get("error").As<Napi::String>().Utf8Value() : "none";
+  r.error = e == "insufficientDriver" ? cudart::ProbeResult::kInsufficientDriver
+            : e == "noDevice"         ? cudart::ProbeResult::kNoDevice
+            : e == "other"            ? cudart::ProbeResult::kOther
+                                      : cudart::ProbeResult::kNone;
+  if (o.Get("errorText").IsString()) r.errorText = o.Get("errorText").As<Napi::String>().Utf8Value();
+  if (o.Get("driverVersion").IsNumber()) r.driverVersion = o.Get("driverVersion").As<Napi::Number>().Int32Value();
+  if (o.Get("runtimeVersion").IsNumber()) r.runtimeVersion = o.Get("runtimeVersion").As<Napi::Number>().Int32Value();
+  if (o.Get("deviceCount").IsNumber()) r.deviceCount = o.Get("deviceCount").As<Napi::Number>().Int32Value();
+  if (o.Get("visibleDevices").IsString()) {
+    r.visibleDevicesSet = true;
+    r.visibleDevices = o.Get("visibleDevices").As<Napi::String>().Utf8Value();
+  }
+  return Napi::String::New(info.Env(), cudart::explainUnavailable(r));
+}
+
 }  // namespace
 
 void initCuda(Napi::Env env, Napi::Object exports) {
@@ -57,6 +81,7 @@ void initCuda(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaDeviceInfo", Napi::Function::New(env, deviceInfo));
   exports.Set("cudaSynchronize", Napi::Function::New(env, synchronize));
   exports.Set("cudaInjectFault", Napi::Function::New(env, injectFault));
+  exports.Set("cudaExplainForTest", Napi::Function::New(env, explainForTest));
 }
 
 }  // namespace convnets::napi

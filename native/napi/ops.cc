@@ -53,6 +53,18 @@ Napi::Value avgPool2d(const Napi::CallbackInfo& info) {
       info, op, {x}, [=](const Ins& in) { return ops::avgPool2d(in[0], k, s, p, ceil, includePad); }, std::move(extras));
 }
 
+// poolOutputShape('maxPool2d' | 'avgPool2d', inputShape, kernel, stride, padding, dilation, ceilMode): the
+// output shape after the pool's own checks (summary() and nn shape inference).
+Napi::Value poolOutputShape(const Napi::CallbackInfo& info) {
+  std::string op = stringArg(info[0], "poolOutputShape", "op");
+  CN_CHECK(op == "maxPool2d" || op == "avgPool2d", "poolOutputShape: unknown op '", op, "'");
+  Shape x = shapeArg(info[1], op.c_str(), "input");
+  Shape out = ops::poolOutputShape(op.c_str(), x, pairArg(info[2], op.c_str(), "kernelSize"), pairArg(info[3], op.c_str(), "stride"),
+                                   pairArg(info[4], op.c_str(), "padding"), pairArg(info[5], op.c_str(), "dilation"),
+                                   boolArg(info[6], op.c_str(), "ceilMode"));
+  return shapeValue(info.Env(), out);
+}
+
 // adaptiveAvgPool2d(x, [oh, ow])
 Napi::Value adaptiveAvgPool2d(const Napi::CallbackInfo& info) {
   const char* op = "adaptiveAvgPool2d";
@@ -128,6 +140,28 @@ Napi::Value logSoftmax(const Napi::CallbackInfo& info) {
   const Tensor& x = tensorArg(info[0], "logSoftmax", "input");
   int64_t dim = intArg(info[1], "logSoftmax", "dim");
   return emit(info, "logSoftmax", {x}, [dim](const Ins& in) { return ops::logSoftmax(in[0], dim); });
+}
+
+// argmax(x, dim, keepdim)
+Napi::Value argmax(const Napi::CallbackInfo& info) {
+  const Tensor& x = tensorArg(info[0], "argmax", "input");
+  int64_t dim = intArg(info[1], "argmax", "dim");
+  bool keepdim = boolArg(info[2], "argmax", "keepdim");
+  return emit(info, "argmax", {x}, [=](const Ins& in) { return ops::argmax(in[0], dim, keepdim); });
+}
+
+// topk(x, k, dim, largest, sorted) → {values, indices}. Two outputs: not a plan step (compile() reports a
+// traced input read by it).
+Napi::Value topk(const Napi::CallbackInfo& info) {
+  const char* op = "topk";
+  const Tensor& x = tensorArg(info[0], op, "input");
+  int64_t k = intArg(info[1], op, "k"), dim = intArg(info[2], op, "dim");
+  bool largest = boolArg(info[3], op, "largest"), sorted = boolArg(info[4], op, "sorted");
+  auto [values, indices] = ops::topk(x, k, dim, largest, sorted);
+  auto o = Napi::Object::New(info.Env());
+  o.Set("values", wrapTensor(info.Env(), values));
+  o.Set("indices", wrapTensor(info.Env(), indices));
+  return o;
 }
 
 // cat(tensors[], dim)
@@ -206,6 +240,9 @@ void initOps(Napi::Env env, Napi::Object exports) {
   exports.Set("interpolate", Napi::Function::New(env, interpolate));
   exports.Set("crop2d", Napi::Function::New(env, crop2d));
   exports.Set("softmax", Napi::Function::New(env, softmax));
+  exports.Set("argmax", Napi::Function::New(env, argmax));
+  exports.Set("poolOutputShape", Napi::Function::New(env, poolOutputShape));
+  exports.Set("topk", Napi::Function::New(env, topk));
   exports.Set("logSoftmax", Napi::Function::New(env, logSoftmax));
   exports.Set("cat", Napi::Function::New(env, cat));
   exports.Set("signalConvolve", Napi::Function::New(env, signalConvolve));

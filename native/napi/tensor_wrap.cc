@@ -44,9 +44,11 @@ void syncExternalMemory(Napi::Env env) {
   }
 }
 
-Napi::Value TensorWrap::shape(const Napi::CallbackInfo& info) {
-  auto arr = Napi::Array::New(info.Env(), tensor_.shape().size());
-  for (size_t i = 0; i < tensor_.shape().size(); ++i) arr.Set(uint32_t(i), double(tensor_.shape()[i]));
+Napi::Value TensorWrap::shape(const Napi::CallbackInfo& info) { return shapeValue(info.Env(), tensor_.shape()); }
+
+Napi::Array shapeValue(Napi::Env env, const Shape& shape) {
+  auto arr = Napi::Array::New(env, shape.size());
+  for (size_t i = 0; i < shape.size(); ++i) arr.Set(uint32_t(i), double(shape[i]));
   return arr;
 }
 
@@ -109,7 +111,7 @@ const Tensor& tensorArg(const Napi::Value& v, const char* op, const char* name) 
     fail(op, ": ", name, " must be a Tensor");
   const Tensor& t = TensorWrap::Unwrap(v.As<Napi::Object>())->tensor();
   CN_CHECK(t.defined(), op, ": ", name, " was disposed");
-  noteTensorArg(env, t);
+  noteTensorArg(env, t, op);
   return t;
 }
 

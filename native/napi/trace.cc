@@ -22,6 +22,7 @@ struct Trace {
   std::string untraceable;  // the first reason the recorded plan cannot be trusted
   bool inEmit = false;
   bool tracedArgRead = false;  // a binding read a traced tensor and has not emitted yet
+  std::string tracedArgOp;     // that binding's op name
   // Weak references to the handles the forward pass got back: freed when tracing ends, so compiling a
   // large model does not leave its activations waiting for the garbage collector.
   std::vector<Napi::ObjectReference> handles;
@@ -175,15 +176,15 @@ static Napi::Value emitConvAs(const Napi::CallbackInfo& info, const Tensor& inpu
       relu);
 }
 
-void noteTensorArg(Napi::Env env, const Tensor& t) {
+void noteTensorArg(Napi::Env env, const Tensor& t, const char* op) {
   Trace* tr = active(env);
-  if (tr && !tr->inEmit && tr->slotOf(t) >= 0) tr->tracedArgRead = true;
+  if (tr && !tr->inEmit && tr->slotOf(t) >= 0) tr->tracedArgRead = true, tr->tracedArgOp = op;
 }
 
 void noteTensorResult(Napi::Env env) {
   Trace* tr = active(env);
   if (tr && !tr->inEmit && tr->tracedArgRead && tr->untraceable.empty())
-    tr->untraceable = "it calls a native op that cannot be traced on a tensor computed from the input";
+    tr->untraceable = "it calls " + tr->tracedArgOp + ", a native op that cannot be traced, on a tensor computed from the input";
 }
 
 void noteValuesRead(Napi::Env env, const Tensor& t) {

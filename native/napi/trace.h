@@ -39,7 +39,7 @@ bool isTraced(Napi::Env env, const Tensor& t);
 
 // Hooks for what tracing cannot follow: a binding without emit() reading a traced tensor
 // (tensorArg → noteTensorArg, then wrapTensor → noteTensorResult), and reading traced values (data()).
-void noteTensorArg(Napi::Env env, const Tensor& t);
+void noteTensorArg(Napi::Env env, const Tensor& t, const char* op);
 void noteTensorResult(Napi::Env env);
 void noteValuesRead(Napi::Env env, const Tensor& t);
 

@@ -46,8 +46,8 @@ export const convCases: ConvCase[] = [
   { name: '3x3 stride 4 K>16 (two direct blocks)', input: [1, 4, 17, 17], weight: [35, 4, 3, 3], opts: { stride: 4, padding: 1 } },
 ];
 
-function pairOf(v: number | [number, number] | undefined, d: number): [number, number] {
-  return v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v;
+function pairOf(v: number | readonly [number, number] | undefined, d: number): [number, number] {
+  return v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
 }
 
 /** The reference's options for a case. */

@@ -1,5 +1,5 @@
 // Argument validation (ConvDesc messages), the chooser (auto/find/forced), prepared plans and memory.
-import { Tensor, F, ConvPlan, convAlgorithms, findConvAlgorithm, chooseConvAlgorithm, memory, emptyCache } from '../../lib';
+import { Tensor, F, ConvPlan, convAlgorithms, findConvAlgorithm, chooseConvAlgorithm, memory, emptyCache, ConvAlgo } from '../../lib';
 
 describe('conv2d validates before computing', () => {
   const x = Tensor.rand([2, 4, 8, 8], { seed: 1 });
@@ -25,7 +25,7 @@ describe('conv2d validates before computing', () => {
     const w = Tensor.rand([64, 4, 3, 3]);
     expect(() => F.conv2d(x, w, Tensor.rand([10]))).toThrow('conv2d: bias has 10 elements but weight has 64 output channels');
     expect(() => F.conv2d(x, w, null, { activation: 'gelu' as 'relu' })).toThrow("conv2d: activation must be 'none' or 'relu', got 'gelu'");
-    expect(() => F.conv2d(x, w, null, { algo: 'fft' })).toThrow(
+    expect(() => F.conv2d(x, w, null, { algo: 'fft' as ConvAlgo })).toThrow(
       "conv2d: unknown algorithm 'fft' (expected 'auto', 'find' or one of: direct, im2col, implicit_gemm, gemm_1x1, winograd_2x2_3x3, winograd_4x4_3x3)");
     expect(() => F.conv2d(x, w, null, { stride: [1, 2, 3] as unknown as [number, number] })).toThrow(/stride must be a number or \[h, w\]/);
     expect(() => F.conv2d(x, w, null, { padding: 'full' as 'same' })).toThrow(/padding must be a number, \[h, w\], 'same' or 'valid', got 'full'/);
@@ -93,9 +93,9 @@ describe('memory', () => {
     const b = Tensor.rand([24], { seed: 6 });
     const lw = Tensor.rand([5, 16 * 14 * 14], { seed: 7 });
     const xf = x.reshape([2, -1]);
-    const plans = ['direct', 'im2col', 'winograd_2x2_3x3', 'winograd_4x4_3x3'].map((algo) => new ConvPlan(w, b, x.shape, { padding: 1, algo }));
+    const plans = (['direct', 'im2col', 'winograd_2x2_3x3', 'winograd_4x4_3x3'] as const).map((algo) => new ConvPlan(w, b, x.shape, { padding: 1, algo }));
     const round = () => {
-      for (const algo of ['auto', 'direct', 'im2col', 'winograd_2x2_3x3', 'winograd_4x4_3x3']) F.conv2d(x, w, b, { padding: 1, algo }).dispose();
+      for (const algo of ['auto', 'direct', 'im2col', 'winograd_2x2_3x3', 'winograd_4x4_3x3'] as const) F.conv2d(x, w, b, { padding: 1, algo }).dispose();
       for (const p of plans) p.run(x).dispose();
       F.linear(xf, lw, null).dispose();
       F.matmul(xf, lw.reshape([16 * 14 * 14, 5])).dispose();

@@ -34,7 +34,7 @@ describe('F.conv2d is cross-correlation', () => {
     expect(algos).toEqual(expect.arrayContaining(['direct', 'im2col', 'winograd_2x2_3x3', 'winograd_4x4_3x3']));
   });
 
-  for (const algo of ['direct', 'im2col', 'winograd_2x2_3x3', 'winograd_4x4_3x3']) {
+  for (const algo of ['direct', 'im2col', 'winograd_2x2_3x3', 'winograd_4x4_3x3'] as const) {
     const tol = algo.startsWith('winograd') ? 1e-4 : 1e-5;
     test(`${algo}: no padding = correlate2d 'valid' = convolve2d(flipped kernel) 'valid'`, () => {
       const y = F.conv2d(x, w, null, { algo }).data();

@@ -1,12 +1,12 @@
 // Every convolution algorithm against the float64 reference on awkward shapes, on every ISA path,
 // through both F.conv2d (per-call weight preparation) and a ConvPlan (prepared once, run twice).
-import { Tensor, F, ConvPlan, convAlgorithms } from '../../lib';
+import { Tensor, F, ConvPlan, convAlgorithms, ConvAlgorithmName } from '../../lib';
 import { expectClose, expectNonTrivial } from '../helpers/check';
 import { forEachIsa } from '../helpers/isa';
 import { refConv2d, RefTensor } from '../reference/conv';
 import { convCases, refOptions, tolerance, ConvCase } from './cases';
 
-const algos = ['direct', 'im2col', 'implicit_gemm', 'gemm_1x1', 'winograd_2x2_3x3', 'winograd_4x4_3x3'];
+const algos: ConvAlgorithmName[] = ['direct', 'im2col', 'implicit_gemm', 'gemm_1x1', 'winograd_2x2_3x3', 'winograd_4x4_3x3'];
 
 interface Prepared { x: Tensor; w: Tensor; b: Tensor; ref: RefTensor }
 const prepared = new Map<string, Prepared>();
@@ -81,7 +81,7 @@ forEachIsa(() => {
       test('auto and find pick supported algorithms and match the reference', () => {
         const { x, w, b, ref } = setup(c, i);
         const ok = support.filter((a) => a.supported).map((a) => a.name);
-        for (const algo of ['auto', 'find']) {
+        for (const algo of ['auto', 'find'] as const) {
           const plan = new ConvPlan(w, b, c.input, { ...c.opts, algo });
           expect(ok).toContain(plan.algo);
           expectClose(plan.run(x), ref, tolerance[plan.algo], `${algo}→${plan.algo} ${c.name}`);

@@ -1,7 +1,7 @@
 // The CUDA convolution registry's host side (core/cuda_conv.cc), which runs without a GPU: the list and
 // its order, each entry's reasons and workspace sizes, the workspace limit, the 'auto' rules, find's
 // unavailability error, and the errors for algorithms forced on the wrong device.
-import { Tensor, F, convAlgorithms, chooseConvAlgorithm, findConvAlgorithm, ConvDescription } from '../../lib';
+import { Tensor, F, convAlgorithms, chooseConvAlgorithm, findConvAlgorithm, ConvDescription, ConvAlgo } from '../../lib';
 import { cuda } from '../../lib/runtime';
 
 const CUDA_NAMES = ['direct', 'im2col', 'implicit_gemm', 'gemm_1x1', 'winograd_2x2_3x3', 'winograd_4x4_3x3', 'implicit_gemm_tc'];
@@ -144,7 +144,7 @@ describe("CUDA 'auto' rules (from per-layer timings on an H200, bench/RESULTS-gp
 
 describe('CUDA errors', () => {
   test('an unknown CUDA name lists the CUDA names; an unsupported one gives its reason', () => {
-    expect(() => chooseConvAlgorithm(awkward, 'fft', { device: 'cuda' })).toThrow(
+    expect(() => chooseConvAlgorithm(awkward, 'fft' as ConvAlgo, { device: 'cuda' })).toThrow(
       "conv2d: unknown CUDA algorithm 'fft' (expected 'auto', 'find' or one of: direct, im2col, implicit_gemm, gemm_1x1, winograd_2x2_3x3, winograd_4x4_3x3, implicit_gemm_tc)");
     expect(() => chooseConvAlgorithm({ ...awkward, stride: 2 }, 'winograd_4x4_3x3', { device: 'cuda' }))
       .toThrow("conv2d: algorithm 'winograd_4x4_3x3' cannot run this convolution on CUDA: winograd_4x4_3x3 needs stride 1");

@@ -27,7 +27,7 @@ describe('conv2d matches PyTorch', () => {
   for (const f of fixtures) {
     const opts = { stride: f.stride, padding: f.padding, dilation: f.dilation, groups: f.groups };
     const algos = convAlgorithms({ input: f.input, weight: f.weight, ...opts }).filter((a) => a.supported).map((a) => a.name);
-    for (const algo of [...algos, 'auto']) {
+    for (const algo of [...algos, 'auto' as const]) {
       test(`${f.name}: ${algo}`, () => {
         const x = Tensor.from(sinValues(numel(f.input), f.seeds[0], 1), f.input);
         const w = Tensor.from(sinValues(numel(f.weight), f.seeds[1], 0.5), f.weight);

@@ -4,7 +4,7 @@
 // Without a GPU every case is REPORTED AS SKIPPED with the reason (never counted as passing).
 import { DeviceCase, forEachAccelerator, checkOnDevice, rnd } from '../helpers/devices';
 import * as path from 'node:path';
-import { ConvPlan, Conv2dOptions, Tensor } from '../../lib';
+import { ConvPlan, Conv2dOptions, ConvAlgo, Tensor } from '../../lib';
 import { relErr } from '../helpers/check';
 
 // DESIGN.md tolerances (relative L2 error against the CPU's direct convolution).
@@ -12,11 +12,11 @@ const TOL: Record<string, number> = {
   direct: 1e-5, im2col: 1e-5, implicit_gemm: 1e-5, gemm_1x1: 1e-5, winograd_2x2_3x3: 1e-4, winograd_4x4_3x3: 5e-4,
   auto: 5e-4, find: 5e-4,
 };
-const ALL = ['direct', 'im2col', 'implicit_gemm', 'gemm_1x1', 'winograd_2x2_3x3', 'winograd_4x4_3x3'];
+const ALL: ConvAlgo[] = ['direct', 'im2col', 'implicit_gemm', 'gemm_1x1', 'winograd_2x2_3x3', 'winograd_4x4_3x3'];
 const NOT_1x1 = ALL.filter((a) => a !== 'gemm_1x1');
-const GENERAL = ['direct', 'im2col', 'implicit_gemm'];
+const GENERAL: ConvAlgo[] = ['direct', 'im2col', 'implicit_gemm'];
 
-interface Shape { label: string; x: number[]; w: number[]; opts: Conv2dOptions; algos: string[] }
+interface Shape { label: string; x: number[]; w: number[]; opts: Conv2dOptions; algos: ConvAlgo[] }
 const shapes: Shape[] = [
   { label: 'N3 C5 9x11 K7 3x3 p1', x: [3, 5, 9, 11], w: [7, 5, 3, 3], opts: { padding: 1 }, algos: [...NOT_1x1, 'auto', 'find'] },
   { label: 'N2 C33 15x17 K70 3x3 same (partial tiles, 2 m-tiles)', x: [2, 33, 15, 17], w: [70, 33, 3, 3], opts: { padding: 'same' }, algos: NOT_1x1 },
@@ -32,7 +32,7 @@ const shapes: Shape[] = [
 ];
 
 // The CPU reference is the CPU's direct algorithm; the device runs the algorithm under test.
-const algoFor = (x: { device: string }, algo: string) => (x.device === 'cpu' ? 'direct' : algo);
+const algoFor = (x: { device: string }, algo: ConvAlgo): ConvAlgo => (x.device === 'cpu' ? 'direct' : algo);
 
 export const cases: DeviceCase[] = [];
 let seed = 100;
@@ -50,7 +50,7 @@ for (const s of shapes) {
   }
 }
 // A prepared plan on the device: weights transformed once (Winograd U on the device), run twice.
-for (const algo of ['winograd_4x4_3x3', 'implicit_gemm']) {
+for (const algo of ['winograd_4x4_3x3', 'implicit_gemm'] as const) {
   cases.push({
     name: `ConvPlan ${algo} N3 C5 9x11 K7 3x3 p1 +bias+relu, run twice`,
     make: () => [rnd([3, 5, 9, 11], 7), rnd([7, 5, 3, 3], 8, 0.5), rnd([7], 9)],

@@ -74,9 +74,13 @@ forEachAccelerator((device) => {
           const xd = x.to(device), wd = w.to(device), bd = b.to(device);
           const got = F.conv2d(xd, wd, bd, { ...s.opts, activation: 'relu', algo: 'implicit_gemm_tc', precision: prec });
           within(`${prec} ${s.label}`, got, ref, prec);
-          // 'auto' at a reduced precision picks the tensor cores for this (non-depthwise) layer
+          // 'auto' at a reduced precision picks the tensor cores unless the groups are thin (< 8 output or < 2
+          // input channels per group: direct, in fp32)
+          const groups = (s.opts.groups as number | undefined) ?? 1;
+          const thin = s.w[0] / groups < 8 || s.w[1] < 2;
           const auto = F.conv2d(xd, wd, bd, { ...s.opts, activation: 'relu', precision: prec });
-          expect(Array.from(auto.data())).toEqual(Array.from(got.data()));
+          if (thin) expect(relErr(auto.data(), ref.data())).toBeLessThan(1e-5);
+          else expect(Array.from(auto.data())).toEqual(Array.from(got.data()));
           for (const t of [xd, wd, bd, got, auto]) t.dispose();
         });
       }
@@ -132,7 +136,9 @@ forEachAccelerator((device) => {
       }
       graphed.dispose();
       plain.dispose();
-      expect(memory().cuda[0]?.tensors ?? 0).toBe(before);
+      // The graphs' buffers and the plans' constants are gone (other tests' tensors may have been collected
+      // meanwhile, so the count can only be lower).
+      expect(memory().cuda[0]?.tensors ?? 0).toBeLessThanOrEqual(before);
     });
     for (const prec of PRECISIONS) {
       test(`compile precision ${prec}: within the bound of the CPU fp32 plan`, async () => {

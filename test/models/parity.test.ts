@@ -3,7 +3,7 @@
 // Linear layer, with the default algorithm choice and with every applicable conv algorithm forced.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { convAlgorithms } from '../../lib/functional/conv';
+import { convAlgorithms, ConvAlgo, ConvAlgorithmName } from '../../lib/functional/conv';
 import * as models from '../../lib/models';
 import { nn, summary, Tensor } from '../../lib';
 import { relErr } from '../helpers/check';
@@ -25,8 +25,8 @@ const BUILDERS: Record<string, (o: { numClasses: number } & Record<string, unkno
 const WINOGRAD = /winograd/;
 
 /** Forced algorithms worth a run: those at least one conv layer of the network supports at this input. */
-function applicableAlgorithms(model: nn.Module, input: number[]): string[] {
-  const names = new Set<string>();
+function applicableAlgorithms(model: nn.Module, input: number[]): ConvAlgorithmName[] {
+  const names = new Set<ConvAlgorithmName>();
   for (const l of summary(model, input).layers) {
     if (l.type !== 'Conv2d') continue;
     const conv = model.namedModules().find(([n]) => n === l.name)![1] as nn.Conv2d;
@@ -86,7 +86,7 @@ describe('networks match PyTorch', () => {
 
           // VGG at 224² is 15 GMACs per image: there only auto; its (smaller) odd size forces every algorithm
           const forceAll = !name.startsWith('vgg') || c.input[2] < 224;
-          const algos = forceAll ? ['auto', ...applicableAlgorithms(model, c.input)] : ['auto'];
+          const algos: ConvAlgo[] = forceAll ? ['auto', ...applicableAlgorithms(model, c.input)] : ['auto'];
           if (forceAll) expect(algos.length).toBeGreaterThan(3);
           const report: string[] = [];
           for (const algo of algos) {

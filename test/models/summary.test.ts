@@ -62,7 +62,8 @@ describe('summary', () => {
 
   test('shape errors name the layer problem', () => {
     const m = models.resnet18();
-    expect(() => summary(m, [1, 4, 224, 224])).toThrow(/Conv2d: expected 3 input channels/);
-    expect(() => summary(m, [3, 224, 224])).toThrow(/expected a 4-D input/);
+    expect(() => summary(m, [1, 4, 224, 224])).toThrow(
+      "summary(ResNet, [1, 4, 224, 224]): layer 'conv1' (Conv2d) with input [1, 4, 224, 224]: conv2d: weight has 3 input channels per group but input has 4");
+    expect(() => summary(m, [3, 224, 224])).toThrow(/layer 'conv1' \(Conv2d\) with input \[3, 224, 224\]: conv2d: expected a 4-D input/);
   });
 });

@@ -1,6 +1,6 @@
 // Layers wire their options into the F ops correctly, fuse ReLU without changing results, and Conv2d's
 // prepared-weight cache follows weight replacement and forced algorithms.
-import { F, nn, Tensor } from '../../lib';
+import { F, nn, Tensor, ConvAlgo } from '../../lib';
 import { relErr } from '../helpers/check';
 
 const rand = (shape: number[], seed: number) => Tensor.rand(shape, { seed, low: -1, high: 1 });
@@ -62,7 +62,7 @@ describe('Conv2d algorithms and the prepared-weight cache', () => {
     expect(conv1.resolveAlgorithm(x.shape)).not.toBe('winograd_4x4_3x3');
     same(conv1.forward(x), F.conv2d(x, conv1.weight, conv1.bias));
     expect(relErr(conv3.forward(x).data(), F.conv2d(x, conv3.weight, conv3.bias, { padding: 1, algo: 'direct' }).data())).toBeLessThan(5e-4);
-    conv1.setAlgorithm('no_such_algo');
+    conv1.setAlgorithm('no_such_algo' as ConvAlgo);
     expect(() => conv1.forward(x)).toThrow(/unknown convolution algorithm 'no_such_algo'/);
   });
 
