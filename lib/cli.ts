@@ -7,6 +7,10 @@
 //   convnets bench <model> [--batch 1] [--device cpu] [--compiled] [--runs 10]
 //   convnets viz <model> <image> --out <dir> [--weights name|file|none]
 //   convnets demo                       (npm start: the real pipeline, offline, on the image the package ships)
+//   convnets batch <input> --model <name> --out <file.jsonl|dir> [--features layer] [--top k] [--batch-size n] [--shard-size n]
+//   convnets batch <input> --model <name> --queue redis://host:port --producer --out <dir>
+//   convnets batch --queue redis://… --status | --merge --out <dir> | --retry-failed
+//   convnets worker --queue redis://… [--device cuda:0] [--until-empty]
 // Exit status 0 on success, 1 on an error, printed as one line (the stack with --verbose).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
 import * as cliProgress from 'cli-progress';
 
+import * as batch from './batch';
 import { compile } from './compile';
 import { relu } from './functional/elementwise';
 import { softmax } from './functional/softmax';
@@ -163,6 +168,61 @@ async function demo(name: string): Promise<void> {
   for (const { index, p } of topK(probs, 5)) console.log(`  ${(p * 100).toFixed(2).padStart(6)}%  ${labels[index]}`);
 }
 
+interface BatchCliOptions {
+  model?: string; weights?: string; out?: string; features?: string; top: number; batchSize: number; shardSize: number; size?: number; device: Device;
+  queue?: string; queueName: string; producer?: boolean; attempts: number; status?: boolean; merge?: boolean; retryFailed?: boolean;
+}
+
+async function batchCommand(input: string | undefined, o: BatchCliOptions): Promise<void> {
+  const q = { queue: o.queue ?? '', queueName: o.queueName };
+  const modes = [o.producer, o.status, o.merge, o.retryFailed].filter(Boolean).length;
+  if (modes > 1) throw new Error('batch: choose one of --producer, --status, --merge, --retry-failed');
+  if (modes === 1 && !o.queue) throw new Error('batch: --producer, --status, --merge and --retry-failed need --queue redis://host:port');
+  if (o.status) {
+    const s = await batch.status(q);
+    console.log(`done ${s.done}  active ${s.active}  waiting ${s.waiting}  delayed ${s.delayed}  failed ${s.failed}`);
+    for (const f of s.failures) console.log(`failed ${f.shard} after ${f.attempts} attempts: ${f.error}`);
+    return;
+  }
+  if (o.retryFailed) {
+    console.log(`${await batch.retryFailed(q)} failed shards moved back to waiting`);
+    return;
+  }
+  if (!o.out) throw new Error('batch: --out is required');
+  if (o.merge) {
+    const m = await batch.merge({ ...q, out: o.out });
+    console.log(`${m.file}: ${m.images} images, ${m.errors} unreadable`);
+    for (const f of m.failed) console.log(`  ${f.path}: ${f.error}`);
+    return;
+  }
+  if (!input) throw new Error('batch: an input (directory, glob or manifest) is required');
+  if (!o.model) throw new Error('batch: --model is required');
+  checkModel(o.model);
+  const weights = o.weights === undefined ? undefined : weightsArg(o.weights);
+  const common = { input, model: o.model, weights, out: o.out, features: o.features, top: o.top, batchSize: o.batchSize, shardSize: o.shardSize, imageSize: o.size };
+  if (o.queue) {
+    if (!o.producer) throw new Error('batch: with --queue, say what to do: --producer, --status, --merge or --retry-failed (workers: convnets worker)');
+    const p = await batch.produce({ ...common, ...q, attempts: o.attempts });
+    console.log(`${p.images} images in ${p.shards} shards → ${p.outDir}: ${p.enqueued} enqueued on ${o.queueName}, ${p.skipped} already done`);
+    return;
+  }
+  let b: cliProgress.SingleBar | null = null;
+  const s = await batch.run({
+    ...common, device: o.device,
+    onWarning: (m) => console.error(`warning: ${m}`),
+    onProgress: (p) => {
+      if (!tty()) return;
+      if (!b) {
+        b = new cliProgress.SingleBar({ format: 'batch [{bar}] {percentage}% {value}/{total} | {speed} images/s | ETA {eta_formatted} | {errors} unreadable', stream: process.stderr, clearOnComplete: true, etaBuffer: 200 }, cliProgress.Presets.shades_classic);
+        b.start(p.total, 0, { speed: '0', errors: 0 });
+      }
+      b.update(p.done, { speed: p.imagesPerSec.toFixed(1), errors: p.errors });
+    },
+  });
+  (b as cliProgress.SingleBar | null)?.stop();
+  console.log(`${s.out}: ${s.images} images in ${s.shards} shards (${s.shardsSkipped} done before), ${s.processed} run now at ${s.imagesPerSec.toFixed(1)} images/s, ${s.errors} unreadable; weights ${s.weights ?? 'random'}`);
+}
+
 export function program(): Command {
   const cli = new Command('convnets').description('CNNs for Node.js: torchvision networks, weights and presets without Python').option('--verbose', 'print stacks with errors');
   cli.configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -249,6 +309,41 @@ export function program(): Command {
       await viz.featureMaps(y, files[1]);
       await saveImage(x, files[2], { preset });
       for (const f of files) console.log(f);
+    });
+
+  cli.command('batch').argument('[input]', 'a directory, a glob (quoted) or a manifest file (one path or URL per line)')
+    .description('batch inference into JSONL, one line per image: locally, or over a BullMQ queue on Redis')
+    .option('--model <name>', 'architecture (e.g. resnet50)')
+    .option('--weights <name|file>', "weights name, .pth/.safetensors file, or 'none' (default: the default weights if cached, else random with a warning)")
+    .option('--out <file.jsonl|dir>', 'output: a .jsonl file (shards beside it in <file>.shards/) or a directory (shards + results.jsonl)')
+    .option('--features <layer>', "write this layer's output (e.g. avgpool) instead of labels")
+    .option('--top <k>', 'labels per image', positiveInt('--top'), 5)
+    .option('--batch-size <n>', 'largest batch the batcher forms', positiveInt('--batch-size'), 16)
+    .option('--shard-size <n>', 'images per shard (the unit of output, resume and distribution)', positiveInt('--shard-size'), 1000)
+    .option('--size <n>', "network input side (default: the weights' crop size)", positiveInt('--size'))
+    .addOption(new Option('--device <device>', 'cpu or cuda[:N] (local mode)').default('cpu'))
+    .option('--queue <redis-url>', 'distributed mode: the Redis of the BullMQ queue, e.g. redis://10.0.0.5:6379')
+    .option('--queue-name <name>', 'BullMQ queue name', batch.DEFAULT_QUEUE_NAME)
+    .option('--producer', 'enqueue the shards (workers run them)')
+    .option('--attempts <n>', 'tries per shard before the failed set', positiveInt('--attempts'), 3)
+    .option('--status', 'print done/active/waiting/failed')
+    .option('--merge', 'merge the finished shards of --out into <out>/results.jsonl')
+    .option('--retry-failed', 'move the failed shards back to waiting')
+    .action(async (input: string | undefined, o: BatchCliOptions) => batchCommand(input, o));
+
+  cli.command('worker').description('run shards from a BullMQ queue (convnets batch --producer fills it)')
+    .requiredOption('--queue <redis-url>', 'the Redis of the queue, e.g. redis://10.0.0.5:6379')
+    .option('--queue-name <name>', 'BullMQ queue name', batch.DEFAULT_QUEUE_NAME)
+    .addOption(new Option('--device <device>', 'cpu or cuda[:N]').default('cpu'))
+    .option('--until-empty', 'exit once no job is waiting, delayed or active')
+    .option('--lock-ms <ms>', "job lock and stalled-check interval: how soon a dead worker's shard is redone", positiveInt('--lock-ms'), 30000)
+    .action(async (o: { queue: string; queueName: string; device: Device; untilEmpty?: boolean; lockMs: number }) => {
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const s = await batch.work({ queue: o.queue, queueName: o.queueName, device: o.device, untilEmpty: Boolean(o.untilEmpty), lockMs: o.lockMs, signal: ac.signal, log: (l) => console.log(`[worker ${process.pid}] ${l}`) });
+      console.log(`[worker ${process.pid}] exiting: ${s.shards} shards, ${s.images} images (${s.errors} unreadable), ${s.failedAttempts} failed attempts`);
     });
 
   cli.command('demo').argument('[model]', 'network', 'resnet50').description('the real pipeline offline on the shipped photo (npm start)')

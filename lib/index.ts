@@ -18,3 +18,4 @@ export { compile, CompiledPlan } from './compile';
 export type { CompileOptions, Forward } from './compile';
 export * as viz from './viz';
 export * as serve from './serve';
+export * as batch from './batch';
