@@ -1,7 +1,7 @@
 // compile(model, {inputShape, device}): traces one forward pass into a native plan (every op binding
 // records its closure while a trace is active: napi/trace.cc), lowers it (BN folded into the conv before
 // it, ReLU fused into the op before it, unused steps dropped) and returns a CompiledPlan whose run()
-// executes on the library's own run thread (native/core/run_queue.h), never blocking the event loop nor
+// executes on the library's own run thread (native/graph/run_queue.h), never blocking the event loop nor
 // occupying libuv's thread pool.
 import { native, NativePlan } from './native';
 import { Device, Precision, Shape, Tensor } from './tensor';

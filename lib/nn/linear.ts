@@ -37,7 +37,7 @@ export class Linear extends Module {
   }
 
   protected inferShape(input: Shape): number[] {
-    // F.linear's checks (native/core/ops.cc), word for word: summary() fails where forward() would.
+    // F.linear's checks (native/dispatch/ops.cc), word for word: summary() fails where forward() would.
     if (input.length !== 2) throw new Error(`linear: expected a 2-D input [N, in_features], got [${input.join(', ')}]`);
     if (input[1] !== this.inFeatures) throw new Error(`linear: input has ${input[1]} features but weight expects ${this.inFeatures}`);
     return [input[0], this.outFeatures];

@@ -97,7 +97,7 @@ export class LocalResponseNorm extends Module {
   }
 
   protected inferShape(input: Shape): number[] {
-    // F.localResponseNorm's check (native/core/ops.cc), word for word: summary() fails where forward() would.
+    // F.localResponseNorm's check (native/dispatch/ops.cc), word for word: summary() fails where forward() would.
     if (input.length < 3) throw new Error(`localResponseNorm: expected an input with at least 3 dimensions (N, C, ...), got [${input.join(', ')}]`);
     return [...input];
   }

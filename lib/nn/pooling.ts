@@ -35,7 +35,7 @@ export class MaxPool2d extends Module {
   }
 
   protected inferShape(input: Shape): number[] {
-    // The pool's own checks (native/core/ops.cc poolDesc): summary() fails exactly where forward() would.
+    // The pool's own checks (native/dispatch/ops.cc poolDesc): summary() fails exactly where forward() would.
     return native.poolOutputShape('maxPool2d', input.slice(), this.kernelSize, this.stride, this.padding, this.dilation, this.ceilMode);
   }
 
@@ -95,7 +95,7 @@ export class AdaptiveAvgPool2d extends Module {
   }
 
   protected inferShape(input: Shape): number[] {
-    // F.adaptiveAvgPool2d's checks (native/core/ops.cc), word for word.
+    // F.adaptiveAvgPool2d's checks (native/dispatch/ops.cc), word for word.
     if (input.length !== 4) throw new Error(`adaptiveAvgPool2d: expected a 4-D input (N, C, H, W), got [${input.join(', ')}]`);
     if (input[2] <= 0 || input[3] <= 0) {
       throw new Error(`adaptiveAvgPool2d: input has an empty spatial size ${input[2]}×${input[3]} (shape [${input.join(', ')}])`);

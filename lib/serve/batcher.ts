@@ -6,7 +6,7 @@
 //
 // Everything here runs on the JS thread and touches tensor data only through typed-array copies
 // (Float32Array.set / subarray: memcpy, no per-element loops); the inference runs on the library's run
-// threads (plan.run, native/core/run_queue.h).
+// threads (plan.run, native/graph/run_queue.h).
 import { compile, CompiledPlan, CompileOptions, Forward } from '../compile';
 import { native } from '../native';
 import { Device, Precision, Shape, Tensor } from '../tensor';

@@ -92,7 +92,8 @@ void runPlanes(const ConvDesc& d, const ConvPrepared& w, const float* const* pla
 }  // namespace
 
 ConvAlgo convGemm1x1() {
-  return {"gemm_1x1", supports, gemmConvWorkspace, prepareGemmWeights, run, true, true, runPlanes};
+  return {"gemm_1x1", supports, gemmConvWorkspace, prepareGemmWeights, run,
+          ConvCaps().takesInputAffine().takesResidual(), runPlanes};
 }
 
 }  // namespace convnets::cpu

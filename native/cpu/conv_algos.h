@@ -1,6 +1,6 @@
-// The CPU convolution algorithms, one file each; core/algo.cc lists them in the registry.
+// The CPU convolution algorithms, one file each; dispatch/conv_registry.cc lists them in the registry.
 #pragma once
-#include "core/algo.h"
+#include "core/conv_algo.h"
 #include "cpu/gemm.h"
 
 namespace convnets::cpu {

@@ -84,7 +84,7 @@ CN_ISA_VARIANTS(packColumns,
                 (const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst),
                 (d, k, xg, j0, nb, dst))
 
-// im2col does not take an input affine map (ConvAlgo::takesInputAffine is false), so `a` is never set.
+// im2col does not take an input affine map (its caps do not say takesInputAffine), so `a` is never set.
 void packColumns(const ConvDesc& d, const GemmKernel& k, const float* xg, int64_t j0, int64_t nb, float* dst,
                  const AffineView&) {
   // The table pays off over many channels (not the 3-channel stem) and fits kernels up to 11×11.
@@ -101,6 +101,8 @@ void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* 
 
 }  // namespace
 
-ConvAlgo convIm2col() { return {"im2col", supports, gemmConvWorkspace, prepareGemmWeights, run, false, true}; }
+ConvAlgo convIm2col() {
+  return {"im2col", supports, gemmConvWorkspace, prepareGemmWeights, run, ConvCaps().takesResidual()};
+}
 
 }  // namespace convnets::cpu

@@ -1,4 +1,4 @@
-// The CUDA registry's convolution algorithms (core/cuda_conv.h), one .cu each: plain device pointers,
+// The CUDA registry's convolution algorithms (dispatch/cuda_conv_registry.h), one .cu each: plain device pointers,
 // the shared Conv2d descriptor of kernels.h and the stream. Each launches asynchronously and checks every
 // launch; sizes and indices are 64-bit; bias (K floats or null) and ReLU are fused into the output write;
 // groups are supported by all of them (one GEMM per group). Workspaces are given by the caller, sized by

@@ -2,12 +2,12 @@
 // and the measuring helpers (peakFlops, Winograd transform test hook). No maths here.
 #include <memory>
 
-#include "core/algo.h"
-#include "core/cuda_conv.h"
-#include "core/ops.h"
+#include "dispatch/conv_plan.h"
+#include "dispatch/conv_registry.h"
+#include "dispatch/cuda_conv_registry.h"
+#include "dispatch/ops.h"
 #include "core/threadpool.h"
-#include "cpu/conv_winograd.h"
-#include "cpu/peak_flops.h"
+#include "dispatch/probes.h"
 #include "napi/common.h"
 #include "napi/trace.h"
 
@@ -246,7 +246,7 @@ Napi::Value matmul(const Napi::CallbackInfo& info) {
 Napi::Value peakFlops(const Napi::CallbackInfo& info) {
   int64_t t = intArg(info[0], "peakFlops", "threads");
   CN_CHECK(t >= 1 && t <= 1024, "peakFlops: threads must be from 1 to 1024, got ", t);
-  return Napi::Number::New(info.Env(), cpu::peakFlops(int(t)));
+  return Napi::Number::New(info.Env(), probes::peakFlops(int(t)));
 }
 
 // winogradTransform(variant, 'weight'|'input'|'output', Float32Array of whole tiles) → Float32Array
@@ -257,7 +257,7 @@ Napi::Value winogradTransform(const Napi::CallbackInfo& info) {
            "winogradTransform: data must be a Float32Array");
   auto a = info[2].As<Napi::Float32Array>();
   std::vector<float> in(a.Data(), a.Data() + a.ElementLength());
-  std::vector<float> out = cpu::winogradTransform(variant, which, in);
+  std::vector<float> out = probes::winogradTransform(variant, which, in);
   auto r = Napi::Float32Array::New(info.Env(), out.size());
   std::copy(out.begin(), out.end(), r.Data());
   return r;

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "core/dtype_convert.h"
-#include "core/ops.h"
+#include "dispatch/ops.h"
 #include "napi/common.h"
 
 namespace convnets::napi {

@@ -1,8 +1,8 @@
 // Bindings for the non-convolution ops: read arguments into C++ values, then emit() a closure that calls
-// core/ops.h (run now, and recorded as a plan step while compile() traces).
+// dispatch/ops.h (run now, and recorded as a plan step while compile() traces).
 #include <string>
 
-#include "core/ops.h"
+#include "dispatch/ops.h"
 #include "napi/common.h"
 #include "napi/trace.h"
 

@@ -1,11 +1,11 @@
 // The compiled Plan handle: runSync on the calling thread, runAsync on the library's own run queue
-// (core/run_queue.h, never libuv's thread pool), so a served model blocks neither the event loop nor the
-// host's fs, dns and zlib. The runner thread touches only C++ (core/plan.h); N-API is used before
+// (graph/run_queue.h, never libuv's thread pool), so a served model blocks neither the event loop nor the
+// host's fs, dns and zlib. The runner thread touches only C++ (graph/plan.h); N-API is used before
 // (arguments) and after (wrapping the result, settling the promise through a thread-safe function) on
 // the JS thread.
 #include <atomic>
 
-#include "core/run_queue.h"
+#include "graph/run_queue.h"
 
 #include "napi/trace.h"
 
@@ -86,7 +86,7 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
   std::shared_ptr<const Plan> plan_;
 };
 
-// One run in flight: made on the JS thread, run on the plan's lane (core/run_queue.h), settled back on the
+// One run in flight: made on the JS thread, run on the plan's lane (graph/run_queue.h), settled back on the
 // JS thread by a thread-safe function made for this run. Like an AsyncWorker, that function keeps the
 // event loop alive until the run has settled; unlike one, it holds no libuv pool thread while it waits.
 struct RunJob {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/plan.h"
+#include "graph/plan.h"
 #include "napi/common.h"
 
 namespace convnets::napi {

@@ -29,8 +29,8 @@ awk '/^constexpr int BM/,/^bool aligned16/' native/cuda/sgemm.cu | sed '$d' > "$
 kernels native/cuda/{elementwise,pool,lrn,norm,softmax,concat,conv_direct}.cu > "$tmp/ops.inc"
 flags=(-std=c++20 -O1 -pthread -w -Inative -Iscripts/cuda-emu -I"$tmp")
 g++ "${flags[@]}" scripts/cuda-emu/sgemm_emu.cc -o "$tmp/sgemm_emu"
-# Every CPU and core object: the CPU reference kernels dispatch to their ISA files at run time.
-g++ "${flags[@]}" scripts/cuda-emu/ops_emu.cc "$obj"/cpu/*.o "$obj"/core/*.o \
+# Every object below napi: the CPU reference kernels dispatch to their ISA files at run time.
+g++ "${flags[@]}" scripts/cuda-emu/ops_emu.cc "$obj"/{core,cpu,dispatch,graph}/*.o \
   -o "$tmp/ops_emu"
 status=0
 "$tmp/sgemm_emu" > "$tmp/sgemm.txt" || status=1

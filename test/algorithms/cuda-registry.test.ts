@@ -1,4 +1,4 @@
-// The CUDA convolution registry's host side (core/cuda_conv.cc), which runs without a GPU: the list and
+// The CUDA convolution registry's host side (dispatch/cuda_conv_registry.cc), which runs without a GPU: the list and
 // its order, each entry's reasons and workspace sizes, the workspace limit, the 'auto' rules, find's
 // unavailability error, and the errors for algorithms forced on the wrong device.
 import { Tensor, F, convAlgorithms, chooseConvAlgorithm, findConvAlgorithm, ConvDescription, ConvAlgo } from '../../lib';

@@ -122,7 +122,7 @@ gpuOnly(noGpuTitle, () => {
     expect(() => F.add(a, b)).toThrow(/add: operands are on different devices: cuda:0 and cpu/);
     const x = Tensor.rand([1, 3, 8, 8], { seed: 1, device: 'cuda' });
     const w = Tensor.rand([4, 3, 3, 3], { seed: 2, device: 'cuda' });
-    // The CUDA registry (core/cuda_conv.h) refuses an algorithm that cannot run the shape, with the reason.
+    // The CUDA registry (dispatch/cuda_conv_registry.h) refuses an algorithm that cannot run the shape, with the reason.
     expect(() => F.conv2d(x, w, null, { algo: 'winograd_4x4_3x3', stride: 2 }))
       .toThrow("conv2d: algorithm 'winograd_4x4_3x3' cannot run this convolution on CUDA: winograd_4x4_3x3 needs stride 1");
     expect(() => F.conv2d(x, w.to('cpu'))).toThrow(/conv2d: input is on cuda:0 but weight is on cpu/);

@@ -1,4 +1,4 @@
-#include "core/plan.h"
+#include "graph/plan.h"
 
 #include <algorithm>
 #include <chrono>

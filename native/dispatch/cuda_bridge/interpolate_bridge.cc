@@ -1,8 +1,8 @@
-// cuda_ops::interpolate (core/cuda_ops.h): tap tables and the intermediate image come from the device's
+// cuda_ops::interpolate (dispatch/cuda_ops.h): tap tables and the intermediate image come from the device's
 // caching pool (as Tensors, freed when this returns: the pool keeps them for the stream's later work), the
 // kernels of interpolate.cu run on the device's stream. Width first, then height, an identity axis skipped,
 // exactly as cpu/interpolate.cc does.
-#include "core/cuda_ops.h"
+#include "dispatch/cuda_ops.h"
 #include "core/error.h"
 #include "cuda/check.h"
 #include "cuda/kernels.h"

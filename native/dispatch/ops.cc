@@ -1,10 +1,10 @@
-#include "core/ops.h"
+#include "dispatch/ops.h"
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 
-#include "core/cuda_ops.h"
+#include "dispatch/cuda_ops.h"
 #include "core/error.h"
 #include "core/pool_desc.h"
 #include "cpu/activation.h"
@@ -20,7 +20,7 @@
 namespace convnets::ops {
 namespace {
 
-// Each op dispatches CUDA tensors to core/cuda_ops.h just above this call; what reaches it on another
+// Each op dispatches CUDA tensors to dispatch/cuda_ops.h just above this call; what reaches it on another
 // device has no kernel there, which it turns into a clear error.
 void requireCpuKernel(const char* op, const Tensor& x) {
   CN_CHECK(x.device().isCpu(), op, ": no CUDA kernel (input is on ", x.device().str(), ")");

@@ -1,13 +1,13 @@
-// The CUDA convolution registry (core/cuda_conv.h): host logic only. Kernels: native/cuda/conv_*.cu,
-// reached through core/cuda_ops.h (stubbed by core/cuda_off.cc in a build without nvcc).
-#include "core/cuda_conv.h"
+// The CUDA convolution registry (dispatch/cuda_conv_registry.h): host logic only. Kernels: native/cuda/conv_*.cu,
+// reached through dispatch/cuda_ops.h (stubbed by dispatch/cuda_ops_off.cc in a build without nvcc).
+#include "dispatch/cuda_conv_registry.h"
 
 #include <algorithm>
 #include <map>
 #include <mutex>
 
 #include "core/cuda_api.h"
-#include "core/cuda_ops.h"
+#include "dispatch/cuda_ops.h"
 #include "core/error.h"
 #include "core/random.h"
 

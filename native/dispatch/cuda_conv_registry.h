@@ -1,14 +1,14 @@
-// The CUDA convolution registry: the same shape as the CPU one (core/algo.h) — an ordered list of
+// The CUDA convolution registry: the same shape as the CPU one (dispatch/conv_registry.h) — an ordered list of
 // {name, supports -> "" | reason, workspaceBytes} entries, a chooser ('auto' heuristic, 'find' timing,
 // or a name) and a workspace limit — whose kernels live in native/cuda/conv_*.cu and are reached through
-// the bridge (core/cuda_ops.h). supports() and workspaceBytes() are pure host logic, so the list can be
+// the bridge (dispatch/cuda_ops.h). supports() and workspaceBytes() are pure host logic, so the list can be
 // queried on a machine without a GPU; preparing, running and timing need one.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "core/algo.h"
+#include "core/conv_algo.h"
 #include "core/conv_desc.h"
 #include "core/tensor.h"
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/algo.h"
+#include "dispatch/conv_plan.h"
 #include "core/conv_desc.h"
 #include "core/tensor.h"
 
@@ -107,7 +107,7 @@ class Plan {
   mutable std::string graphFailure_;
 };
 
-// Lowering passes (core/plan_lowering.cc), each safe to skip.
+// Lowering passes (graph/lowering.cc), each safe to skip.
 // Folds each inference batchNorm whose input is a CPU conv's output read by nothing else into that conv.
 void foldBatchNorm(std::vector<Step>& steps, int output);
 // Moves each relu whose input is read by nothing else into its producer's epilogue (conv, linear, BN, add).

@@ -1,8 +1,8 @@
-// core/cuda_ops.h's convolution entries on CUDA: the registry's kinds (core/cuda_conv.h) mapped to the
+// dispatch/cuda_ops.h's convolution entries on CUDA: the registry's kinds (dispatch/cuda_conv_registry.h) mapped to the
 // kernels of conv_*.cu, with the workspace from the device's caching pool and find's CUDA-event timer.
 #include <algorithm>
 
-#include "core/cuda_ops.h"
+#include "dispatch/cuda_ops.h"
 #include "core/error.h"
 #include "cuda/check.h"
 #include "cuda/conv_kernels.h"

@@ -3,7 +3,7 @@
 // native/cuda/ops_bridge.cc when the addon is built with nvcc, and by core/cuda_off.cc otherwise (each
 // then throws "built without CUDA"; unreachable in practice, no tensor can live on CUDA in such a build).
 //
-// Contract: the caller (core/ops.cc, the algorithm registry) has checked shapes, devices and arguments and
+// Contract: the caller (dispatch/ops.cc, the algorithm registry) has checked shapes, devices and arguments and
 // allocated the output `y` with Tensor::empty(shape, x.device()); the bridge sets the device, queues the
 // kernel on the device's stream (asynchronous: reading y back waits for it) and checks the launch.
 // Optional tensors (bias, weight) are passed as undefined Tensors.
@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/cuda_conv.h"
+#include "dispatch/cuda_conv_registry.h"
 #include "core/conv_desc.h"
 #include "core/interp_desc.h"
 #include "core/pool_desc.h"
@@ -58,7 +58,7 @@ void matmulTc(const Tensor& a, const Tensor& b, Precision precision, Tensor& y);
 // (asymmetric 'same' padding included), bias [K] or undefined, ReLU fused.
 void conv2dDirect(const ConvDesc& d, const Tensor& x, const Tensor& w, const Tensor& bias, bool relu, Tensor& y);
 
-// ---- the CUDA convolution registry's kernels (core/cuda_conv.h; native/cuda/conv_*.cu) ----------------
+// ---- the CUDA convolution registry's kernels (dispatch/cuda_conv_registry.h; native/cuda/conv_*.cu) ----------------
 // The weights in the layout `kind` runs on: `w` itself where none is needed (shares its storage), the
 // Winograd-transformed U = G g Gᵀ as [α², K, C/groups] for Winograd (computed on the device, once per layer).
 Tensor convPrepare(CudaConvKind kind, const ConvDesc& d, const Tensor& w);

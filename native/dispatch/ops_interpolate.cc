@@ -5,10 +5,10 @@
 #include <cstring>
 #include <string>
 
-#include "core/cuda_ops.h"
+#include "dispatch/cuda_ops.h"
 #include "core/error.h"
 #include "core/interp_desc.h"
-#include "core/ops.h"
+#include "dispatch/ops.h"
 #include "cpu/interpolate.h"
 #include "cpu/resize_pil.h"
 

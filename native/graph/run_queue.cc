@@ -1,4 +1,4 @@
-#include "core/run_queue.h"
+#include "graph/run_queue.h"
 
 #include <pthread.h>
 #include <xmmintrin.h>

@@ -3,8 +3,9 @@
 #include <cmath>
 #include <algorithm>
 
-#include "core/ops.h"
-#include "core/plan.h"
+#include "dispatch/conv_registry.h"
+#include "dispatch/ops.h"
+#include "graph/plan.h"
 
 namespace convnets {
 namespace {
@@ -138,7 +139,7 @@ void fuseInputAffine(std::vector<Step>& steps, int output) {
     if (j < 0) continue;
     Step& c = steps[size_t(j)];
     if (!c.conv || c.conv->inputAffine || !c.conv->weight.device().isCpu() || c.inputs.empty() ||
-        c.inputs[0].slot != bn.output || !convAlgorithm(c.conv->algo).takesInputAffine)
+        c.inputs[0].slot != bn.output || !convAlgorithm(c.conv->algo).caps.inputAffine)
       continue;
     const int64_t C = c.conv->desc.C;
     if (bn.inputs[1].constant.numel() != C || bn.inputs[2].constant.numel() != C) continue;
@@ -170,7 +171,7 @@ void fuseResidualAdd(std::vector<Step>& steps, int output) {
   for (size_t i = 0; i < steps.size(); ++i) {
     Step& c = steps[i];
     if (!c.conv || c.conv->relu || c.conv->residual || !c.conv->weight.device().isCpu() || c.inputs.size() != 1 ||
-        count[size_t(c.output)] != 1 || !convAlgorithm(c.conv->algo).takesResidual)
+        count[size_t(c.output)] != 1 || !convAlgorithm(c.conv->algo).caps.residual)
       continue;
     int j = soleReader(steps, i, c.output);
     if (j < 0) continue;

@@ -1,7 +1,7 @@
-// core/cuda_ops.h on CUDA: turns checked Tensors into kernel arguments (kernels.h) and queues the kernel
+// dispatch/cuda_ops.h on CUDA: turns checked Tensors into kernel arguments (kernels.h) and queues the kernel
 // on the device's stream. Shapes were validated by the caller; the CN_CHECKs here guard the bridge's own
 // assumptions (device, rank) so a wiring mistake is an error, not a wild pointer.
-#include "core/cuda_ops.h"
+#include "dispatch/cuda_ops.h"
 
 #include <vector>
 

@@ -1,7 +1,7 @@
-// core/cuda_ops.h's tensor-core linear and matmul: operands packed (rounded to the precision, rows padded to
+// dispatch/cuda_ops.h's tensor-core linear and matmul: operands packed (rounded to the precision, rows padded to
 // 32) into scratch from the device's caching pool, then gemm_tc.cu's kernel; partial sums of a k split in
 // scratch too. A compiled plan packs a constant weight once (linearPackTc) and runs linearPackedTc.
-#include "core/cuda_ops.h"
+#include "dispatch/cuda_ops.h"
 #include "core/error.h"
 #include "cuda/conv_kernels.h"
 #include "cuda/stream.h"
