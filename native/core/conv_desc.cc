@@ -56,4 +56,22 @@ std::string ConvDesc::key() const {
   return s.str();
 }
 
+namespace {
+std::string kernelStr(const ConvDesc& d) { return std::to_string(d.R) + "x" + std::to_string(d.S); }
+}  // namespace
+
+std::string needsPointwise(const char* algo, const ConvDesc& d) {
+  if (d.R != 1 || d.S != 1) return std::string(algo) + " needs a 1x1 kernel, got " + kernelStr(d);
+  if (d.padH || d.padW || d.padBottom || d.padRight) return std::string(algo) + " needs padding 0";
+  return "";
+}
+
+std::string needs3x3Stride1(const char* algo, const ConvDesc& d) {
+  const std::string n = algo;
+  if (d.R != 3 || d.S != 3) return n + " needs a 3x3 kernel, got " + kernelStr(d);
+  if (d.strideH != 1 || d.strideW != 1) return n + " needs stride 1";
+  if (d.dilationH != 1 || d.dilationW != 1) return n + " needs dilation 1";
+  return "";
+}
+
 }  // namespace convnets

@@ -43,4 +43,10 @@ struct ConvDesc {
   std::string key() const;
 };
 
+// The registries' shared supports() reasons (both devices), "" when `d` qualifies; `algo` names the entry.
+// 1×1 kernel without padding (a plain GEMM on the input): gemm_1x1.
+std::string needsPointwise(const char* algo, const ConvDesc& d);
+// 3×3, stride 1, dilation 1: the Winograd F(m×m, 3×3) variants.
+std::string needs3x3Stride1(const char* algo, const ConvDesc& d);
+
 }  // namespace convnets

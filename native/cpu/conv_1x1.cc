@@ -12,11 +12,7 @@
 namespace convnets::cpu {
 namespace {
 
-std::string supports(const ConvDesc& d) {
-  if (d.R != 1 || d.S != 1) return "gemm_1x1 needs a 1x1 kernel, got " + std::to_string(d.R) + "x" + std::to_string(d.S);
-  if (d.padH || d.padW || d.padBottom || d.padRight) return "gemm_1x1 needs padding 0";
-  return "";
-}
+std::string supports(const ConvDesc& d) { return needsPointwise("gemm_1x1", d); }
 
 // Row c of the panel, with the input affine map (a preceding inference BN, maybe + ReLU) when set.
 CN_ALWAYS_INLINE void affineRow(float* out, const float* in, int64_t w, float s, float t, bool relu) {

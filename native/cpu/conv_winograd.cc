@@ -71,13 +71,7 @@ void scatterInterior(const float* of, float* y, int64_t OW) {
 
 }  // namespace
 
-std::string winogradSupports(const WinogradVariant& v, const ConvDesc& d) {
-  std::string n = v.name;
-  if (d.R != 3 || d.S != 3) return n + " needs a 3x3 kernel, got " + std::to_string(d.R) + "x" + std::to_string(d.S);
-  if (d.strideH != 1 || d.strideW != 1) return n + " needs stride 1";
-  if (d.dilationH != 1 || d.dilationW != 1) return n + " needs dilation 1";
-  return "";
-}
+std::string winogradSupports(const WinogradVariant& v, const ConvDesc& d) { return needs3x3Stride1(v.name, d); }
 
 // Per task: the packed transformed input of its tiles and the α² GEMM results; one per thread.
 static int64_t taskFloats(const WinogradVariant& v, const ConvDesc& d, const GemmKernel& k, int64_t tb) {

@@ -30,7 +30,8 @@ ConvPlan::ConvPlan(const ConvDesc& d, const Tensor& weight, const Tensor& bias, 
            " but weight is on ", weight.device().str());
   if (weight.device().isCuda()) {
     cudaAlgo_ = &resolveCudaConvAlgo(d, algo, weight.device(), workspaceLimit);
-    cudaPrepared_ = cuda_ops::convPrepare(cudaAlgo_->kind, d, weight);
+    cudaPrepared_ = cudaAlgo_->prepare(d, weight);
+    cudaPreparedOwn_ = cudaPrepared_.storage() != weight.storage();
     return;
   }
   CN_CHECK(weight.device().isCpu(), "conv2d: weight is on ", weight.device().str(), ", which has no kernel yet");
@@ -110,10 +111,7 @@ const char* ConvPlan::algoName() const { return cudaAlgo_ ? cudaAlgo_->name : al
 // Host bytes for a CPU plan; device bytes of a transformed copy for a CUDA plan (0 when it shares the weight).
 int64_t ConvPlan::preparedBytes() const {
   if (!cudaAlgo_) return int64_t(prepared_.data.bytes());
-  return cudaAlgo_->kind == CudaConvKind::Winograd2x2_3x3 || cudaAlgo_->kind == CudaConvKind::Winograd4x4_3x3 ||
-                 cudaAlgo_->kind == CudaConvKind::ImplicitGemmTc
-             ? cudaPrepared_.numel() * int64_t(sizeof(float))
-             : 0;
+  return cudaPreparedOwn_ ? cudaPrepared_.numel() * int64_t(sizeof(float)) : 0;
 }
 
 Tensor ConvPlan::run(const Tensor& input, const ConvOptions& opts) const {
@@ -126,7 +124,7 @@ Tensor ConvPlan::run(const Tensor& input, const ConvOptions& opts) const {
     std::string why = cudaConvSupports(*cudaAlgo_, d, workspaceLimit_);
     CN_CHECK(why.empty(), "conv2d: algorithm '", cudaAlgo_->name, "' cannot run this convolution on CUDA: ", why);
     Tensor y = Tensor::empty(d.outputShape(), input.device());
-    cuda_ops::convRun(cudaAlgo_->kind, d, input, cudaPrepared_, bias_, relu_, cudaAlgo_->workspaceBytes(d), y);
+    cuda_ops::convRun(*cudaAlgo_, d, input, cudaPrepared_, bias_, relu_, y);
     return y;
   }
   std::string why = algo_->supports(d);

@@ -46,6 +46,7 @@ class ConvPlan {
   ConvPrepared prepared_;
   const CudaConvAlgo* cudaAlgo_ = nullptr;  // CUDA plans: the entry, its prepared weights on the device
   Tensor cudaPrepared_;
+  bool cudaPreparedOwn_ = false;  // a transformed copy (Winograd, tensor-core packing), not the weight itself
   int64_t workspaceLimit_ = -1;
   Tensor bias_;
   bool relu_;

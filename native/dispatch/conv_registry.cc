@@ -4,11 +4,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <map>
-#include <mutex>
 
-#include "dispatch/cuda_conv_registry.h"
-#include "dispatch/cuda_ops.h"
+#include "dispatch/find_cache.h"
 #include "core/error.h"
 #include "core/random.h"
 #include "core/threadpool.h"
@@ -24,57 +21,28 @@ const std::vector<ConvAlgo>& convAlgorithms() {
   return algos;
 }
 
-const ConvAlgo& convAlgorithm(const std::string& name) {
-  std::string known;
-  for (const ConvAlgo& a : convAlgorithms()) {
-    if (name == a.name) return a;
-    known += std::string(known.empty() ? "" : ", ") + a.name;
-  }
-  fail("conv2d: unknown algorithm '", name, "' (expected 'auto', 'find' or one of: ", known, ")");
-}
+const ConvAlgo& convAlgorithm(const std::string& name) { return entryNamed(convAlgorithms(), name, "algorithm"); }
 
-// Rules from bench/chooser.ts, bench/conv-layers.ts and single-thread CPU-time comparisons on the 143
-// distinct layers of the five networks (AMD Zen 5, AVX-512, batch 1, 2 threads; times in ms).
+// 'auto' on the CPU: one line per rule; the measurements behind each are in bench/RESULTS-chooser.md
+// ("CPU rules", same numbering), from bench/chooser.ts and bench/conv-layers.ts.
 const ConvAlgo& chooseConvAuto(const ConvDesc& d) {
   const bool k3s1 = d.R == 3 && d.S == 3 && d.strideH == 1 && d.strideW == 1 && d.dilationH == 1 && d.dilationW == 1;
-  // 1×1 without padding: a plain GEMM on the input. gemm_1x1 beat im2col on every 1×1 layer measured
-  // (e.g. 928×14²→128: 0.30 vs 0.42; 832×7²→128: 0.080 vs 0.107; strided 1024×14²→2048: 1.36 vs 1.47).
+  // C1. 1×1 without padding: a plain GEMM on the input.
   if (d.R == 1 && d.S == 1 && !d.padH && !d.padW && !d.padBottom && !d.padRight) return convAlgorithm("gemm_1x1");
-  // Depthwise and other thin groups: a GEMM with < 8 rows (or a depth of 1) wastes most of the
-  // 12×32 microkernel tile; direct convolution vectorises over output channels instead.
+  // C2. Depthwise and other thin groups (< 8 rows or depth 1 waste the GEMM tile): direct.
   if (d.Kg() < 8 || d.Cg() < 2) return convAlgorithm("direct");
   if (k3s1 && d.Cg() >= 16 && d.Kg() >= 16) {
-    // 3×3 stride 1 with ≥ 16 channels: Winograd or a 9C-deep GEMM. With 3 input channels the transforms dominate
-    // (3×224²→64: im2col 3.1, w4x4 6.0), hence the channel bound. The rules below come from
-    // bench/chooser.ts: every algorithm timed with cold caches, as a layer runs inside a network, where its
-    // prepared weights were last touched a forward pass ago (2 threads; im2col / w2x2 / w4x4 in ms).
     const int64_t C = d.Cg(), K = d.Kg();
-    // A few input channels fanning out (K > 2C) on small images: Winograd's GEMM has depth C only and its
-    // output transform grows with K, so a 9C-deep GEMM wins: im2col did in both of two runs (32×28²→96:
-    // 0.317 / 0.453 / 0.353; 24×14²→64: 0.151 / 0.207 / 0.173; 32×7²→128: 0.123 / 0.183 / 0.234), and
-    // implicit_gemm, the same GEMM without the packing, beat im2col on each (cold caches, 2 threads:
-    // 32×28²→96 0.227 vs 0.263; 24×14²→64 0.107 vs 0.129; 32×7²→128 0.113 vs 0.122; 48×7²→128 0.118 vs
-    // 0.124). Not with 16 channels, where F(4×4) won both runs (16×14²→48: 0.114 / 0.174 / 0.076).
+    // C3. 3×3/1, 24–63 input channels fanning out (K > 2C) on ≤ 28² outputs: the 9C-deep implicit GEMM.
     if (d.outH * d.outW <= 28 * 28 && C >= 24 && C < 64 && K > 2 * C) return convAlgorithm("implicit_gemm");
-    // F(4×4) does 2.25× fewer multiplies than F(2×2) and wins from 13×13 up (64×224²→64: 15.6 / 15.4 / 9.3;
-    // 128×28²→128: 1.00 / 0.98 / 0.82). On 13×13 / 14×14 its weight stream (4× the layer's; F(2×2): 1.8×)
-    // makes it a toss-up with F(2×2): two runs disagreed by more than the gap (512×14²→512: w2x2 2.41 vs
-    // 2.75, then 3.59 vs 3.19). On 7×7 its 8×8 tiling pads 31% and leaves 4 tiles, so F(2×2) wins
-    // (512×7²→512: 1.21 vs 1.93; 160×7²→320: 0.415 vs 0.554).
+    // C4. 3×3/1 from 8×8 outputs up: Winograd F(4×4).
     if (d.outH >= 8 && d.outW >= 8) return convAlgorithm("winograd_4x4_3x3");
-    // implicit_gemm (9C deep, 7·9 columns, no transforms) beat F(2×2) on 7×7 below 384 channels until the
-    // Winograd input transform stopped being redone per output-channel slice; since then F(2×2) wins or
-    // ties (cold caches, 2 threads, w2x2 vs implicit: 512×7²→512 0.757 / 0.976; 192×7²→384 0.302 / 0.337;
-    // 160×7²→320 0.247 / 0.249; 128×7²→32 0.089 / 0.116).
+    // C5. 3×3/1 on smaller maps (7×7): Winograd F(2×2).
     return convAlgorithm("winograd_2x2_3x3");
   }
-  // Stems (few input channels: 7×7/2, 11×11/4, VGG's 3-channel 3×3): the implicit GEMM, whose only extra
-  // work is one copy of the 3-channel input, beat im2col, whose packing dominates at depth 27–363 (cold
-  // caches, 2 threads: 7×7/2 1.10 vs 1.44; 11×11/4 0.77 vs 1.20; 3×224²→64 3×3 1.41 vs 1.90).
+  // C6. Stems (few input channels, equal strides): implicit GEMM.
   if (d.Cg() < 16 && d.strideH == d.strideW) return convAlgorithm("implicit_gemm");
-  // Everything else (strided 3×3, 5×5, dilation): im2col + GEMM, which beat direct everywhere measured
-  // (11×11/4 stem: 1.4 vs 7; 128×56²→128 3×3/2: 1.8 vs 13.7). implicit_gemm tied with it on ResNet's 3×3/2
-  // layers (0.93–1.03×) and AlexNet's 5×5 (0.91–1.04×), in isolation and inside ResNet-50.
+  // C7. Everything else (strided 3×3, 5×5, dilation): im2col + GEMM.
   return convAlgorithm("im2col");
 }
 
@@ -84,11 +52,6 @@ std::string findKey(const ConvDesc& d) {
   return d.key() + " t" + std::to_string(getNumThreads()) + " " + isaName(activeIsa());
 }
 
-struct FindCache {
-  std::mutex mu;
-  std::map<std::string, std::string> winners;  // bounded: cleared when it reaches kMax entries
-  static constexpr size_t kMax = 4096;
-};
 FindCache& findCache() {
   static FindCache* c = new FindCache();
   return *c;
@@ -127,28 +90,16 @@ std::vector<ConvTiming> findConv(const ConvDesc& d) {
     out.push_back({a.name, best, a.workspaceBytes(d, isa)});
   }
   std::stable_sort(out.begin(), out.end(), [](const ConvTiming& p, const ConvTiming& q) { return p.timeMs < q.timeMs; });
-  FindCache& c = findCache();
-  std::lock_guard<std::mutex> lock(c.mu);
-  if (c.winners.size() >= FindCache::kMax) c.winners.clear();
-  c.winners[findKey(d)] = out.front().algo;
+  findCache().put(findKey(d), out.front().algo);
   return out;
 }
 
 const ConvAlgo& findConvCached(const ConvDesc& d) {
-  {
-    FindCache& c = findCache();
-    std::lock_guard<std::mutex> lock(c.mu);
-    auto it = c.winners.find(findKey(d));
-    if (it != c.winners.end()) return convAlgorithm(it->second);
-  }
+  if (auto hit = findCache().get(findKey(d))) return convAlgorithm(*hit);
   return convAlgorithm(findConv(d).front().algo);
 }
 
-void clearConvFindCache() {
-  FindCache& c = findCache();
-  std::lock_guard<std::mutex> lock(c.mu);
-  c.winners.clear();
-}
+void clearConvFindCache() { findCache().clear(); }
 
 const ConvAlgo& resolveConvAlgo(const ConvDesc& d, const std::string& algo) {
   if (algo == "auto" || algo.empty()) return chooseConvAuto(d);

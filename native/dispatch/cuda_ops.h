@@ -58,16 +58,29 @@ void matmulTc(const Tensor& a, const Tensor& b, Precision precision, Tensor& y);
 // (asymmetric 'same' padding included), bias [K] or undefined, ReLU fused.
 void conv2dDirect(const ConvDesc& d, const Tensor& x, const Tensor& w, const Tensor& bias, bool relu, Tensor& y);
 
-// ---- the CUDA convolution registry's kernels (dispatch/cuda_conv_registry.h; native/cuda/conv_*.cu) ----------------
-// The weights in the layout `kind` runs on: `w` itself where none is needed (shares its storage), the
-// Winograd-transformed U = G g Gᵀ as [α², K, C/groups] for Winograd (computed on the device, once per layer).
-Tensor convPrepare(CudaConvKind kind, const ConvDesc& d, const Tensor& w);
-// y [N, K, OH, OW] = conv(x) + bias, ReLU fused, with prepared weights; `workspaceBytes` (the entry's
-// workspaceBytes(d)) of scratch come from the device's caching pool for the call.
-void convRun(CudaConvKind kind, const ConvDesc& d, const Tensor& x, const Tensor& prepared, const Tensor& bias,
-             bool relu, int64_t workspaceBytes, Tensor& y);
+// ---- the CUDA convolution registry's entries (dispatch/cuda_conv_registry.cc lists them) ---------------
+// Prepare: the weights in the layout an entry runs on — `w` itself where none is needed (shares its
+// storage), the Winograd-transformed U = G g Gᵀ as [α², K, C/groups], or rows rounded and packed for the
+// tensor cores (computed on the device, once per layer).
+Tensor convPrepareAsStored(const ConvDesc& d, const Tensor& w);
+Tensor convPrepareWinograd2(const ConvDesc& d, const Tensor& w);
+Tensor convPrepareWinograd4(const ConvDesc& d, const Tensor& w);
+Tensor convPrepareTc(const ConvDesc& d, const Tensor& w);
+// Launch: the kernels of one run on a.stream (cuda/conv_kernels.h), bias and ReLU fused.
+void convLaunchDirect(const CudaConvLaunch& a);
+void convLaunchIm2col(const CudaConvLaunch& a);
+void convLaunchImplicitGemm(const CudaConvLaunch& a);
+void convLaunchGemm1x1(const CudaConvLaunch& a);
+void convLaunchWinograd2(const CudaConvLaunch& a);
+void convLaunchWinograd4(const CudaConvLaunch& a);
+void convLaunchTc(const CudaConvLaunch& a);
+
+// y [N, K, OH, OW] = conv(x) + bias, ReLU fused, with `a`'s prepared weights; its workspace comes from the
+// device's caching pool for the call.
+void convRun(const CudaConvAlgo& a, const ConvDesc& d, const Tensor& x, const Tensor& prepared, const Tensor& bias,
+             bool relu, Tensor& y);
 // Milliseconds of one run (best of a few, after a warm-up), timed with CUDA events on the device's stream.
-double convTimeMs(CudaConvKind kind, const ConvDesc& d, const Tensor& x, const Tensor& prepared, const Tensor& bias,
-                  int64_t workspaceBytes, Tensor& y);
+double convTimeMs(const CudaConvAlgo& a, const ConvDesc& d, const Tensor& x, const Tensor& prepared,
+                  const Tensor& bias, Tensor& y);
 
 }  // namespace convnets::cuda_ops

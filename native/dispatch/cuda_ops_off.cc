@@ -34,11 +34,21 @@ void conv2dDirect(const ConvDesc&, const Tensor&, const Tensor&, const Tensor&, 
   noCuda("conv2d");
 }
 
-Tensor convPrepare(CudaConvKind, const ConvDesc&, const Tensor&) { noCuda("conv2d"); }
-void convRun(CudaConvKind, const ConvDesc&, const Tensor&, const Tensor&, const Tensor&, bool, int64_t, Tensor&) {
+Tensor convPrepareAsStored(const ConvDesc&, const Tensor&) { noCuda("conv2d"); }
+Tensor convPrepareWinograd2(const ConvDesc&, const Tensor&) { noCuda("conv2d"); }
+Tensor convPrepareWinograd4(const ConvDesc&, const Tensor&) { noCuda("conv2d"); }
+Tensor convPrepareTc(const ConvDesc&, const Tensor&) { noCuda("conv2d"); }
+void convLaunchDirect(const CudaConvLaunch&) { noCuda("conv2d"); }
+void convLaunchIm2col(const CudaConvLaunch&) { noCuda("conv2d"); }
+void convLaunchImplicitGemm(const CudaConvLaunch&) { noCuda("conv2d"); }
+void convLaunchGemm1x1(const CudaConvLaunch&) { noCuda("conv2d"); }
+void convLaunchWinograd2(const CudaConvLaunch&) { noCuda("conv2d"); }
+void convLaunchWinograd4(const CudaConvLaunch&) { noCuda("conv2d"); }
+void convLaunchTc(const CudaConvLaunch&) { noCuda("conv2d"); }
+void convRun(const CudaConvAlgo&, const ConvDesc&, const Tensor&, const Tensor&, const Tensor&, bool, Tensor&) {
   noCuda("conv2d");
 }
-double convTimeMs(CudaConvKind, const ConvDesc&, const Tensor&, const Tensor&, const Tensor&, int64_t, Tensor&) {
+double convTimeMs(const CudaConvAlgo&, const ConvDesc&, const Tensor&, const Tensor&, const Tensor&, Tensor&) {
   noCuda("findConvAlgorithm");
 }
 

@@ -96,7 +96,7 @@ Napi::Value convAlgorithms(const Napi::CallbackInfo& info) {
   };
   if (dev.isCuda()) {
     for (const CudaConvAlgo& a : cudaConvAlgorithms())
-      add(a.name, cudaConvSupports(a, d, limit), a.supports(d).empty() ? a.workspaceBytes(d) : 0);
+      add(a.name, cudaConvSupports(a, d, limit), a.supports(d).empty() ? cudaConvWorkspaceBytes(a, d) : 0);
     return out;
   }
   for (const ConvAlgo& a : convnets::convAlgorithms()) {

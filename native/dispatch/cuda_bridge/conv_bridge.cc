@@ -1,5 +1,6 @@
-// dispatch/cuda_ops.h's convolution entries on CUDA: the registry's kinds (dispatch/cuda_conv_registry.h) mapped to the
-// kernels of conv_*.cu, with the workspace from the device's caching pool and find's CUDA-event timer.
+// The CUDA registry's entries (dispatch/cuda_conv_registry.cc): each one's prepare and launch over the
+// kernels of cuda/conv_*.cu; convRun takes the workspace from the device's caching pool, convTimeMs is
+// find's CUDA-event timer.
 #include <algorithm>
 
 #include "dispatch/cuda_ops.h"
@@ -21,47 +22,27 @@ cuda::Conv2d conv2dOf(const ConvDesc& d) {
   return p;
 }
 
-int winogradTile(CudaConvKind kind) { return kind == CudaConvKind::Winograd2x2_3x3 ? 2 : 4; }
-bool isWinograd(CudaConvKind kind) {
-  return kind == CudaConvKind::Winograd2x2_3x3 || kind == CudaConvKind::Winograd4x4_3x3;
+const float* biasOf(const CudaConvLaunch& a) { return a.bias.defined() ? a.bias.data() : nullptr; }
+
+void launchWinograd(const CudaConvLaunch& a, int m) {
+  cuda::conv2dWinograd(a.x.data(), a.prepared.data(), biasOf(a), a.y.data(), conv2dOf(a.d), a.relu, m, a.workspace,
+                       a.imagesPerChunk, a.stream);
 }
 
-// The kernels of one run, queued on `stream`; ws holds workspaceBytes (or is null when 0).
-void launch(CudaConvKind kind, const ConvDesc& d, const Tensor& x, const Tensor& prepared, const Tensor& bias,
-            bool relu, float* ws, Tensor& y, cudaStream_t stream) {
-  const cuda::Conv2d p = conv2dOf(d);
-  const float* b = bias.defined() ? bias.data() : nullptr;
-  const int64_t P = d.outH * d.outW;
-  switch (kind) {
-    case CudaConvKind::Direct:
-      cuda::conv2dDirect(x.data(), prepared.data(), b, y.data(), p, relu, stream);
-      return;
-    case CudaConvKind::Im2col:
-      cuda::conv2dIm2col(x.data(), prepared.data(), b, y.data(), p, relu, ws,
-                         cudaConvImagesPerChunk(d.N, d.C * d.R * d.S * P * int64_t(sizeof(float))), stream);
-      return;
-    case CudaConvKind::ImplicitGemm:
-      cuda::conv2dImplicitGemm(x.data(), prepared.data(), b, y.data(), p, relu, stream);
-      return;
-    case CudaConvKind::Gemm1x1:
-      cuda::conv2dGemm1x1(x.data(), prepared.data(), b, y.data(), p, relu, ws,
-                          cudaConvImagesPerChunk(d.N, d.C * P * int64_t(sizeof(float))), stream);
-      return;
-    case CudaConvKind::ImplicitGemmTc:
-      cuda::conv2dImplicitGemmTc(x.data(), prepared.data(), b, y.data(), p, relu, d.precision, ws,
-                                 stream);
-      return;
-    case CudaConvKind::Winograd2x2_3x3:
-    case CudaConvKind::Winograd4x4_3x3: {
-      const int m = winogradTile(kind);
-      const int64_t perImage = int64_t(m + 2) * (m + 2) * (d.C + d.K) * cudaWinogradTilesPerImage(d, m) *
-                               int64_t(sizeof(float));
-      cuda::conv2dWinograd(x.data(), prepared.data(), b, y.data(), p, relu, m, ws,
-                           cudaConvImagesPerChunk(d.N, perImage), stream);
-      return;
-    }
-  }
-  fail("conv2d: unknown CUDA algorithm kind ", int(kind));
+// U = G g Gᵀ as [α², K, C/groups], computed on the device.
+Tensor prepareWinograd(const ConvDesc& d, const Tensor& w, int m) {
+  const int a = m + 2;
+  Tensor u = Tensor::empty({int64_t(a) * a, d.K, d.Cg()}, w.device());
+  cuda::DeviceScope sc(w.device().index);
+  cuda::winogradWeights(w.data(), u.data(), d.K, d.Cg(), m, sc.stream);
+  cuda::afterOp(sc);
+  return u;
+}
+
+void checkWeight(const ConvDesc& d, const Tensor& w) {
+  CN_CHECK(w.defined() && w.device().isCuda(), "conv2d: weight is not on a CUDA device");
+  CN_CHECK(w.shape() == d.weightShape(), "conv2d: weight shape ", shapeStr(w.shape()), " does not match ",
+           shapeStr(d.weightShape()));
 }
 
 void checkRun(const ConvDesc& d, const Tensor& x, const Tensor& prepared, const Tensor& bias, const Tensor& y) {
@@ -94,54 +75,77 @@ struct Event {
 
 }  // namespace
 
-Tensor convPrepare(CudaConvKind kind, const ConvDesc& d, const Tensor& w) {
-  CN_CHECK(w.defined() && w.device().isCuda(), "conv2d: weight is not on a CUDA device");
-  CN_CHECK(w.shape() == d.weightShape(), "conv2d: weight shape ", shapeStr(w.shape()), " does not match ",
-           shapeStr(d.weightShape()));
-  if (kind == CudaConvKind::ImplicitGemmTc) {
-    // [K][Cg·R·S] rounded to the precision, rows zero-padded to a multiple of 32 (held in a float tensor of
-    // the same bytes: the kernels read it as 16- or 32-bit words).
-    const Precision prec = d.precision;
-    const cuda::TcPack pk{1, d.K, d.Cg() * d.R * d.S, 0, d.Cg() * d.R * d.S, 1};
-    Tensor packed = Tensor::empty({(cuda::tcPackedBytes(pk, prec) + 3) / 4}, w.device());
-    cuda::DeviceScope sc(w.device().index);
-    cuda::tcPackRows(w.data(), pk, packed.data(), prec, sc.stream);
-    cuda::afterOp(sc);
-    return packed;
-  }
-  if (!isWinograd(kind)) return w;  // the GEMM and direct kernels read [K, C/g, R, S] as stored
-  const int m = winogradTile(kind), a = m + 2;
-  Tensor u = Tensor::empty({int64_t(a) * a, d.K, d.Cg()}, w.device());
+Tensor convPrepareAsStored(const ConvDesc& d, const Tensor& w) {
+  checkWeight(d, w);
+  return w;  // the GEMM and direct kernels read [K, C/g, R, S] as stored
+}
+Tensor convPrepareWinograd2(const ConvDesc& d, const Tensor& w) {
+  checkWeight(d, w);
+  return prepareWinograd(d, w, 2);
+}
+Tensor convPrepareWinograd4(const ConvDesc& d, const Tensor& w) {
+  checkWeight(d, w);
+  return prepareWinograd(d, w, 4);
+}
+// [K][Cg·R·S] rounded to the precision, rows zero-padded to a multiple of 32 (held in a float tensor of the
+// same bytes: the kernels read it as 16- or 32-bit words).
+Tensor convPrepareTc(const ConvDesc& d, const Tensor& w) {
+  checkWeight(d, w);
+  const Precision prec = d.precision;
+  const cuda::TcPack pk{1, d.K, d.Cg() * d.R * d.S, 0, d.Cg() * d.R * d.S, 1};
+  Tensor packed = Tensor::empty({(cuda::tcPackedBytes(pk, prec) + 3) / 4}, w.device());
   cuda::DeviceScope sc(w.device().index);
-  cuda::winogradWeights(w.data(), u.data(), d.K, d.Cg(), m, sc.stream);
+  cuda::tcPackRows(w.data(), pk, packed.data(), prec, sc.stream);
   cuda::afterOp(sc);
-  return u;
+  return packed;
 }
 
-void convRun(CudaConvKind kind, const ConvDesc& d, const Tensor& x, const Tensor& prepared, const Tensor& bias,
-             bool relu, int64_t workspaceBytes, Tensor& y) {
+void convLaunchDirect(const CudaConvLaunch& a) {
+  cuda::conv2dDirect(a.x.data(), a.prepared.data(), biasOf(a), a.y.data(), conv2dOf(a.d), a.relu, a.stream);
+}
+void convLaunchIm2col(const CudaConvLaunch& a) {
+  cuda::conv2dIm2col(a.x.data(), a.prepared.data(), biasOf(a), a.y.data(), conv2dOf(a.d), a.relu, a.workspace,
+                     a.imagesPerChunk, a.stream);
+}
+void convLaunchImplicitGemm(const CudaConvLaunch& a) {
+  cuda::conv2dImplicitGemm(a.x.data(), a.prepared.data(), biasOf(a), a.y.data(), conv2dOf(a.d), a.relu, a.stream);
+}
+void convLaunchGemm1x1(const CudaConvLaunch& a) {
+  cuda::conv2dGemm1x1(a.x.data(), a.prepared.data(), biasOf(a), a.y.data(), conv2dOf(a.d), a.relu, a.workspace,
+                      a.imagesPerChunk, a.stream);
+}
+void convLaunchWinograd2(const CudaConvLaunch& a) { launchWinograd(a, 2); }
+void convLaunchWinograd4(const CudaConvLaunch& a) { launchWinograd(a, 4); }
+void convLaunchTc(const CudaConvLaunch& a) {
+  cuda::conv2dImplicitGemmTc(a.x.data(), a.prepared.data(), biasOf(a), a.y.data(), conv2dOf(a.d), a.relu,
+                             a.d.precision, a.workspace, a.stream);
+}
+
+void convRun(const CudaConvAlgo& a, const ConvDesc& d, const Tensor& x, const Tensor& prepared, const Tensor& bias,
+             bool relu, Tensor& y) {
   checkRun(d, x, prepared, bias, y);
   if (y.numel() == 0) return;
   cuda::DeviceScope sc(y.device().index);
-  Tensor ws = workspaceFor(workspaceBytes, y.device());
-  launch(kind, d, x, prepared, bias, relu, ws.defined() ? ws.data() : nullptr, y, sc.stream);
+  Tensor ws = workspaceFor(cudaConvWorkspaceBytes(a, d), y.device());
+  a.launch({d, x, prepared, bias, relu, ws.defined() ? ws.data() : nullptr, cudaConvImagesPerChunk(a, d), y, sc.stream});
   cuda::afterOp(sc);
 }
 
-double convTimeMs(CudaConvKind kind, const ConvDesc& d, const Tensor& x, const Tensor& prepared, const Tensor& bias,
-                  int64_t workspaceBytes, Tensor& y) {
+double convTimeMs(const CudaConvAlgo& a, const ConvDesc& d, const Tensor& x, const Tensor& prepared,
+                  const Tensor& bias, Tensor& y) {
   checkRun(d, x, prepared, bias, y);
   if (y.numel() == 0) return 0.0;
   cuda::DeviceScope sc(y.device().index);
-  Tensor ws = workspaceFor(workspaceBytes, y.device());
-  float* wsp = ws.defined() ? ws.data() : nullptr;
-  launch(kind, d, x, prepared, bias, true, wsp, y, sc.stream);  // warm-up (module load, caches)
+  Tensor ws = workspaceFor(cudaConvWorkspaceBytes(a, d), y.device());
+  const CudaConvLaunch args{d, x, prepared, bias, true, ws.defined() ? ws.data() : nullptr,
+                            cudaConvImagesPerChunk(a, d), y, sc.stream};
+  a.launch(args);  // warm-up (module load, caches)
   Event start, stop;
   // Best of a few runs: the minimum is the least disturbed by clocks ramping up and other work.
   float best = 1e30f, total = 0.0f;
   for (int rep = 0; rep < 5 && (rep < 2 || total < 200.0f); ++rep) {
     CN_CUDA(cudaEventRecord(start.e, sc.stream));
-    launch(kind, d, x, prepared, bias, true, wsp, y, sc.stream);
+    a.launch(args);
     CN_CUDA(cudaEventRecord(stop.e, sc.stream));
     CN_CUDA(cudaEventSynchronize(stop.e));
     float ms = 0.0f;
