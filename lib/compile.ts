@@ -67,6 +67,24 @@ export class CompiledPlan {
    * CUDA graphs: 'off' (a CPU plan, or cudaGraph: false), 'pending' (captured on the first run), 'captured', or
    * why the capture failed (the plan then runs its steps one by one, with the same results).
    */
+  /**
+   * CPU plans: bytes of the activation arena — one block holding every intermediate of a run at offsets
+   * planned from their lifetimes on the first run (warmup() or the first run() plans it; 0 before). Runs make
+   * no allocator calls for activations; the block is freed with the plan.
+   */
+  get arenaBytes(): number {
+    return this.plan.arenaBytes;
+  }
+
+  /**
+   * The arena in detail: its bytes, how many of a run's intermediate tensors it holds, and how many runs
+   * took at least one of them from the general cache instead (a concurrent run of the same plan does;
+   * a deterministic plan run alone never should).
+   */
+  get arenaStats(): { bytes: number; allocations: number; fallbackRuns: number } {
+    return { bytes: this.plan.arenaBytes, allocations: this.plan.arenaAllocations, fallbackRuns: this.plan.arenaFallbacks };
+  }
+
   get cudaGraph(): string {
     return this.plan.graphStatus;
   }

@@ -26,6 +26,10 @@ export interface NativePlan {
   readonly disposed: boolean;
   /** 'off', 'pending', 'captured' or why the CUDA graph capture failed. */
   readonly graphStatus: string;
+  /** CPU plans: the activation arena (native/core/arena.h): planned bytes, allocations it serves, runs that fell back. */
+  readonly arenaBytes: number;
+  readonly arenaAllocations: number;
+  readonly arenaFallbacks: number;
   /** The op of each step after lowering, e.g. 'conv2d+batchNorm+relu'. */
   ops(): string[];
   runSync(input: NativeTensor): NativeTensor;

@@ -149,14 +149,19 @@ void cpuFree(void* p, size_t bytes) { cpuCache().give(p, bytes); }
 
 std::shared_ptr<Storage> Storage::allocate(Device device, size_t bytes) {
   if (device.isCpu()) {
-    void* p = cpuAllocate(bytes);
+    ArenaLease lease;
+    void* arena = arenaAllocate(bytes, lease);
+    void* p = arena ? arena : cpuAllocate(bytes);
     auto& c = cpuCache();
     {
       std::lock_guard<std::mutex> lock(c.mu);
       c.liveBuffers += 1;
       c.liveBytes += int64_t(bytes);
     }
-    return std::shared_ptr<Storage>(new Storage(device, p, bytes));
+    std::shared_ptr<Storage> s(new Storage(device, p, bytes));
+    s->lease_ = std::move(lease);
+    s->inArena_ = arena != nullptr;
+    return s;
   }
   void* p = cudart::deviceAllocate(bytes, device.index);
   auto& c = cudaCounters();
@@ -177,7 +182,8 @@ Storage::~Storage() {
       c.liveBuffers -= 1;
       c.liveBytes -= int64_t(bytes_);
     }
-    cpuFree(data_, bytes_);
+    arenaRelease(lease_);
+    if (!inArena_) cpuFree(data_, bytes_);
     return;
   }
   cudart::deviceFree(data_, bytes_, device_.index);

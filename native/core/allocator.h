@@ -6,7 +6,8 @@
 #include <cstdint>
 #include <memory>
 
-#include "device.h"
+#include "core/arena.h"
+#include "core/device.h"
 
 namespace convnets {
 
@@ -27,6 +28,8 @@ class Storage {
   Device device_;
   void* data_;
   size_t bytes_;
+  ArenaLease lease_;         // set when allocated under an ArenaScope (core/arena.h)
+  bool inArena_ = false;     // data_ is a block of that arena, not the cache's
 };
 
 struct MemoryStats {

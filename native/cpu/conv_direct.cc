@@ -97,6 +97,6 @@ void run(const ConvDesc& d, const ConvPrepared& pw, const float* x, const float*
 
 }  // namespace
 
-ConvAlgo convDirect() { return {"direct", supports, workspace, prepare, run}; }
+ConvAlgo convDirect() { return {"direct", supports, workspace, prepare, run, ConvCaps()}; }
 
 }  // namespace convnets::cpu

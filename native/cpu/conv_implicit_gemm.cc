@@ -159,6 +159,6 @@ void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* 
 
 }  // namespace
 
-ConvAlgo convImplicitGemm() { return {"implicit_gemm", supports, workspace, prepareGemmWeights, run}; }
+ConvAlgo convImplicitGemm() { return {"implicit_gemm", supports, workspace, prepareGemmWeights, run, ConvCaps()}; }
 
 }  // namespace convnets::cpu

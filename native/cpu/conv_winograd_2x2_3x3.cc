@@ -76,6 +76,6 @@ const WinogradVariant& winograd2x2_3x3() {
   return v;
 }
 
-ConvAlgo convWinograd2x2_3x3() { return {"winograd_2x2_3x3", supports, workspace, prepare, run}; }
+ConvAlgo convWinograd2x2_3x3() { return {"winograd_2x2_3x3", supports, workspace, prepare, run, ConvCaps()}; }
 
 }  // namespace convnets::cpu

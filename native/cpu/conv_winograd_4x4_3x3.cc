@@ -92,6 +92,6 @@ const WinogradVariant& winograd4x4_3x3() {
   return v;
 }
 
-ConvAlgo convWinograd4x4_3x3() { return {"winograd_4x4_3x3", supports, workspace, prepare, run}; }
+ConvAlgo convWinograd4x4_3x3() { return {"winograd_4x4_3x3", supports, workspace, prepare, run, ConvCaps()}; }
 
 }  // namespace convnets::cpu

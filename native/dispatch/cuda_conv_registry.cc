@@ -110,12 +110,12 @@ const std::vector<CudaConvAlgo>& cudaConvAlgorithms() {
   // GEMM per group, so depthwise works but is slow there; 'auto' sends thin groups to direct).
   using namespace cuda_ops;
   static const std::vector<CudaConvAlgo> algos = {
-      {"direct", anyConv, noScratch, false, convPrepareAsStored, convLaunchDirect},
-      {"im2col", anyConv, im2colPerImage, true, convPrepareAsStored, convLaunchIm2col},
-      {"implicit_gemm", anyConv, noScratch, false, convPrepareAsStored, convLaunchImplicitGemm},
-      {"gemm_1x1", gemm1x1Supports, gemm1x1PerImage, true, convPrepareAsStored, convLaunchGemm1x1},
-      {"winograd_2x2_3x3", winograd2Supports, winograd2PerImage, true, convPrepareWinograd2, convLaunchWinograd2},
-      {"winograd_4x4_3x3", winograd4Supports, winograd4PerImage, true, convPrepareWinograd4, convLaunchWinograd4},
+      {"direct", anyConv, noScratch, false, convPrepareAsStored, convLaunchDirect, ConvCaps()},
+      {"im2col", anyConv, im2colPerImage, true, convPrepareAsStored, convLaunchIm2col, ConvCaps()},
+      {"implicit_gemm", anyConv, noScratch, false, convPrepareAsStored, convLaunchImplicitGemm, ConvCaps()},
+      {"gemm_1x1", gemm1x1Supports, gemm1x1PerImage, true, convPrepareAsStored, convLaunchGemm1x1, ConvCaps()},
+      {"winograd_2x2_3x3", winograd2Supports, winograd2PerImage, true, convPrepareWinograd2, convLaunchWinograd2, ConvCaps()},
+      {"winograd_4x4_3x3", winograd4Supports, winograd4PerImage, true, convPrepareWinograd4, convLaunchWinograd4, ConvCaps()},
       {"implicit_gemm_tc", tcSupports, tcScratch, false, convPrepareTc, convLaunchTc, ConvCaps().onTensorCores()},
   };
   return algos;

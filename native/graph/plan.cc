@@ -65,6 +65,10 @@ Tensor Plan::run(const Tensor& input, std::vector<double>* stepMs) const {
            shapeStr(inputShape_), " on ", device_.str(), ", got ", shapeStr(input.shape()), " on ",
            input.device().str());
   if (cudaGraph_ && !stepMs) return runGraph(input);
+  if (device_.isCpu()) {
+    ArenaScope arena(arena_);
+    return runSteps(input, stepMs);
+  }
   Tensor y = runSteps(input, stepMs);
   // On CUDA the steps only queue kernels: wait for them, so a finished run means a computed output
   // (a worker's promise must not resolve before the work is done).

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/arena.h"
 #include "dispatch/conv_plan.h"
 #include "core/conv_desc.h"
 #include "core/tensor.h"
@@ -89,6 +90,9 @@ class Plan {
   // "off" (not asked for, or a CPU plan), "pending" (captured on the first run), "captured", or why the
   // capture failed (the plan then runs its steps one by one).
   std::string graphStatus() const;
+  // CPU plans: bytes of the activation arena (core/arena.h), planned from the first run (0 before it).
+  int64_t arenaBytes() const { return arena_.bytes(); }
+  const ActivationArena& arena() const { return arena_; }
 
  private:
   // The steps in order, without the final synchronisation (a capture records them).
@@ -105,6 +109,7 @@ class Plan {
   mutable std::mutex graphMu_;  // one replay at a time: the graph's input and output buffers are fixed
   mutable std::shared_ptr<GraphState> graph_;
   mutable std::string graphFailure_;
+  mutable ActivationArena arena_;  // CPU plans: every run's intermediates, at offsets planned on the first run
 };
 
 // Lowering passes (graph/lowering.cc), each safe to skip.

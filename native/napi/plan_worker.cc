@@ -22,6 +22,9 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
                         InstanceAccessor<&PlanWrap::device>("device"),
                         InstanceAccessor<&PlanWrap::disposed>("disposed"),
                         InstanceAccessor<&PlanWrap::graphStatus>("graphStatus"),
+                        InstanceAccessor<&PlanWrap::arenaBytes>("arenaBytes"),
+                        InstanceAccessor<&PlanWrap::arenaAllocations>("arenaAllocations"),
+                        InstanceAccessor<&PlanWrap::arenaFallbacks>("arenaFallbacks"),
                         InstanceMethod<&PlanWrap::ops>("ops"),
                         InstanceMethod<&PlanWrap::runSync>("runSync"),
                         InstanceMethod<&PlanWrap::runAsync>("runAsync"),
@@ -56,6 +59,15 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
   Napi::Value disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !plan_); }
   Napi::Value graphStatus(const Napi::CallbackInfo& info) {
     return Napi::String::New(info.Env(), plan("plan.graphStatus").graphStatus());
+  }
+  Napi::Value arenaBytes(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), double(plan("plan.arenaBytes").arenaBytes()));
+  }
+  Napi::Value arenaAllocations(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), double(plan("plan.arena").arena().plannedAllocations()));
+  }
+  Napi::Value arenaFallbacks(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), double(plan("plan.arena").arena().fallbacks()));
   }
   // The op of each step after lowering, e.g. "conv2d+batchNorm+relu".
   Napi::Value ops(const Napi::CallbackInfo& info) {
