@@ -40,7 +40,7 @@ export interface NativePlan {
   dispose(): void;
 }
 
-export interface MemoryCounters { tensors: number; bytes: number; cachedBytes: number }
+export interface MemoryCounters { tensors: number; bytes: number; cachedBytes: number; preparedBytes: number }
 
 export interface NativeBinding {
   // tensors (napi/tensor_wrap.cc)

@@ -117,11 +117,16 @@ export class Tensor {
 }
 
 export interface MemoryReport {
-  cpu: { tensors: number; bytes: number; cachedBytes: number };
-  cuda: { tensors: number; bytes: number; cachedBytes: number }[];
+  /** preparedBytes: weights packed or transformed for their conv algorithm (ConvPlan, compiled plans), alive. */
+  cpu: { tensors: number; bytes: number; cachedBytes: number; preparedBytes: number };
+  /** preparedBytes is 0 on CUDA: a CUDA plan's transformed weights are device tensors, counted in bytes. */
+  cuda: { tensors: number; bytes: number; cachedBytes: number; preparedBytes: number }[];
 }
 
-/** Live tensors (storages) and bytes per device, plus what the caching allocators hold for reuse. */
+/**
+ * Live tensors (storages) and bytes per device, plus what the caching allocators hold for reuse and, on the
+ * CPU, the bytes of prepared (packed or Winograd-transformed) weights.
+ */
 export function memory(): MemoryReport {
   return native.memory();
 }

@@ -115,6 +115,11 @@ struct CpuCache {
   }
 };
 
+std::atomic<int64_t>& preparedCounter() {
+  static std::atomic<int64_t> bytes{0};
+  return bytes;
+}
+
 CpuCache& cpuCache() {
   static CpuCache* cache = new CpuCache();  // never destroyed: storages may outlive static destruction
   return *cache;
@@ -139,6 +144,8 @@ bool poisonAllocations() {
   }();
   return on;
 }
+
+void notePreparedBytes(int64_t delta) { preparedCounter().fetch_add(delta, std::memory_order_relaxed); }
 
 void* cpuAllocate(size_t bytes) {
   void* p = cpuCache().take(bytes);
@@ -202,6 +209,7 @@ MemoryStats memoryStats(Device device) {
     s.liveBuffers = c.liveBuffers;
     s.liveBytes = c.liveBytes;
     s.cachedBytes = c.cached;
+    s.preparedBytes = preparedCounter().load(std::memory_order_relaxed);
     return s;
   }
   auto& c = cudaCounters();

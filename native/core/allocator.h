@@ -36,6 +36,7 @@ struct MemoryStats {
   int64_t liveBuffers = 0;  // Storage objects alive
   int64_t liveBytes = 0;    // bytes they hold
   int64_t cachedBytes = 0;  // freed bytes kept by the caching allocator for reuse
+  int64_t preparedBytes = 0;  // CPU: weights packed or transformed for an algorithm (CpuBuffer::prepared), alive
 };
 
 MemoryStats memoryStats(Device device);
@@ -55,15 +56,31 @@ bool poisonAllocations();
 void* cpuAllocate(size_t bytes);
 void cpuFree(void* p, size_t bytes);
 
+// Bytes of prepared weights alive (memoryStats' preparedBytes); CpuBuffer::prepared keeps it.
+void notePreparedBytes(int64_t delta);
+
 // RAII scratch buffer (kernel workspaces); comes from the CPU cache, so reusing sizes is cheap.
 class CpuBuffer {
  public:
   CpuBuffer() = default;
   explicit CpuBuffer(size_t bytes) : p_(bytes ? cpuAllocate(bytes) : nullptr), bytes_(bytes) {}
+  // Prepared weights (a ConvPrepared's packed or transformed copy): counted in memory()'s preparedBytes.
+  static CpuBuffer prepared(size_t bytes) {
+    CpuBuffer b(bytes);
+    b.prepared_ = true;
+    notePreparedBytes(int64_t(bytes));
+    return b;
+  }
   ~CpuBuffer() { reset(); }
-  CpuBuffer(CpuBuffer&& o) noexcept : p_(o.p_), bytes_(o.bytes_) { o.p_ = nullptr; o.bytes_ = 0; }
+  CpuBuffer(CpuBuffer&& o) noexcept : p_(o.p_), bytes_(o.bytes_), prepared_(o.prepared_) {
+    o.p_ = nullptr; o.bytes_ = 0; o.prepared_ = false;
+  }
   CpuBuffer& operator=(CpuBuffer&& o) noexcept {
-    if (this != &o) { reset(); p_ = o.p_; bytes_ = o.bytes_; o.p_ = nullptr; o.bytes_ = 0; }
+    if (this != &o) {
+      reset();
+      p_ = o.p_; bytes_ = o.bytes_; prepared_ = o.prepared_;
+      o.p_ = nullptr; o.bytes_ = 0; o.prepared_ = false;
+    }
     return *this;
   }
   CpuBuffer(const CpuBuffer&) = delete;
@@ -71,11 +88,16 @@ class CpuBuffer {
   template <class T = float>
   T* as() const { return static_cast<T*>(p_); }
   size_t bytes() const { return bytes_; }
-  void reset() { if (p_) cpuFree(p_, bytes_); p_ = nullptr; bytes_ = 0; }
+  void reset() {
+    if (prepared_) notePreparedBytes(-int64_t(bytes_));
+    if (p_) cpuFree(p_, bytes_);
+    p_ = nullptr; bytes_ = 0; prepared_ = false;
+  }
 
  private:
   void* p_ = nullptr;
   size_t bytes_ = 0;
+  bool prepared_ = false;
 };
 
 }  // namespace convnets

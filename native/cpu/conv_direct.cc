@@ -25,7 +25,7 @@ void prepare(const ConvDesc& d, const float* w, Isa isa, ConvPrepared& out) {
   const int64_t Kg = d.Kg(), Cg = d.Cg(), RS = d.R * d.S, kb = kBlocks(d);
   out.isa = isa;
   out.groupStride = kb * Cg * RS * KB;
-  out.data = CpuBuffer(size_t(d.groups * out.groupStride) * sizeof(float));
+  out.data = CpuBuffer::prepared(size_t(d.groups * out.groupStride) * sizeof(float));
   float* p = out.data.as();
   for (int64_t g = 0; g < d.groups; ++g)
     for (int64_t b = 0; b < kb; ++b)

@@ -26,7 +26,7 @@ void prepareGemmWeights(const ConvDesc& d, const float* w, Isa isa, ConvPrepared
   const int64_t depth = gemmDepth(d);
   out.isa = isa;
   out.groupStride = packedASize(k, d.Kg(), depth);
-  out.data = CpuBuffer(size_t(d.groups * out.groupStride) * sizeof(float));
+  out.data = CpuBuffer::prepared(size_t(d.groups * out.groupStride) * sizeof(float));
   for (int64_t g = 0; g < d.groups; ++g)
     packA(k, d.Kg(), depth, w + g * d.Kg() * depth, depth, 1, out.data.as() + g * out.groupStride);
 }

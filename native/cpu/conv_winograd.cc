@@ -115,7 +115,7 @@ void winogradPrepare(const WinogradVariant& v, const ConvDesc& d, const float* w
   const int64_t planeA = packedASize(k, Kg, Cg);
   out.isa = isa;
   out.groupStride = a2 * planeA;
-  out.data = CpuBuffer(size_t(d.groups * out.groupStride) * sizeof(float));
+  out.data = CpuBuffer::prepared(size_t(d.groups * out.groupStride) * sizeof(float));
   // U[g][ξ] = (G g Gᵀ)[ξ] for every (k, c), as a Kg × Cg matrix per ξ, then packed as GEMM A.
   CpuBuffer u(size_t(a2 * Kg * Cg) * sizeof(float));
   for (int64_t g = 0; g < d.groups; ++g) {
