@@ -11,6 +11,7 @@ export const NETS: Record<string, () => nn.Module> = {
   alexnet: () => models.alexnet(),
   vgg16: () => models.vgg16(),
   googlenet: () => models.googlenet({ auxLogits: false, transformInput: false }),
+  resnet18: () => models.resnet18(),
   resnet50: () => models.resnet50(),
   densenet121: () => models.densenet121(),
 };

@@ -35,6 +35,7 @@ BUILDERS = {
     'alexnet': lambda: tvm.alexnet(weights=None),
     'vgg16': lambda: tvm.vgg16(weights=None),
     'googlenet': lambda: tvm.googlenet(weights=None, aux_logits=False, transform_input=False, init_weights=False),
+    'resnet18': lambda: tvm.resnet18(weights=None),
     'resnet50': lambda: tvm.resnet50(weights=None),
     'densenet121': lambda: tvm.densenet121(weights=None),
 }
