@@ -44,7 +44,8 @@ void fuseInputAffine(std::vector<Step>& steps, int output) {
     c.conv->plan = nullptr;  // rebuilt by finishConvLayers
     c.inputs[0] = bn.inputs[0];
     // The conv shows the BN step in front as the BN showed itself: "batchNorm+relu" when fuseRelu merged the
-    // ReLU, plain "batchNorm" when its binding did (foldBatchNorm shows the latter: the strings predate kinds).
+    // ReLU, plain "batchNorm" when its binding fused it (foldBatchNorm shows that one; both names are kept as
+    // they were before steps had kinds).
     c.before.insert(c.before.begin(), bn.after.begin(), bn.after.end());
     c.before.insert(c.before.begin(), Fusion::BatchNorm);
     dead[i] = true;

@@ -97,7 +97,7 @@ struct AvgPoolWindow {
 };
 
 struct Step {
-  StepKind kind = StepKind::Relu;
+  StepKind kind = StepKind::Relu;  // always set by whoever makes the step (emit(), a pass)
   // What lowering merged into this step, in display order: before its op (on its input side) and after it.
   // A ReLU the binding itself fused (F.conv2d(…, relu)) is in `relu` / the conv layer, not here: the
   // display lists what the passes merged.
