@@ -9,15 +9,6 @@
 
 namespace convnets {
 
-StepFn convLayerFn(const ConvLayer& layer) {
-  std::shared_ptr<const ConvPlan> plan = layer.plan;
-  ConvOptions opts = layer.opts;
-  if (layer.residual)
-    return [plan, opts](const std::vector<Tensor>& in) { return plan->runResidual(in[0], in[1], opts); };
-  if (layer.concatInput) return [plan, opts](const std::vector<Tensor>& in) { return plan->runConcat(in, opts); };
-  return [plan, opts](const std::vector<Tensor>& in) { return plan->run(in[0], opts); };
-}
-
 Plan::Plan(Shape inputShape, Shape outputShape, Device device, std::vector<Step> steps, int numSlots, int output,
            const LoweringOptions& lowering)
     : inputShape_(std::move(inputShape)),
@@ -139,9 +130,9 @@ Tensor Plan::runSteps(const Tensor& input, std::vector<double>* stepMs) const {
     try {
       slots[size_t(s.output)] = s.fn(in);
     } catch (const std::exception& e) {
-      fail("plan.run: step ", i + 1, " of ", steps_.size(), " (", s.op, ") failed: ", e.what());
+      fail("plan.run: step ", i + 1, " of ", steps_.size(), " (", s.name(), ") failed: ", e.what());
     } catch (...) {  // not an exception object (a foreign library's throw): still this step's Error
-      fail("plan.run: step ", i + 1, " of ", steps_.size(), " (", s.op, ") failed: a non-standard exception was thrown");
+      fail("plan.run: step ", i + 1, " of ", steps_.size(), " (", s.name(), ") failed: a non-standard exception was thrown");
     }
     in.clear();  // drop our extra references first, so freeing below really frees
     for (int f : frees_[i]) slots[size_t(f)].release();

@@ -222,14 +222,14 @@ Napi::Value linear(const Napi::CallbackInfo& info) {
     const Tensor packed = ops::linearPack(w, prec);
     const Shape ws = w.shape();
     return emitFusable(
-        info, "linear", {x, packed, b},
+        info, StepKind::Linear, {x, packed, b},
         [ws, prec](bool r) -> StepFn {
           return [ws, prec, r](const std::vector<Tensor>& in) { return ops::linearPacked(in[0], in[1], ws, in[2], r, prec); };
         },
         relu);
   }
   return emitFusable(
-      info, "linear", {x, w, b},
+      info, StepKind::Linear, {x, w, b},
       [prec](bool r) -> StepFn {
         return [prec, r](const std::vector<Tensor>& in) { return ops::linear(in[0], in[1], in[2], r, prec); };
       },
@@ -239,7 +239,7 @@ Napi::Value linear(const Napi::CallbackInfo& info) {
 // matmul(a, b, precision?)
 Napi::Value matmul(const Napi::CallbackInfo& info) {
   Precision prec = precisionArg(info[2], "matmul");
-  return emit(info, "matmul", {tensorArg(info[0], "matmul", "a"), tensorArg(info[1], "matmul", "b")},
+  return emit(info, StepKind::Matmul, {tensorArg(info[0], "matmul", "a"), tensorArg(info[1], "matmul", "b")},
               [prec](const std::vector<Tensor>& in) { return ops::matmul(in[0], in[1], prec); });
 }
 

@@ -12,13 +12,13 @@ namespace {
 using Ins = std::vector<Tensor>;
 
 Napi::Value relu(const Napi::CallbackInfo& info) {
-  return emit(info, "relu", {tensorArg(info[0], "relu", "input")}, [](const Ins& in) { return ops::relu(in[0]); });
+  return emit(info, StepKind::Relu, {tensorArg(info[0], "relu", "input")}, [](const Ins& in) { return ops::relu(in[0]); });
 }
 
 // add(a, b, relu?)
 Napi::Value add(const Napi::CallbackInfo& info) {
   bool fuseRelu = info[2].IsUndefined() ? false : boolArg(info[2], "add", "relu");
-  return emitFusable(info, "add", {tensorArg(info[0], "add", "a"), tensorArg(info[1], "add", "b")},
+  return emitFusable(info, StepKind::Add, {tensorArg(info[0], "add", "a"), tensorArg(info[1], "add", "b")},
                      [](bool relu) -> StepFn { return [relu](const Ins& in) { return ops::add(in[0], in[1], relu); }; },
                      fuseRelu);
 }
@@ -37,7 +37,7 @@ Napi::Value maxPool2d(const Napi::CallbackInfo& info) {
   ops::Pair k = pairArg(info[1], op, "kernelSize"), s = pairArg(info[2], op, "stride"),
             p = pairArg(info[3], op, "padding"), d = pairArg(info[4], op, "dilation");
   bool ceil = boolArg(info[5], op, "ceilMode");
-  return emit(info, op, {x}, [=](const Ins& in) { return ops::maxPool2d(in[0], k, s, p, d, ceil); });
+  return emit(info, StepKind::MaxPool2d, {x}, [=](const Ins& in) { return ops::maxPool2d(in[0], k, s, p, d, ceil); });
 }
 
 // avgPool2d(x, kernel, stride, padding, ceilMode, countIncludePad)
@@ -50,7 +50,7 @@ Napi::Value avgPool2d(const Napi::CallbackInfo& info) {
   EmitExtras extras;
   extras.avgPool = std::make_shared<const AvgPoolWindow>(AvgPoolWindow{k[0], k[1], s[0], s[1], p[0], p[1], ceil, includePad});
   return emit(
-      info, op, {x}, [=](const Ins& in) { return ops::avgPool2d(in[0], k, s, p, ceil, includePad); }, std::move(extras));
+      info, StepKind::AvgPool2d, {x}, [=](const Ins& in) { return ops::avgPool2d(in[0], k, s, p, ceil, includePad); }, std::move(extras));
 }
 
 // poolOutputShape('maxPool2d' | 'avgPool2d', inputShape, kernel, stride, padding, dilation, ceilMode): the
@@ -70,7 +70,7 @@ Napi::Value adaptiveAvgPool2d(const Napi::CallbackInfo& info) {
   const char* op = "adaptiveAvgPool2d";
   const Tensor& x = tensorArg(info[0], op, "input");
   ops::Pair size = pairArg(info[1], op, "outputSize");
-  return emit(info, op, {x}, [=](const Ins& in) { return ops::adaptiveAvgPool2d(in[0], size); });
+  return emit(info, StepKind::AdaptiveAvgPool2d, {x}, [=](const Ins& in) { return ops::adaptiveAvgPool2d(in[0], size); });
 }
 
 // localResponseNorm(x, size, alpha, beta, k)
@@ -79,7 +79,7 @@ Napi::Value localResponseNorm(const Napi::CallbackInfo& info) {
   const Tensor& x = tensorArg(info[0], op, "input");
   int64_t size = intArg(info[1], op, "size");
   double alpha = numberArg(info[2], op, "alpha"), beta = numberArg(info[3], op, "beta"), k = numberArg(info[4], op, "k");
-  return emit(info, op, {x}, [=](const Ins& in) { return ops::localResponseNorm(in[0], size, alpha, beta, k); });
+  return emit(info, StepKind::LocalResponseNorm, {x}, [=](const Ins& in) { return ops::localResponseNorm(in[0], size, alpha, beta, k); });
 }
 
 // batchNorm(x, runningMean, runningVar, weight|null, bias|null, eps, relu)
@@ -92,7 +92,7 @@ Napi::Value batchNorm(const Napi::CallbackInfo& info) {
   EmitExtras extras;
   extras.eps = eps;
   return emitFusable(
-      info, op, std::move(operands),
+      info, StepKind::BatchNorm, std::move(operands),
       [eps](bool relu) -> StepFn {
         return [eps, relu](const Ins& in) { return ops::batchNorm(in[0], in[1], in[2], in[3], in[4], eps, relu); };
       },
@@ -105,7 +105,7 @@ Napi::Value dropout(const Napi::CallbackInfo& info) {
   double p = numberArg(info[1], "dropout", "p");
   int64_t seed = intArg(info[2], "dropout", "seed");
   CN_CHECK(seed >= 0, "dropout: seed must be a non-negative integer, got ", seed);
-  return emit(info, "dropout", {x}, [=](const Ins& in) { return ops::dropout(in[0], p, uint64_t(seed)); });
+  return emit(info, StepKind::Dropout, {x}, [=](const Ins& in) { return ops::dropout(in[0], p, uint64_t(seed)); });
 }
 
 // interpolate(x, [oh, ow], mode, alignCorners, antialias, scaleH, scaleW): scale 0 = from the sizes.
@@ -116,7 +116,7 @@ Napi::Value interpolate(const Napi::CallbackInfo& info) {
   std::string mode = stringArg(info[2], op, "mode");
   bool alignCorners = boolArg(info[3], op, "alignCorners"), antialias = boolArg(info[4], op, "antialias");
   std::array<double, 2> scale{numberArg(info[5], op, "scaleFactor"), numberArg(info[6], op, "scaleFactor")};
-  return emit(info, op, {x}, [=](const Ins& in) {
+  return emit(info, StepKind::Interpolate, {x}, [=](const Ins& in) {
     return ops::interpolate(in[0], size, mode, alignCorners, antialias, scale);
   });
 }
@@ -127,19 +127,19 @@ Napi::Value crop2d(const Napi::CallbackInfo& info) {
   const Tensor& x = tensorArg(info[0], op, "input");
   int64_t top = intArg(info[1], op, "top"), left = intArg(info[2], op, "left"), h = intArg(info[3], op, "height"),
           w = intArg(info[4], op, "width");
-  return emit(info, op, {x}, [=](const Ins& in) { return ops::crop2d(in[0], top, left, h, w); });
+  return emit(info, StepKind::Crop2d, {x}, [=](const Ins& in) { return ops::crop2d(in[0], top, left, h, w); });
 }
 
 Napi::Value softmax(const Napi::CallbackInfo& info) {
   const Tensor& x = tensorArg(info[0], "softmax", "input");
   int64_t dim = intArg(info[1], "softmax", "dim");
-  return emit(info, "softmax", {x}, [dim](const Ins& in) { return ops::softmax(in[0], dim); });
+  return emit(info, StepKind::Softmax, {x}, [dim](const Ins& in) { return ops::softmax(in[0], dim); });
 }
 
 Napi::Value logSoftmax(const Napi::CallbackInfo& info) {
   const Tensor& x = tensorArg(info[0], "logSoftmax", "input");
   int64_t dim = intArg(info[1], "logSoftmax", "dim");
-  return emit(info, "logSoftmax", {x}, [dim](const Ins& in) { return ops::logSoftmax(in[0], dim); });
+  return emit(info, StepKind::LogSoftmax, {x}, [dim](const Ins& in) { return ops::logSoftmax(in[0], dim); });
 }
 
 // argmax(x, dim, keepdim)
@@ -147,7 +147,7 @@ Napi::Value argmax(const Napi::CallbackInfo& info) {
   const Tensor& x = tensorArg(info[0], "argmax", "input");
   int64_t dim = intArg(info[1], "argmax", "dim");
   bool keepdim = boolArg(info[2], "argmax", "keepdim");
-  return emit(info, "argmax", {x}, [=](const Ins& in) { return ops::argmax(in[0], dim, keepdim); });
+  return emit(info, StepKind::Argmax, {x}, [=](const Ins& in) { return ops::argmax(in[0], dim, keepdim); });
 }
 
 // topk(x, k, dim, largest, sorted) → {values, indices}. Two outputs: not a plan step (compile() reports a
@@ -176,7 +176,7 @@ Napi::Value cat(const Napi::CallbackInfo& info) {
   int64_t dim = intArg(info[1], "cat", "dim");
   EmitExtras extras;
   extras.concatDim = dim < 0 && !xs.empty() ? dim + xs[0].dim() : dim;
-  return emit(info, "cat", std::move(xs), [dim](const Ins& in) { return ops::cat(in, dim); }, std::move(extras));
+  return emit(info, StepKind::Cat, std::move(xs), [dim](const Ins& in) { return ops::cat(in, dim); }, std::move(extras));
 }
 
 // ---- signal: plain Float64Arrays in and out -------------------------------------------------------------

@@ -73,7 +73,7 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
   Napi::Value ops(const Napi::CallbackInfo& info) {
     const auto& st = plan("plan.ops").steps();
     auto a = Napi::Array::New(info.Env(), st.size());
-    for (size_t i = 0; i < st.size(); ++i) a.Set(uint32_t(i), st[i].op);
+    for (size_t i = 0; i < st.size(); ++i) a.Set(uint32_t(i), st[i].name());
     return a;
   }
   Napi::Value runSync(const Napi::CallbackInfo& info) {
@@ -161,7 +161,7 @@ Napi::Value testFailingOp(const Napi::CallbackInfo& info) {
   int64_t failCalls = info.Length() > 2 && !info[2].IsUndefined() ? intArg(info[2], "testFailingOp", "failCalls") : -1;
   bool nonStandard = info.Length() > 3 && boolArg(info[3], "testFailingOp", "nonStandard");
   auto calls = std::make_shared<std::atomic<int64_t>>(0);
-  return emit(info, "testFailingOp", {x}, [calls, okCalls, failCalls, nonStandard](const std::vector<Tensor>& in) {
+  return emit(info, StepKind::TestFailingOp, {x}, [calls, okCalls, failCalls, nonStandard](const std::vector<Tensor>& in) {
     int64_t n = ++*calls;
     bool fails = n > okCalls && (failCalls < 0 || n <= okCalls + failCalls);
     if (fails && nonStandard) throw int(42);

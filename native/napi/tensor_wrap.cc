@@ -87,13 +87,13 @@ Napi::Value TensorWrap::dispose(const Napi::CallbackInfo& info) {
 Napi::Value TensorWrap::reshape(const Napi::CallbackInfo& info) {
   CN_CHECK(tensor_.defined(), "reshape: the tensor was disposed");
   Shape shape = shapeArg(info[0], "reshape", "shape");
-  return emit(info, "reshape", {tensor_}, [shape](const std::vector<Tensor>& in) { return in[0].reshape(shape); });
+  return emit(info, StepKind::Reshape, {tensor_}, [shape](const std::vector<Tensor>& in) { return in[0].reshape(shape); });
 }
 
 Napi::Value TensorWrap::to(const Napi::CallbackInfo& info) {
   CN_CHECK(tensor_.defined(), "to: the tensor was disposed");
   Device device = deviceArg(info[0], "to");
-  return emit(info, "to", {tensor_}, [device](const std::vector<Tensor>& in) { return in[0].to(device); });
+  return emit(info, StepKind::To, {tensor_}, [device](const std::vector<Tensor>& in) { return in[0].to(device); });
 }
 
 // ---- argument readers --------------------------------------------------------------------------------

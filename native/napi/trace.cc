@@ -73,14 +73,14 @@ bool isTraced(Napi::Env env, const Tensor& t) {
   return tr && tr->slotOf(t) >= 0;
 }
 
-Napi::Value emit(const Napi::CallbackInfo& info, const char* op, std::vector<Tensor> inputs, StepFn fn,
+Napi::Value emit(const Napi::CallbackInfo& info, StepKind kind, std::vector<Tensor> inputs, StepFn fn,
                  EmitExtras extras) {
   Napi::Env env = info.Env();
   Tensor out = fn(inputs);
   Trace* tr = active(env);
   if (!tr) return wrapTensor(env, std::move(out));
   Step s;
-  s.op = op;
+  s.kind = kind;
   bool traced = false;
   for (Tensor& x : inputs) {
     int slot = tr->slotOf(x);
@@ -113,11 +113,13 @@ Napi::Value emit(const Napi::CallbackInfo& info, const char* op, std::vector<Ten
   return v;
 }
 
-Napi::Value emitFusable(const Napi::CallbackInfo& info, const char* op, std::vector<Tensor> inputs,
+Napi::Value emitFusable(const Napi::CallbackInfo& info, StepKind kind, std::vector<Tensor> inputs,
                         std::function<StepFn(bool relu)> make, bool relu, EmitExtras extras) {
+  // Keeps the traits table true: a pass that asks stepTraits() which kinds take a ReLU must see them all.
+  CN_CHECK(stepTraits(kind).fusesRelu, "emitFusable: ", stepTraits(kind).name, " lacks fusesRelu in graph/step.cc");
   if (!relu) extras.withRelu = [make] { return make(true); };
   extras.relu = relu;
-  return emit(info, op, std::move(inputs), make(relu), std::move(extras));
+  return emit(info, kind, std::move(inputs), make(relu), std::move(extras));
 }
 
 static Napi::Value emitConvAs(const Napi::CallbackInfo& info, const Tensor& input, const Tensor& weight,
@@ -160,14 +162,14 @@ static Napi::Value emitConvAs(const Napi::CallbackInfo& info, const Tensor& inpu
     EmitExtras extras;
     extras.conv = L;
     extras.relu = relu;
-    return emit(info, "conv2d", {input}, convLayerFn(*L), extras);
+    return emit(info, StepKind::Conv2d, {input}, convLayerFn(*L), extras);
   }
   if (plan) {
-    return emit(info, "conv2d", {input},
+    return emit(info, StepKind::Conv2d, {input},
                 [plan, opts](const std::vector<Tensor>& in) { return plan->run(in[0], opts); });
   }
   return emitFusable(
-      info, "conv2d", {input, weight, bias},
+      info, StepKind::Conv2d, {input, weight, bias},
       [opts, algo, workspaceLimit](bool r) -> StepFn {
         return [opts, algo, r, workspaceLimit](const std::vector<Tensor>& in) {
           return conv2d(in[0], in[1], in[2], opts, r, algo, workspaceLimit);

@@ -22,11 +22,12 @@ struct EmitExtras {
   std::shared_ptr<const AvgPoolWindow> avgPool;  // avgPool2d: its window
 };
 
-// Runs fn(inputs), records it when tracing, and returns the wrapped result.
-Napi::Value emit(const Napi::CallbackInfo& info, const char* op, std::vector<Tensor> inputs, StepFn fn,
+// Runs fn(inputs), records it as a step of this kind when tracing, and returns the wrapped result.
+Napi::Value emit(const Napi::CallbackInfo& info, StepKind kind, std::vector<Tensor> inputs, StepFn fn,
                  EmitExtras extras = {});
-// For ops with a fusable ReLU epilogue: make(relu) gives the step function; the pass may ask for make(true).
-Napi::Value emitFusable(const Napi::CallbackInfo& info, const char* op, std::vector<Tensor> inputs,
+// For ops with a fusable ReLU epilogue (stepTraits(kind).fusesRelu): make(relu) gives the step function;
+// the pass may ask for make(true).
+Napi::Value emitFusable(const Napi::CallbackInfo& info, StepKind kind, std::vector<Tensor> inputs,
                         std::function<StepFn(bool relu)> make, bool relu, EmitExtras extras = {});
 
 // True while a trace is active in this env: bindings may then prepare constant work once (conv weights).

@@ -240,6 +240,37 @@ test('an add of a GEMM conv\'s output moves into the conv\'s store (ResNet\'s co
   plan.dispose(); p2.dispose();
 });
 
+test('op names list what each pass merged into a step, before its op and after it, as the passes compose', async () => {
+  // conv → BN → add → ReLU becomes one conv (folded BN, residual store, ReLU); cat → BN → ReLU → 1×1 conv becomes
+  // one conv reading the parts through its input affine map. A ReLU the binding fused (F.add / F.batchNorm with
+  // relu) is part of that op's name and so does not show (plan.ops() predates typed steps; kept bit for bit).
+  const C = 13, G = 8;
+  const stats = (c: number, seed: number) => [Tensor.rand([c], { seed, low: -0.3, high: 0.3 }), Tensor.rand([c], { seed: seed + 1, low: 0.5, high: 1.5 }),
+    Tensor.rand([c], { seed: seed + 2, low: 0.5, high: 1.5 }), Tensor.rand([c], { seed: seed + 3, low: -0.3, high: 0.3 })];
+  const p1 = stats(C, 70), p2 = stats(2 * C, 80);
+  const w1 = Tensor.rand([C, C, 1, 1], { seed: 90, low: -0.3, high: 0.3 });
+  const w2 = Tensor.rand([G, 2 * C, 1, 1], { seed: 91, low: -0.3, high: 0.3 });
+  const net = (separateRelu: boolean) => (x: Tensor) => {
+    const relu = (t: Tensor) => (separateRelu ? F.relu(t) : t);
+    const bn = F.batchNorm(F.conv2d(x, w1, null), p1[0], p1[1], p1[2], p1[3]);
+    const r = relu(F.add(bn, x, { relu: !separateRelu }));
+    const n = relu(F.batchNorm(F.cat([x, r], 1), p2[0], p2[1], p2[2], p2[3], { relu: !separateRelu }));
+    return F.conv2d(n, w2, null);
+  };
+  const s = [2, C, 9, 11];
+  const x = Tensor.rand(s, { seed: 92, low: -1, high: 1 });
+  for (const [separateRelu, ops] of [[true, ['conv2d+batchNorm+add+relu', 'cat+batchNorm+relu+conv2d']],
+    [false, ['conv2d+batchNorm+add', 'cat+batchNorm+conv2d']]] as const) {
+    const f = net(separateRelu);
+    const plan = compile(f, { inputShape: s });
+    expect(plan.ops()).toEqual(ops);
+    const y = await plan.run(x);
+    expect(relErr(y.data(), eager(f, x))).toBeLessThanOrEqual(1e-5);
+    y.dispose(); plan.dispose();
+  }
+  [x, w1, w2, ...p1, ...p2].forEach((t) => t.dispose());
+});
+
 test('no folding or fusion where the conv output has another reader', async () => {
   const w = Tensor.rand([4, 3, 3, 3], { seed: 3, low: -0.5, high: 0.5 });
   const c = [Tensor.rand([4], { seed: 4, low: -0.2, high: 0.2 }), Tensor.rand([4], { seed: 5, low: 0.5, high: 1.5 })];

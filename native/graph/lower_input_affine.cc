@@ -1,0 +1,56 @@
+#include <cmath>
+
+#include "dispatch/conv_registry.h"
+#include "graph/lowering.h"
+#include "graph/lowering_util.h"
+
+namespace convnets {
+
+// batchNorm(+relu) → conv: conv(max?(x·a + shift, 0)) with a = gamma / sqrt(var + eps) and
+// shift = beta − mean·a per input channel, applied while the conv packs its input (in double, stored
+// as float, like foldBatchNorm). Unlike folding into the conv after it, the ReLU in between and the
+// conv's zero padding make this exact only inside the packing, hence only for algorithms that take it.
+void fuseInputAffine(std::vector<Step>& steps, int output) {
+  std::vector<int> count = readers(steps, output);
+  std::vector<bool> dead(steps.size(), false);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    Step& bn = steps[i];
+    if (bn.kind != StepKind::BatchNorm || !bn.unfusedButRelu() || bn.inputs.size() != 5 ||
+        count[size_t(bn.output)] != 1)
+      continue;
+    bool constants = true;
+    for (size_t k = 1; k < 5; ++k) constants = constants && cpuConstant(bn.inputs[k]);
+    if (!constants || !bn.inputs[1].constant.defined() || !bn.inputs[2].constant.defined()) continue;
+    int j = soleReader(steps, i, bn.output);
+    if (j < 0) continue;
+    Step& c = steps[size_t(j)];
+    if (!c.conv || c.conv->inputAffine || !c.conv->weight.device().isCpu() || c.inputs.empty() ||
+        c.inputs[0].slot != bn.output || !convAlgorithm(c.conv->algo).caps.inputAffine)
+      continue;
+    const int64_t C = c.conv->desc.C;
+    if (bn.inputs[1].constant.numel() != C || bn.inputs[2].constant.numel() != C) continue;
+    const float* mean = bn.inputs[1].constant.data();
+    const float* var = bn.inputs[2].constant.data();
+    const float* gamma = bn.inputs[3].constant.defined() ? bn.inputs[3].constant.data() : nullptr;
+    const float* beta = bn.inputs[4].constant.defined() ? bn.inputs[4].constant.data() : nullptr;
+    InputAffine a;
+    a.relu = bn.relu;
+    for (int64_t ch = 0; ch < C; ++ch) {
+      const double s = (gamma ? gamma[ch] : 1.0) / std::sqrt(double(var[ch]) + bn.eps);
+      a.scale.push_back(float(s));
+      a.shift.push_back(float((beta ? beta[ch] : 0.0) - double(mean[ch]) * s));
+    }
+    c.conv->inputAffine = std::make_shared<const InputAffine>(std::move(a));
+    c.conv->plan = nullptr;  // rebuilt by finishConvLayers
+    c.inputs[0] = bn.inputs[0];
+    // The conv shows the BN step in front as the BN showed itself: "batchNorm+relu" when fuseRelu merged the
+    // ReLU, plain "batchNorm" when its binding fused it (foldBatchNorm shows that one; both names are kept as
+    // they were before steps had kinds).
+    c.before.insert(c.before.begin(), bn.after.begin(), bn.after.end());
+    c.before.insert(c.before.begin(), Fusion::BatchNorm);
+    dead[i] = true;
+  }
+  erase(steps, dead);
+}
+
+}  // namespace convnets

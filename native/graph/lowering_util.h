@@ -1,0 +1,24 @@
+// What the lowering passes (lower_*.cc) share: who reads a slot, where constants live, removing steps.
+#pragma once
+#include <vector>
+
+#include "graph/step.h"
+
+namespace convnets {
+
+// How many step operands (plus the plan output) read each slot.
+std::vector<int> readers(const std::vector<Step>& steps, int output);
+
+// The index of the first step after `after` that reads `slot` (its only reader when readers() says 1), or -1.
+int soleReader(const std::vector<Step>& steps, size_t after, int slot);
+
+// A constant operand on the CPU (or an absent optional one).
+bool cpuConstant(const StepRef& r);
+
+// A host copy of a constant (itself when already on the CPU or undefined).
+Tensor onCpu(const Tensor& t);
+
+// Removes the steps marked dead, keeping the order of the rest.
+void erase(std::vector<Step>& steps, const std::vector<bool>& dead);
+
+}  // namespace convnets
