@@ -63,5 +63,5 @@ export function interpolate(input: Tensor, opts: InterpolateOptions): Tensor {
     if (!boolArg(op, 'recomputeScaleFactor', o.recomputeScaleFactor ?? false)) scales = s;
   }
   if (mode === 'area') return adaptiveAvgPool2d(x, size);
-  return new Tensor(native.interpolate(x.handle, size, mode, alignCorners, antialias, scales[0], scales[1]));
+  return new Tensor(native.interpolate(x.handle, { size, mode, alignCorners, antialias, scaleFactor: scales }));
 }
