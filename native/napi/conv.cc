@@ -103,7 +103,7 @@ Napi::Value convAlgorithms(const Napi::CallbackInfo& info) {
 }
 
 // convOutputShape(input, weight, {geometry…}): the output shape after conv2d's own checks (summary() and nn
-// shape inference); precision is left out (fp32): shapes do not depend on it.
+// shape inference); lib/ passes no precision (fp32): shapes do not depend on it.
 Napi::Value convOutputShape(const Napi::CallbackInfo& info) {
   ConvDesc d = descArg(info, optionsArg(info[2], "conv2d", {CONV_GEOMETRY_KEYS}));
   return shapeValue(info.Env(), {d.N, d.K, d.outH, d.outW});
