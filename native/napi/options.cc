@@ -10,16 +10,27 @@ Options::Options(const Napi::Value& v, const char* op, std::initializer_list<con
     : op_(op), known_(known) {
   CN_CHECK(v.IsObject() && !v.IsArray(), op, ": options must be an object");
   obj_ = v.As<Napi::Object>();
-  // Own enumerable keys only; the lists are short (at most ten keys), so a linear scan is cheapest.
-  Napi::Array keys = obj_.GetPropertyNames();
-  for (uint32_t i = 0; i < keys.Length(); ++i) {
-    std::string key = keys.Get(i).ToString().Utf8Value();
+  // Every own enumerable string key must be a known one. Read through the C API into a stack buffer: this runs
+  // on every eager call of the op, so it allocates nothing and skips the prototype chain.
+  napi_env env = v.Env();
+  napi_value keys;
+  NAPI_THROW_IF_FAILED_VOID(env, napi_get_all_property_names(env, obj_, napi_key_own_only,
+                                                             napi_key_filter(napi_key_enumerable | napi_key_skip_symbols),
+                                                             napi_key_numbers_to_strings, &keys));
+  uint32_t count = 0;
+  NAPI_THROW_IF_FAILED_VOID(env, napi_get_array_length(env, keys, &count));
+  for (uint32_t i = 0; i < count; ++i) {
+    napi_value key;
+    char name[64];
+    size_t length = 0;
+    NAPI_THROW_IF_FAILED_VOID(env, napi_get_element(env, keys, i, &key));
+    NAPI_THROW_IF_FAILED_VOID(env, napi_get_value_string_utf8(env, key, name, sizeof name, &length));
     bool ok = false;
-    for (const char* k : known_) ok = ok || key == k;
+    for (const char* k : known_) ok = ok || std::strcmp(name, k) == 0;  // a key of 63+ bytes is cut, never known
     if (ok) continue;
     std::string expected;
     for (const char* k : known_) expected += (expected.empty() ? "" : ", ") + std::string(k);
-    fail(op, ": unknown option '", key, "' (expected ", expected, ")");
+    fail(op, ": unknown option '", Napi::Value(env, key).ToString().Utf8Value(), "' (expected ", expected, ")");
   }
 }
 
