@@ -11,7 +11,7 @@ Options::Options(const Napi::Value& v, const char* op, std::initializer_list<con
   CN_CHECK(v.IsObject() && !v.IsArray(), op, ": options must be an object");
   obj_ = v.As<Napi::Object>();
   // Every own enumerable string key must be a known one. Read through the C API into a stack buffer: this runs
-  // on every eager call of the op, so it allocates nothing and skips the prototype chain.
+  // on every eager call of the op, so it makes no string per key and skips the prototype chain.
   napi_env env = v.Env();
   napi_value keys;
   NAPI_THROW_IF_FAILED_VOID(env, napi_get_all_property_names(env, obj_, napi_key_own_only,
