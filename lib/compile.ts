@@ -215,7 +215,7 @@ export function compile(model: Forward, opts: CompileOptions): CompiledPlan {
     throw e;
   }
   try {
-    return new CompiledPlan(native.traceEnd(y.handle, foldBatchNorm, fuseRelu, fuseConcat, poolFirst, cudaGraph)).warmupSync(warmupRuns);
+    return new CompiledPlan(native.traceEnd(y.handle, { foldBatchNorm, fuseRelu, fuseConcat, poolFirst, cudaGraph })).warmupSync(warmupRuns);
   } finally {
     if (y !== x) y.dispose();
     x.dispose();

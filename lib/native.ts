@@ -42,14 +42,33 @@ export interface NativePlan {
 
 export interface MemoryCounters { tensors: number; bytes: number; cachedBytes: number; preparedBytes: number }
 
+// A binding with more than four arguments takes its operands positionally and the rest as one options object,
+// read by name (native/napi/common.h, Options): a new option shifts no index, and a key the binding does not
+// know is an error naming it.
+
+/** The geometry every conv binding reads (lib/functional/conv.ts normalises torch's forms to these). */
+export interface NativeConvGeometry {
+  stride: [number, number];
+  padding: [number, number] | 'same' | 'valid';
+  dilation: [number, number];
+  groups: number;
+  precision?: string;
+}
+/** conv2d's and convPrepare's options. */
+export interface NativeConvOptions extends NativeConvGeometry { relu: boolean; algo: string; workspaceLimit?: number | null }
+/** The registry queries' options. */
+export interface NativeConvQuery extends NativeConvGeometry { device?: string; workspaceLimit?: number | null }
+/** maxPool2d's and avgPool2d's window; poolOutputShape reads the same (dilation [1, 1] for avgPool2d). */
+export interface NativePoolWindow { kernelSize: number[]; stride: number[]; padding: number[]; ceilMode: boolean }
+
 export interface NativeBinding {
   // tensors (napi/tensor_wrap.cc)
   NativeTensor: new () => NativeTensor;
   fromArray(data: Float32Array, shape: number[], device?: string): NativeTensor;
   empty(shape: number[], device?: string): NativeTensor;
   zeros(shape: number[], device?: string): NativeTensor;
-  rand(shape: number[], seed: number, low: number, high: number, device?: string): NativeTensor;
-  randn(shape: number[], seed: number, mean: number, std: number, device?: string): NativeTensor;
+  rand(shape: number[], opts: { seed: number; low: number; high: number; device?: string }): NativeTensor;
+  randn(shape: number[], opts: { seed: number; mean: number; std: number; device?: string }): NativeTensor;
   memory(): { cpu: MemoryCounters; cuda: MemoryCounters[] };
   emptyCache(): void;
   setNumThreads(n: number): void;
@@ -60,75 +79,65 @@ export interface NativeBinding {
   // elementwise and layer ops (napi/ops.cc)
   relu(x: NativeTensor): NativeTensor;
   add(a: NativeTensor, b: NativeTensor, relu?: boolean): NativeTensor;
-  maxPool2d(x: NativeTensor, kernel: number[], stride: number[], padding: number[], dilation: number[], ceilMode: boolean): NativeTensor;
-  avgPool2d(x: NativeTensor, kernel: number[], stride: number[], padding: number[], ceilMode: boolean, countIncludePad: boolean): NativeTensor;
+  maxPool2d(x: NativeTensor, opts: NativePoolWindow & { dilation: number[] }): NativeTensor;
+  avgPool2d(x: NativeTensor, opts: NativePoolWindow & { countIncludePad: boolean }): NativeTensor;
   adaptiveAvgPool2d(x: NativeTensor, outputSize: number[]): NativeTensor;
-  localResponseNorm(x: NativeTensor, size: number, alpha: number, beta: number, k: number): NativeTensor;
+  localResponseNorm(x: NativeTensor, opts: { size: number; alpha: number; beta: number; k: number }): NativeTensor;
   batchNorm(x: NativeTensor, runningMean: NativeTensor, runningVar: NativeTensor, weight: NativeTensor | null,
-            bias: NativeTensor | null, eps: number, relu: boolean): NativeTensor;
+            bias: NativeTensor | null, opts: { eps: number; relu: boolean }): NativeTensor;
   /** Training-mode dropout; the mask depends only on (seed, element index). */
   dropout(x: NativeTensor, p: number, seed: number): NativeTensor;
-  /** torch's interpolate (core/ops_interpolate.cc); scaleH/scaleW > 0 set the sampling grid, 0 = from the sizes. */
-  interpolate(x: NativeTensor, size: [number, number], mode: string, alignCorners: boolean, antialias: boolean,
-              scaleH: number, scaleW: number): NativeTensor;
-  /** The [h, w] window at (top, left) of each plane, zero outside the input (CPU). */
-  crop2d(x: NativeTensor, top: number, left: number, h: number, w: number): NativeTensor;
+  /** torch's interpolate (dispatch/ops_interpolate.cc); a scaleFactor > 0 sets that axis's sampling grid, 0 = from the sizes. */
+  interpolate(x: NativeTensor, opts: { size: [number, number]; mode: string; alignCorners: boolean; antialias: boolean;
+    scaleFactor: [number, number] }): NativeTensor;
+  /** The [height, width] window at (top, left) of each plane, zero outside the input (CPU). */
+  crop2d(x: NativeTensor, opts: { top: number; left: number; height: number; width: number }): NativeTensor;
   softmax(x: NativeTensor, dim: number): NativeTensor;
   logSoftmax(x: NativeTensor, dim: number): NativeTensor;
   cat(tensors: NativeTensor[], dim: number): NativeTensor;
   /** The output shape after maxPool2d's / avgPool2d's checks (throws the op's message); no kernel runs. */
-  poolOutputShape(op: 'maxPool2d' | 'avgPool2d', input: number[], kernel: number[], stride: number[], padding: number[],
-    dilation: number[], ceilMode: boolean): number[];
+  poolOutputShape(op: 'maxPool2d' | 'avgPool2d', input: number[], opts: NativePoolWindow & { dilation: number[] }): number[];
   argmax(x: NativeTensor, dim: number, keepdim: boolean): NativeTensor;
-  topk(x: NativeTensor, k: number, dim: number, largest: boolean, sorted: boolean): { values: NativeTensor; indices: NativeTensor };
+  topk(x: NativeTensor, opts: { k: number; dim: number; largest: boolean; sorted: boolean }): { values: NativeTensor; indices: NativeTensor };
 
   // the maths of convolution on plain float64 arrays (napi/ops.cc; numpy / scipy.signal semantics)
   signalConvolve(a: Float64Array, v: Float64Array, mode: string, correlate: boolean): Float64Array;
-  signalConvolve2d(in1: Float64Array, shape1: number[], in2: Float64Array, shape2: number[], mode: string,
-                   correlate: boolean): { data: Float64Array; shape: [number, number] };
+  signalConvolve2d(in1: { data: Float64Array; shape: number[] }, in2: { data: Float64Array; shape: number[] },
+                   opts: { mode: string; correlate: boolean }): { data: Float64Array; shape: [number, number] };
 
   // convolution, linear/matmul and measuring helpers (napi/conv.cc)
-  conv2d(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, stride: [number, number],
-    padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string,
-    workspaceLimit?: number | null, precision?: string): NativeTensor;
-  convAlgorithms(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
-    dilation: [number, number], groups: number, device?: string, workspaceLimit?: number | null, precision?: string):
+  conv2d(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, opts: NativeConvOptions): NativeTensor;
+  convAlgorithms(input: number[], weight: number[], opts: NativeConvQuery):
     { name: string; supported: boolean; reason: string; workspaceBytes: number }[];
-  findConvAlgorithm(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
-    dilation: [number, number], groups: number, device?: string, workspaceLimit?: number | null, precision?: string):
-    { algo: string; timeMs: number; workspaceBytes: number }[];
-  chooseConvAlgorithm(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
-    dilation: [number, number], groups: number, algo: string, device?: string, workspaceLimit?: number | null,
-    precision?: string): string;
+  findConvAlgorithm(input: number[], weight: number[], opts: NativeConvQuery): { algo: string; timeMs: number; workspaceBytes: number }[];
+  chooseConvAlgorithm(input: number[], weight: number[], opts: NativeConvQuery & { algo: string }): string;
   /** The output shape after conv2d's checks (throws conv2d's message); no kernel runs. */
-  convOutputShape(input: number[], weight: number[], stride: [number, number], padding: [number, number] | 'same' | 'valid',
-    dilation: [number, number], groups: number): number[];
-  convPrepare(weight: NativeTensor, bias: NativeTensor | null, inputShape: number[], stride: [number, number],
-    padding: [number, number] | 'same' | 'valid', dilation: [number, number], groups: number, relu: boolean, algo: string,
-    workspaceLimit?: number | null, precision?: string): NativeConvPlan;
+  convOutputShape(input: number[], weight: number[], opts: NativeConvGeometry): number[];
+  convPrepare(weight: NativeTensor, bias: NativeTensor | null, inputShape: number[], opts: NativeConvOptions): NativeConvPlan;
   convRun(plan: NativeConvPlan, input: NativeTensor): NativeTensor;
   convDispose(plan: NativeConvPlan): void;
-  linear(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, relu: boolean, precision?: string): NativeTensor;
+  linear(input: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, opts: { relu?: boolean; precision?: string }): NativeTensor;
   matmul(a: NativeTensor, b: NativeTensor, precision?: string): NativeTensor;
   peakFlops(threads: number): number;
   winogradTransform(variant: string, which: 'weight' | 'input' | 'output', data: Float32Array): Float32Array;
 
   // tracing a forward pass into a plan (napi/trace.cc, napi/plan_worker.cc)
   traceBegin(input: NativeTensor, precision?: string): void;
-  traceEnd(output: NativeTensor, foldBatchNorm: boolean, fuseRelu: boolean, fuseConcat: boolean, poolFirst: boolean,
-    cudaGraph: boolean): NativePlan;
+  traceEnd(output: NativeTensor, opts: { foldBatchNorm: boolean; fuseRelu: boolean; fuseConcat: boolean; poolFirst: boolean;
+    cudaGraph?: boolean }): NativePlan;
   traceAbort(): void;
   /** Test hook: a copy of input for the first okCalls calls of this op instance, then an error. */
   testFailingOp(input: NativeTensor, okCalls: number, failCalls?: number, nonStandard?: boolean): NativeTensor;
   // checkpoint I/O (napi/io.cc): stored bytes of a safetensors dtype → float32 CPU tensor
   tensorFromBytes(bytes: Uint8Array, dtype: string, shape: number[]): NativeTensor;
   /** The strided view (offset, shape, strides in elements) of a storage of storageNumel `dtype` elements. */
-  tensorFromStorage(bytes: Uint8Array, dtype: string, storageNumel: number, offset: number, shape: number[], strides: number[]): NativeTensor;
+  tensorFromStorage(bytes: Uint8Array, dtype: string, opts: { storageNumel: number; offset: number; shape: number[]; strides: number[] }): NativeTensor;
   imageToTensor(pixels: Uint8Array | Uint16Array, height: number, width: number, channels: number): NativeTensor;
   /** [C, H, W] CPU tensor → interleaved 8-bit pixels of (v · std + mean), rounded and clamped. */
   tensorToImage(image: NativeTensor, mean: number[], std: number[]): Uint8Array;
   /** PIL's Image.resize (BILINEAR / BICUBIC) of interleaved 8-bit pixels, bit for bit. */
-  resizeImagePil(pixels: Uint8Array, height: number, width: number, channels: number, outHeight: number, outWidth: number, bicubic: boolean): Uint8Array;
+  resizeImagePil(pixels: Uint8Array, opts: { height: number; width: number; channels: number; outHeight: number; outWidth: number;
+    bicubic: boolean }): Uint8Array;
   /** [N, 1|3, h, w] → a grid of tiles (each min-max scaled), interleaved 8-bit pixels. */
   tensorsToGrid(tiles: NativeTensor, cols: number, pad: number): { pixels: Uint8Array; width: number; height: number; channels: number };
 

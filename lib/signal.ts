@@ -58,7 +58,7 @@ function oneD(op: string, a: unknown, v: unknown, mode: unknown, correlate: bool
 function twoD(op: string, in1: unknown, in2: unknown, mode: unknown, correlate: boolean): number[][] | Array2D {
   const a = matrixArg(op, 'in1', in1);
   const b = matrixArg(op, 'in2', in2);
-  const out = native.signalConvolve2d(a.data, a.shape, b.data, b.shape, modeArg(op, mode), correlate);
+  const out = native.signalConvolve2d(a, b, { mode: modeArg(op, mode), correlate });
   if (!a.nested) return out;
   const [rows, cols] = out.shape;
   return Array.from({ length: rows }, (_, r) => Array.from(out.data.subarray(r * cols, (r + 1) * cols)));

@@ -44,12 +44,14 @@ export class Tensor {
 
   /** Uniform in [low, high) (default [0, 1)); the same seed gives the same values on any thread count. */
   static rand(shape: Shape, opts: { seed?: number; low?: number; high?: number; device?: Device } = {}): Tensor {
-    return new Tensor(native.rand(checkShape('Tensor.rand', shape), opts.seed ?? randomSeed(), opts.low ?? 0, opts.high ?? 1, opts.device));
+    return new Tensor(native.rand(checkShape('Tensor.rand', shape),
+      { seed: opts.seed ?? randomSeed(), low: opts.low ?? 0, high: opts.high ?? 1, device: opts.device }));
   }
 
   /** Normal(mean, std) (default N(0, 1)). */
   static randn(shape: Shape, opts: { seed?: number; mean?: number; std?: number; device?: Device } = {}): Tensor {
-    return new Tensor(native.randn(checkShape('Tensor.randn', shape), opts.seed ?? randomSeed(), opts.mean ?? 0, opts.std ?? 1, opts.device));
+    return new Tensor(native.randn(checkShape('Tensor.randn', shape),
+      { seed: opts.seed ?? randomSeed(), mean: opts.mean ?? 0, std: opts.std ?? 1, device: opts.device }));
   }
 
   get shape(): Shape {

@@ -20,7 +20,7 @@ export interface GridOptions {
 /** The first h rows of a [1, 1, R, W] view: the leading `count` tiles of a stacked tensor. */
 function leading(t: Tensor, count: number, h: number, w: number): Tensor {
   const flat = t.reshape([1, 1, t.numel / w, w]);
-  return new Tensor(native.crop2d(flat.handle, 0, 0, count * h, w)).reshape([count, 1, h, w]);
+  return new Tensor(native.crop2d(flat.handle, { top: 0, left: 0, height: count * h, width: w })).reshape([count, 1, h, w]);
 }
 
 async function writeGrid(tiles: Tensor, file: string, opts: GridOptions, defaultScale: number): Promise<{ width: number; height: number }> {

@@ -1,5 +1,5 @@
 // Convolution (F.conv2d), the algorithm registry/chooser queries and prepared-weight plans.
-import { native, NativeConvPlan } from '../native';
+import { native, NativeConvGeometry, NativeConvPlan, NativeConvQuery } from '../native';
 import { Tensor, Shape, Precision } from '../tensor';
 import { Activation, activationArg, optionsArg, Size2, tensorArg } from './args';
 
@@ -52,10 +52,10 @@ export interface ConvQueryOptions {
   workspaceLimit?: number;
 }
 
-/** A query's options; a bare string is the device. */
-function query(opts: ConvQueryOptions | string, desc: ConvDescription): [string, number | null, Precision | undefined] {
+/** A query's native options: the description's geometry and precision, the device and workspace limit (a bare string is the device). */
+function query(op: string, desc: ConvDescription, opts: ConvQueryOptions | string): NativeConvQuery {
   const o = typeof opts === 'string' ? { device: opts } : opts;
-  return [o.device ?? 'cpu', o.workspaceLimit ?? null, desc.precision];
+  return { ...geometry(op, desc), precision: desc.precision, device: o.device ?? 'cpu', workspaceLimit: o.workspaceLimit ?? null };
 }
 
 function pair(op: string, name: string, v: Pair | undefined, dflt: number): [number, number] {
@@ -69,9 +69,15 @@ function padding(op: string, v: Pair | 'same' | 'valid' | undefined): [number, n
   return typeof v === 'string' ? v : pair(op, 'padding', v, 0);
 }
 
-function descArgs(op: string, d: ConvDescription) {
-  return [d.input.slice(), d.weight.slice(), pair(op, 'stride', d.stride, 1), padding(op, d.padding),
-    pair(op, 'dilation', d.dilation, 1), d.groups ?? 1] as const;
+function geometry(op: string, g: ConvGeometry): NativeConvGeometry {
+  return { stride: pair(op, 'stride', g.stride, 1), padding: padding(op, g.padding), dilation: pair(op, 'dilation', g.dilation, 1),
+    groups: g.groups ?? 1 };
+}
+
+/** conv2d's and ConvPlan's native options (messages name `op`'s geometry as 'conv2d'). */
+function convOptions(opts: Partial<Conv2dOptions>) {
+  return { ...geometry('conv2d', opts), relu: activationArg('conv2d', { activation: opts.activation }), algo: opts.algo ?? 'auto',
+    workspaceLimit: opts.workspaceLimit ?? null, precision: opts.precision };
 }
 
 /**
@@ -81,9 +87,7 @@ function descArgs(op: string, d: ConvDescription) {
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   const opts = optionsArg('conv2d', options);
   return new Tensor(native.conv2d(tensorArg('conv2d', 'input', input).handle, tensorArg('conv2d', 'weight', weight).handle,
-    bias ? tensorArg('conv2d', 'bias', bias).handle : null, pair('conv2d', 'stride', opts.stride, 1),
-    padding('conv2d', opts.padding), pair('conv2d', 'dilation', opts.dilation, 1), opts.groups ?? 1,
-    activationArg('conv2d', { activation: opts.activation }), opts.algo ?? 'auto', opts.workspaceLimit ?? null, opts.precision));
+    bias ? tensorArg('conv2d', 'bias', bias).handle : null, convOptions(opts)));
 }
 
 /**
@@ -92,7 +96,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
  */
 export function convAlgorithms(desc: ConvDescription, opts: ConvQueryOptions | string = {}):
   { name: ConvAlgorithmName; supported: boolean; reason: string; workspaceBytes: number }[] {
-  return native.convAlgorithms(...descArgs('convAlgorithms', desc), ...query(opts, desc)) as
+  return native.convAlgorithms(desc.input.slice(), desc.weight.slice(), query('convAlgorithms', desc, opts)) as
     { name: ConvAlgorithmName; supported: boolean; reason: string; workspaceBytes: number }[];
 }
 
@@ -102,13 +106,14 @@ export function convAlgorithms(desc: ConvDescription, opts: ConvQueryOptions | s
  */
 export function findConvAlgorithm(desc: ConvDescription, opts: ConvQueryOptions | string = {}):
   { algo: ConvAlgorithmName; timeMs: number; workspaceBytes: number }[] {
-  return native.findConvAlgorithm(...descArgs('findConvAlgorithm', desc), ...query(opts, desc)) as
+  return native.findConvAlgorithm(desc.input.slice(), desc.weight.slice(), query('findConvAlgorithm', desc, opts)) as
     { algo: ConvAlgorithmName; timeMs: number; workspaceBytes: number }[];
 }
 
 /** The algorithm `algo` ('auto' | 'find' | a name) resolves to for `desc` (throws the reason if unsupported). */
 export function chooseConvAlgorithm(desc: ConvDescription, algo: ConvAlgo = 'auto', opts: ConvQueryOptions | string = {}): ConvAlgorithmName {
-  return native.chooseConvAlgorithm(...descArgs('chooseConvAlgorithm', desc), algo, ...query(opts, desc)) as ConvAlgorithmName;
+  return native.chooseConvAlgorithm(desc.input.slice(), desc.weight.slice(), { ...query('chooseConvAlgorithm', desc, opts), algo }) as
+    ConvAlgorithmName;
 }
 
 /**
@@ -120,9 +125,7 @@ export class ConvPlan {
   private readonly plan: NativeConvPlan;
   constructor(weight: Tensor, bias: Tensor | null | undefined, inputShape: Shape, opts: Conv2dOptions = {}) {
     this.plan = native.convPrepare(tensorArg('ConvPlan', 'weight', weight).handle, bias ? tensorArg('ConvPlan', 'bias', bias).handle : null, inputShape.slice(),
-      pair('conv2d', 'stride', opts.stride, 1), padding('conv2d', opts.padding), pair('conv2d', 'dilation', opts.dilation, 1),
-      opts.groups ?? 1, activationArg('conv2d', { activation: opts.activation }), opts.algo ?? 'auto', opts.workspaceLimit ?? null,
-      opts.precision);
+      convOptions(opts));
   }
   /** The algorithm the plan runs. */
   get algo(): ConvAlgorithmName {

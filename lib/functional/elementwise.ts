@@ -29,6 +29,7 @@ export function dropout(input: Tensor, opts: DropoutOptions = {}): Tensor {
   const x = tensorArg(op, 'input', input);
   const o = optionsArg(op, opts);
   const p = numberArg(op, 'p', o.p ?? 0.5);
+  // Checked here because out of training the op never reaches native code; the words are ops::dropout's.
   if (p < 0 || p > 1) throw new RangeError(`${op}: p must be between 0 and 1, got ${p}`);
   if (!boolArg(op, 'training', o.training ?? false)) return x.to(x.device);
   const seed = o.seed === undefined ? randomSeed() : intArg(op, 'seed', o.seed);

@@ -42,6 +42,8 @@ export function interpolate(input: Tensor, opts: InterpolateOptions): Tensor {
   const x = tensorArg(op, 'input', input);
   const o = optionsArg(op, opts, true);
   const mode = o.mode ?? 'nearest';
+  // The options' meaning is checked here, where 'area' (adaptive pooling) and scaleFactor → size are
+  // implemented; the rank before reading H and W (ops::interpolate's words). Sizes and ranges: native.
   if (!MODES.includes(mode)) throw new TypeError(`${op}: mode must be one of ${MODES.map((m) => `'${m}'`).join(', ')}, got '${String(mode)}'`);
   if (x.shape.length !== 4) throw new Error(`${op}: expected a 4-D input (N, C, H, W), got [${x.shape.join(', ')}]`);
   const interpolating = mode === 'bilinear' || mode === 'bicubic';
@@ -63,5 +65,5 @@ export function interpolate(input: Tensor, opts: InterpolateOptions): Tensor {
     if (!boolArg(op, 'recomputeScaleFactor', o.recomputeScaleFactor ?? false)) scales = s;
   }
   if (mode === 'area') return adaptiveAvgPool2d(x, size);
-  return new Tensor(native.interpolate(x.handle, size, mode, alignCorners, antialias, scales[0], scales[1]));
+  return new Tensor(native.interpolate(x.handle, { size, mode, alignCorners, antialias, scaleFactor: scales }));
 }

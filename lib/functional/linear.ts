@@ -14,7 +14,7 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   const o = optionsArg('linear', opts);
   const relu = activationArg('linear', { activation: o.activation });
   return new Tensor(native.linear(tensorArg('linear', 'input', input).handle, tensorArg('linear', 'weight', weight).handle,
-    bias ? tensorArg('linear', 'bias', bias).handle : null, relu, o.precision));
+    bias ? tensorArg('linear', 'bias', bias).handle : null, { relu, precision: o.precision }));
 }
 
 /** [M, K]·[K, N] → [M, N], or batched [B, M, K]·[B, K, N] → [B, M, N]; `precision` as for linear. */

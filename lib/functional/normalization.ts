@@ -16,8 +16,8 @@ export function localResponseNorm(input: Tensor, opts: LocalResponseNormOptions)
   const x = tensorArg(op, 'input', input);
   const o = optionsArg(op, opts, true);
   if (o.size === undefined) throw new TypeError(`${op}: options.size is required`);
-  return new Tensor(native.localResponseNorm(x.handle, intArg(op, 'size', o.size), numberArg(op, 'alpha', o.alpha ?? 1e-4),
-    numberArg(op, 'beta', o.beta ?? 0.75), numberArg(op, 'k', o.k ?? 1)));
+  return new Tensor(native.localResponseNorm(x.handle, { size: intArg(op, 'size', o.size), alpha: numberArg(op, 'alpha', o.alpha ?? 1e-4),
+    beta: numberArg(op, 'beta', o.beta ?? 0.75), k: numberArg(op, 'k', o.k ?? 1) }));
 }
 
 /** `activation: 'relu'` fuses a ReLU into the output write. */
@@ -33,5 +33,5 @@ export function batchNorm(input: Tensor, runningMean: Tensor, runningVar: Tensor
   const o = optionsArg(op, opts);
   return new Tensor(native.batchNorm(tensorArg(op, 'input', input).handle, tensorArg(op, 'runningMean', runningMean).handle,
     tensorArg(op, 'runningVar', runningVar).handle, optional('weight', weight), optional('bias', bias),
-    numberArg(op, 'eps', o.eps ?? 1e-5), activationArg(op, o)));
+    { eps: numberArg(op, 'eps', o.eps ?? 1e-5), relu: activationArg(op, o) }));
 }

@@ -27,7 +27,7 @@ function windowArgs(op: string, o: Partial<MaxPool2dOptions>) {
   if (o.kernelSize === undefined) throw new TypeError(`${op}: options.kernelSize is required`);
   const kernel = pairArg(op, 'kernelSize', o.kernelSize);
   return {
-    kernel,
+    kernelSize: kernel,
     stride: o.stride === undefined || o.stride === null ? kernel : pairArg(op, 'stride', o.stride),
     padding: pairArg(op, 'padding', o.padding ?? 0),
     ceilMode: boolArg(op, 'ceilMode', o.ceilMode ?? false),
@@ -41,7 +41,7 @@ export function maxPool2d(input: Tensor, opts: MaxPool2dOptions): Tensor {
   const o = optionsArg(op, opts, true);
   const w = windowArgs(op, o);
   const dilation = pairArg(op, 'dilation', o.dilation ?? 1);
-  return new Tensor(native.maxPool2d(x.handle, w.kernel, w.stride, w.padding, dilation, w.ceilMode));
+  return new Tensor(native.maxPool2d(x.handle, { ...w, dilation }));
 }
 
 export function avgPool2d(input: Tensor, opts: AvgPool2dOptions): Tensor {
@@ -50,7 +50,7 @@ export function avgPool2d(input: Tensor, opts: AvgPool2dOptions): Tensor {
   const o = optionsArg(op, opts, true);
   const w = windowArgs(op, o);
   const countIncludePad = boolArg(op, 'countIncludePad', o.countIncludePad ?? true);
-  return new Tensor(native.avgPool2d(x.handle, w.kernel, w.stride, w.padding, w.ceilMode, countIncludePad));
+  return new Tensor(native.avgPool2d(x.handle, { ...w, countIncludePad }));
 }
 
 /** Averages over windows [floor(i*H/oh), ceil((i+1)*H/oh)) so the output is exactly outputSize. */

@@ -49,7 +49,7 @@ export function topk(input: Tensor, k: number, opts: TopkOptions = {}): TopkResu
   const op = 'topk';
   const x = tensorArg(op, 'input', input);
   const o = optionsArg(op, opts);
-  const r = native.topk(x.handle, intArg(op, 'k', k), intArg(op, 'dim', o.dim ?? -1), boolArg(op, 'largest', o.largest ?? true),
-    boolArg(op, 'sorted', o.sorted ?? true));
+  const r = native.topk(x.handle, { k: intArg(op, 'k', k), dim: intArg(op, 'dim', o.dim ?? -1), largest: boolArg(op, 'largest', o.largest ?? true),
+    sorted: boolArg(op, 'sorted', o.sorted ?? true) });
   return { values: new Tensor(r.values), indices: new Tensor(r.indices) };
 }

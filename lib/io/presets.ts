@@ -110,7 +110,7 @@ export function imagenet(opts: ImagePresetOptions = {}): ImagePreset {
   if (resize !== 'pil' && resize !== 'tensor') throw new TypeError(`presets.imagenet: resize must be 'pil' or 'tensor', got '${String(resize)}'`);
   const cropAndNormalize = (resized: Tensor, h: number, w: number): Tensor => {
     const [top, left] = centerCropOffsets(h, w, cropSize, cropSize);
-    const cropped = new Tensor(native.crop2d(resized.handle, top, left, cropSize, cropSize));
+    const cropped = new Tensor(native.crop2d(resized.handle, { top, left, height: cropSize, width: cropSize }));
     const y = normalize(cropped, mean, std);
     cropped.dispose();
     return y;
@@ -142,7 +142,8 @@ export function imagenet(opts: ImagePresetOptions = {}): ImagePreset {
       }
       const [h, w] = resizedSize(image.height, image.width, resizeSize);
       const px = h === image.height && w === image.width ? image.pixels as Uint8Array
-        : native.resizeImagePil(image.pixels as Uint8Array, image.height, image.width, image.channels, h, w, interpolation === 'bicubic');
+        : native.resizeImagePil(image.pixels as Uint8Array, { height: image.height, width: image.width, channels: image.channels,
+          outHeight: h, outWidth: w, bicubic: interpolation === 'bicubic' });
       const x = pixelsToFloat({ width: w, height: h, channels: image.channels, pixels: px });
       const y = cropAndNormalize(x, h, w);
       x.dispose();

@@ -165,7 +165,7 @@ function materialise(refs: [string, TensorRef][], bytesOf: (s: StorageRef) => Ui
     const numel = s.view ? s.view.numel : s.numel;
     const bytes = all.subarray(base * s.esize, (base + numel) * s.esize);
     try {
-      into.set(key, new Tensor(native.tensorFromStorage(bytes, s.type, numel, r.offset, r.shape, r.stride)));
+      into.set(key, new Tensor(native.tensorFromStorage(bytes, s.type, { storageNumel: numel, offset: r.offset, shape: r.shape, strides: r.stride })));
     } catch (e) {
       fail(`'${key}': ${(e as Error).message}`);
     }

@@ -123,7 +123,8 @@ export class Conv2d extends Module {
 
   protected inferShape(input: Shape): number[] {
     // conv2d's own checks (native/core/conv_desc.cc): summary() fails exactly where forward() would.
-    return native.convOutputShape(input.slice(), this.weight.shape.slice(), this.stride, this.padding, this.dilation, this.groups);
+    return native.convOutputShape(input.slice(), this.weight.shape.slice(),
+      { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
   }
 
   /** Multiply-accumulates for one output shape: K·C/g·R·S per output pixel. */

@@ -36,7 +36,8 @@ export class MaxPool2d extends Module {
 
   protected inferShape(input: Shape): number[] {
     // The pool's own checks (native/dispatch/ops.cc poolDesc): summary() fails exactly where forward() would.
-    return native.poolOutputShape('maxPool2d', input.slice(), this.kernelSize, this.stride, this.padding, this.dilation, this.ceilMode);
+    return native.poolOutputShape('maxPool2d', input.slice(),
+      { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
   }
 
   protected override extraRepr(): string {
@@ -74,7 +75,8 @@ export class AvgPool2d extends Module {
   }
 
   protected inferShape(input: Shape): number[] {
-    return native.poolOutputShape('avgPool2d', input.slice(), this.kernelSize, this.stride, this.padding, [1, 1], this.ceilMode);
+    return native.poolOutputShape('avgPool2d', input.slice(),
+      { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: [1, 1], ceilMode: this.ceilMode });
   }
 
   protected override extraRepr(): string {

@@ -3,12 +3,15 @@
 #pragma once
 #include <napi.h>
 
+#include <array>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/device.h"
 #include "core/error.h"
+#include "core/precision.h"
 #include "core/tensor.h"
 
 namespace convnets::napi {
@@ -66,6 +69,44 @@ double numberArg(const Napi::Value& v, const char* op, const char* name);
 bool boolArg(const Napi::Value& v, const char* op, const char* name);
 std::string stringArg(const Napi::Value& v, const char* op, const char* name);
 Device deviceArg(const Napi::Value& v, const char* op);
+// [h, w] from a two-integer array; `unit` is how the count is worded in the message ("values", "elements").
+std::array<int64_t, 2> pairArg(const Napi::Value& v, const char* op, const char* name, const char* unit = "elements");
+
+// The options object of a binding with more than four arguments (operands stay positional), read by name as
+// sharp's pipeline reads its options, so adding an option shifts no positional index in the binding,
+// lib/native.ts and the caller. `known` lists every key the binding reads: any other key is a caller's typo
+// and is rejected by name, and reading a key not listed is a bug caught on the first call. Each reader
+// throws the message the positional readers above throw ("<op>: <key> must be an integer", ...).
+class Options {
+ public:
+  Options(const Napi::Value& v, const char* op, std::initializer_list<const char*> known);
+  const char* op() const { return op_; }
+  // The value of `key` (undefined when absent).
+  Napi::Value get(const char* key) const;
+  // Present and neither undefined nor null.
+  bool has(const char* key) const;
+  int64_t integer(const char* key) const;
+  double number(const char* key) const;
+  bool boolean(const char* key) const;
+  bool boolean(const char* key, bool absent) const;
+  std::string string(const char* key) const;
+  Shape shape(const char* key) const;
+  std::vector<int64_t> integers(const char* key) const;
+  // [h, w] (pairArg).
+  std::array<int64_t, 2> pair(const char* key, const char* unit = "elements") const;
+  // "precision": 'fp32' (also when absent), 'tf32', 'bf16' or 'fp16'.
+  Precision precision() const;
+
+ private:
+  Napi::Object obj_;
+  const char* op_;
+  std::vector<const char*> known_;  // a copy: the caller's list lives only as long as its statement
+};
+
+// The options object at `v` (see Options); throws "<op>: options must be an object" otherwise.
+inline Options optionsArg(const Napi::Value& v, const char* op, std::initializer_list<const char*> known) {
+  return Options(v, op, known);
+}
 
 // Registration hooks, one per binding file; addon.cc calls each.
 void initTensor(Napi::Env env, Napi::Object exports);

@@ -14,75 +14,69 @@
 namespace convnets::napi {
 namespace {
 
-std::pair<int64_t, int64_t> pairArg(const Napi::Value& v, const char* op, const char* name) {
-  std::vector<int64_t> p = intsArg(v, op, name);
-  CN_CHECK(p.size() == 2, op, ": ", name, " must have 2 values [h, w], got ", p.size());
-  return {p[0], p[1]};
-}
-
-// (stride [h,w], padding [h,w] | 'same', dilation [h,w], groups) at info[i..i+3].
-ConvOptions optionsArg(const Napi::CallbackInfo& info, size_t i, const char* op) {
+// The geometry every conv binding reads from its options: stride [h, w], padding [h, w] | 'same' | 'valid',
+// dilation [h, w], groups, precision? (the binding lists these keys among its known ones).
+#define CONV_GEOMETRY_KEYS "stride", "padding", "dilation", "groups", "precision"
+ConvOptions convOptions(const Options& opts) {
+  const char* op = opts.op();
   ConvOptions o;
-  std::tie(o.strideH, o.strideW) = pairArg(info[i], op, "stride");
-  if (info[i + 1].IsString()) {
-    std::string p = info[i + 1].As<Napi::String>().Utf8Value();
+  const std::array<int64_t, 2> stride = opts.pair("stride", "values");
+  o.strideH = stride[0], o.strideW = stride[1];
+  Napi::Value padding = opts.get("padding");
+  if (padding.IsString()) {
+    std::string p = padding.As<Napi::String>().Utf8Value();
     CN_CHECK(p == "same" || p == "valid", op, ": padding must be a number, [h, w], 'same' or 'valid', got '", p, "'");
     o.samePadding = p == "same";
   } else {
-    std::tie(o.padH, o.padW) = pairArg(info[i + 1], op, "padding");
+    const std::array<int64_t, 2> pad = opts.pair("padding", "values");
+    o.padH = pad[0], o.padW = pad[1];
   }
-  std::tie(o.dilationH, o.dilationW) = pairArg(info[i + 2], op, "dilation");
-  o.groups = intArg(info[i + 3], op, "groups");
+  const std::array<int64_t, 2> dilation = opts.pair("dilation", "values");
+  o.dilationH = dilation[0], o.dilationW = dilation[1];
+  o.groups = opts.integer("groups");
+  o.precision = opts.precision();
   return o;
 }
 
-// Optional workspace limit in bytes (undefined/null: none), a non-negative integer.
-int64_t workspaceLimitArg(const Napi::Value& v, const char* op) {
-  if (v.IsUndefined() || v.IsNull()) return kNoWorkspaceLimit;
-  int64_t limit = intArg(v, op, "workspaceLimit");
-  CN_CHECK(limit >= 0, op, ": workspaceLimit must be a non-negative number of bytes, got ", limit);
+// Optional workspace limit in bytes (absent/null: none), a non-negative integer.
+int64_t workspaceLimitArg(const Options& o) {
+  if (!o.has("workspaceLimit")) return kNoWorkspaceLimit;
+  int64_t limit = o.integer("workspaceLimit");
+  CN_CHECK(limit >= 0, o.op(), ": workspaceLimit must be a non-negative number of bytes, got ", limit);
   return limit;
 }
 
-// Optional device of a registry query (undefined: 'cpu'). Parsed only: listing the CUDA registry needs no
+// Optional device of a registry query (absent: 'cpu'). Parsed only: listing the CUDA registry needs no
 // GPU; what does (find) checks availability itself.
-Device optionalDeviceArg(const Napi::Value& v, const char* op) {
-  return v.IsUndefined() || v.IsNull() ? Device{} : Device::parse(stringArg(v, op, "device"));
-}
+Device optionalDeviceArg(const Options& o) { return o.has("device") ? Device::parse(o.string("device")) : Device{}; }
 
-// Optional precision (undefined: fp32).
-Precision precisionArg(const Napi::Value& v, const char* op) {
-  return v.IsUndefined() || v.IsNull() ? Precision::Fp32 : parsePrecision(stringArg(v, op, "precision"), op);
-}
-
-// conv2d(input, weight, bias|null, stride, padding, dilation, groups, relu, algo, workspaceLimit?, precision?)
+// conv2d(input, weight, bias|null, {stride, padding, dilation, groups, relu, algo, workspaceLimit?, precision?})
 Napi::Value conv2d(const Napi::CallbackInfo& info) {
   const Tensor& x = tensorArg(info[0], "conv2d", "input");
   const Tensor& w = tensorArg(info[1], "conv2d", "weight");
   Tensor b = optionalTensorArg(info[2], "conv2d", "bias");
-  ConvOptions o = optionsArg(info, 3, "conv2d");
-  bool relu = boolArg(info[7], "conv2d", "relu");
-  std::string algo = stringArg(info[8], "conv2d", "algo");
-  int64_t limit = workspaceLimitArg(info[9], "conv2d");
-  o.precision = precisionArg(info[10], "conv2d");
+  Options opts = optionsArg(info[3], "conv2d", {CONV_GEOMETRY_KEYS, "relu", "algo", "workspaceLimit"});
+  ConvOptions o = convOptions(opts);
+  bool relu = opts.boolean("relu");
+  std::string algo = opts.string("algo");
+  int64_t limit = workspaceLimitArg(opts);
   return emitConv(info, x, w, b, o, relu, algo, nullptr, limit);
 }
 
-// desc from (inputShape, weightShape, stride, padding, dilation, groups) and the precision at `precisionAt`
-ConvDesc descArg(const Napi::CallbackInfo& info, const char* op, size_t precisionAt) {
-  Shape in = shapeArg(info[0], op, "input");
-  Shape w = shapeArg(info[1], op, "weight");
-  ConvOptions o = optionsArg(info, 2, op);
-  o.precision = precisionArg(info[precisionAt], op);
-  return ConvDesc(in, w, o);
+// The desc of a registry query (inputShape, weightShape, {geometry…}); `opts` holds the query's options.
+ConvDesc descArg(const Napi::CallbackInfo& info, const Options& opts) {
+  Shape in = shapeArg(info[0], opts.op(), "input");
+  Shape w = shapeArg(info[1], opts.op(), "weight");
+  return ConvDesc(in, w, convOptions(opts));
 }
 
-// convAlgorithms(desc..., device?, workspaceLimit?, precision?): the CPU or the CUDA registry (host logic only,
-// so the CUDA list works without a GPU); an entry over the workspace limit is unsupported, with that reason.
+// convAlgorithms(input, weight, {geometry…, device?, workspaceLimit?}): the CPU or the CUDA registry (host logic
+// only, so the CUDA list works without a GPU); an entry over the workspace limit is unsupported, with that reason.
 Napi::Value convAlgorithms(const Napi::CallbackInfo& info) {
-  ConvDesc d = descArg(info, "convAlgorithms", 8);
-  Device dev = optionalDeviceArg(info[6], "convAlgorithms");
-  int64_t limit = workspaceLimitArg(info[7], "convAlgorithms");
+  Options opts = optionsArg(info[2], "convAlgorithms", {CONV_GEOMETRY_KEYS, "device", "workspaceLimit"});
+  ConvDesc d = descArg(info, opts);
+  Device dev = optionalDeviceArg(opts);
+  int64_t limit = workspaceLimitArg(opts);
   Napi::Env env = info.Env();
   auto out = Napi::Array::New(env);
   uint32_t i = 0;
@@ -108,18 +102,20 @@ Napi::Value convAlgorithms(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// convOutputShape(desc...): the output shape after conv2d's own checks (summary() and nn shape inference).
+// convOutputShape(input, weight, {geometry…}): the output shape after conv2d's own checks (summary() and nn
+// shape inference); lib/ passes no precision (fp32): shapes do not depend on it.
 Napi::Value convOutputShape(const Napi::CallbackInfo& info) {
-  ConvDesc d = descArg(info, "conv2d", 6);  // info[6] is undefined: fp32 (shapes do not depend on precision)
+  ConvDesc d = descArg(info, optionsArg(info[2], "conv2d", {CONV_GEOMETRY_KEYS}));
   return shapeValue(info.Env(), {d.N, d.K, d.outH, d.outW});
 }
 
-// findConvAlgorithm(desc..., device?, workspaceLimit?, precision?)
+// findConvAlgorithm(input, weight, {geometry…, device?, workspaceLimit?})
 Napi::Value findConvAlgorithm(const Napi::CallbackInfo& info) {
-  ConvDesc d = descArg(info, "findConvAlgorithm", 8);
-  if (!optionalDeviceArg(info[6], "findConvAlgorithm").isCuda()) requireFp32OnCpu(d.precision, "findConvAlgorithm");
-  Device dev = optionalDeviceArg(info[6], "findConvAlgorithm");
-  int64_t limit = workspaceLimitArg(info[7], "findConvAlgorithm");
+  Options opts = optionsArg(info[2], "findConvAlgorithm", {CONV_GEOMETRY_KEYS, "device", "workspaceLimit"});
+  ConvDesc d = descArg(info, opts);
+  if (!optionalDeviceArg(opts).isCuda()) requireFp32OnCpu(d.precision, "findConvAlgorithm");
+  Device dev = optionalDeviceArg(opts);
+  int64_t limit = workspaceLimitArg(opts);
   Napi::Env env = info.Env();
   auto out = Napi::Array::New(env);
   uint32_t i = 0;
@@ -133,13 +129,14 @@ Napi::Value findConvAlgorithm(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// chooseConvAlgorithm(desc..., algo, device?, workspaceLimit?, precision?)
+// chooseConvAlgorithm(input, weight, {geometry…, algo, device?, workspaceLimit?})
 Napi::Value chooseConvAlgorithm(const Napi::CallbackInfo& info) {
-  ConvDesc d = descArg(info, "chooseConvAlgorithm", 9);
-  if (!optionalDeviceArg(info[7], "chooseConvAlgorithm").isCuda()) requireFp32OnCpu(d.precision, "chooseConvAlgorithm");
-  std::string algo = stringArg(info[6], "chooseConvAlgorithm", "algo");
-  Device dev = optionalDeviceArg(info[7], "chooseConvAlgorithm");
-  int64_t limit = workspaceLimitArg(info[8], "chooseConvAlgorithm");
+  Options opts = optionsArg(info[2], "chooseConvAlgorithm", {CONV_GEOMETRY_KEYS, "algo", "device", "workspaceLimit"});
+  ConvDesc d = descArg(info, opts);
+  if (!optionalDeviceArg(opts).isCuda()) requireFp32OnCpu(d.precision, "chooseConvAlgorithm");
+  std::string algo = opts.string("algo");
+  Device dev = optionalDeviceArg(opts);
+  int64_t limit = workspaceLimitArg(opts);
   const char* name = dev.isCuda() ? resolveCudaConvAlgo(d, algo, dev, limit).name : resolveConvAlgo(d, algo).name;
   return Napi::String::New(info.Env(), name);
 }
@@ -157,18 +154,17 @@ PlanHolder* planArg(const Napi::Value& v, const char* op) {
   return v.As<Napi::Object>().Get("handle").As<Napi::External<PlanHolder>>().Data();
 }
 
-// convPrepare(weight, bias|null, inputShape, stride, padding, dilation, groups, relu, algo, workspaceLimit?,
-// precision?) → handle
+// convPrepare(weight, bias|null, inputShape, {geometry…, relu, algo, workspaceLimit?}) → handle
 // (a weight on CUDA gives a CUDA plan: the CUDA registry, prepared weights on that device)
 Napi::Value convPrepare(const Napi::CallbackInfo& info) {
   const Tensor& w = tensorArg(info[0], "convPrepare", "weight");
   Tensor b = optionalTensorArg(info[1], "convPrepare", "bias");
   Shape in = shapeArg(info[2], "convPrepare", "inputShape");
-  ConvOptions o = optionsArg(info, 3, "convPrepare");
-  bool relu = boolArg(info[7], "convPrepare", "relu");
-  std::string algo = stringArg(info[8], "convPrepare", "algo");
-  int64_t limit = workspaceLimitArg(info[9], "convPrepare");
-  o.precision = precisionArg(info[10], "convPrepare");
+  Options opts = optionsArg(info[3], "convPrepare", {CONV_GEOMETRY_KEYS, "relu", "algo", "workspaceLimit"});
+  ConvOptions o = convOptions(opts);
+  bool relu = opts.boolean("relu");
+  std::string algo = opts.string("algo");
+  int64_t limit = workspaceLimitArg(opts);
   ConvDesc d(in, w.shape(), o, b.defined() ? b.numel() : -1);
   CN_CHECK(!b.defined() || b.dim() == 1, "conv2d: bias must be 1-D, got ", shapeStr(b.shape()));
   auto* holder = new PlanHolder();
@@ -207,15 +203,16 @@ Napi::Value convDispose(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// linear(input, weight, bias|null, relu?, precision?). While compile() traces in a reduced precision on CUDA,
+// linear(input, weight, bias|null, {relu?, precision?}). While compile() traces in a reduced precision on CUDA,
 // a constant weight is packed for the tensor cores once, here, and the step runs on the packed copy.
 Napi::Value linear(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Tensor& x = tensorArg(info[0], "linear", "input");
   const Tensor& w = tensorArg(info[1], "linear", "weight");
   Tensor b = optionalTensorArg(info[2], "linear", "bias");
-  bool relu = info[3].IsUndefined() ? false : boolArg(info[3], "linear", "relu");
-  Precision prec = precisionArg(info[4], "linear");
+  Options opts = optionsArg(info[3], "linear", {"relu", "precision"});
+  bool relu = opts.boolean("relu", false);
+  Precision prec = opts.precision();
   if (prec == Precision::Fp32 && x.device().isCuda()) prec = tracePrecision(env);
   if (tracing(env) && prec != Precision::Fp32 && w.device().isCuda() && w.dim() == 2 && !isTraced(env, w) &&
       !isTraced(env, b)) {
@@ -238,7 +235,7 @@ Napi::Value linear(const Napi::CallbackInfo& info) {
 
 // matmul(a, b, precision?)
 Napi::Value matmul(const Napi::CallbackInfo& info) {
-  Precision prec = precisionArg(info[2], "matmul");
+  Precision prec = info[2].IsUndefined() || info[2].IsNull() ? Precision::Fp32 : parsePrecision(stringArg(info[2], "matmul", "precision"), "matmul");
   return emit(info, StepKind::Matmul, {tensorArg(info[0], "matmul", "a"), tensorArg(info[1], "matmul", "b")},
               [prec](const std::vector<Tensor>& in) { return ops::matmul(in[0], in[1], prec); });
 }

@@ -32,15 +32,16 @@ Napi::Value tensorFromBytes(const Napi::CallbackInfo& info) {
   return wrapTensor(info.Env(), storedBytesToTensor(bytes.Data(), bytes.ByteLength(), dtype, shape, op));
 }
 
-// tensorFromStorage(bytes: Uint8Array, dtype, storageNumel, offset, shape, strides) → float32 CPU tensor of the
+// tensorFromStorage(bytes: Uint8Array, dtype, {storageNumel, offset, shape, strides}) → float32 CPU tensor of the
 // strided view (torch's storage_offset / size / stride, in elements) of a storage (.pth files). Every index
 // the view can reach is checked to lie inside the storage before any byte is read.
 Napi::Value tensorFromStorage(const Napi::CallbackInfo& info) {
   const char* op = "tensorFromStorage";
   auto [bytes, dtype, type] = storedBytesArgs(info, op);
-  const int64_t storageNumel = intArg(info[2], op, "storageNumel"), offset = intArg(info[3], op, "offset");
-  Shape shape = shapeArg(info[4], op, "shape");
-  std::vector<int64_t> strides = intsArg(info[5], op, "strides");
+  Options o = optionsArg(info[2], op, {"storageNumel", "offset", "shape", "strides"});
+  const int64_t storageNumel = o.integer("storageNumel"), offset = o.integer("offset");
+  Shape shape = o.shape("shape");
+  std::vector<int64_t> strides = o.integers("strides");
   const int64_t esize = storedTypeBytes(type);
   CN_CHECK(storageNumel >= 0 && int64_t(bytes.ByteLength()) / esize >= storageNumel, op, ": storage of ",
            storageNumel, " ", dtype, " elements needs ", storageNumel * esize, " bytes but has ", bytes.ByteLength());
@@ -88,16 +89,18 @@ Napi::Value imageToTensor(const Napi::CallbackInfo& info) {
   return wrapTensor(info.Env(), t);
 }
 
-// resizeImagePil(pixels: Uint8Array H × W × C, H, W, C, OH, OW, bicubic) → Uint8Array OH × OW × C: PIL's
+// resizeImagePil(pixels: Uint8Array H × W × C, {height, width, channels, outHeight, outWidth, bicubic})
+// → Uint8Array OH × OW × C: PIL's
 // Image.resize (BILINEAR / BICUBIC) bit for bit (cpu/resize_pil.h).
 Napi::Value resizeImagePil(const Napi::CallbackInfo& info) {
   const char* op = "resizeImagePil";
   CN_CHECK(info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array, op,
            ": pixels must be a Uint8Array");
   auto px = info[0].As<Napi::Uint8Array>();
-  const int64_t h = intArg(info[1], op, "height"), w = intArg(info[2], op, "width"), c = intArg(info[3], op, "channels");
-  const int64_t oh = intArg(info[4], op, "outHeight"), ow = intArg(info[5], op, "outWidth");
-  const bool bicubic = boolArg(info[6], op, "bicubic");
+  Options o = optionsArg(info[1], op, {"height", "width", "channels", "outHeight", "outWidth", "bicubic"});
+  const int64_t h = o.integer("height"), w = o.integer("width"), c = o.integer("channels");
+  const int64_t oh = o.integer("outHeight"), ow = o.integer("outWidth");
+  const bool bicubic = o.boolean("bicubic");
   std::vector<uint8_t> out = ops::resizeImagePil(px.Data(), int64_t(px.ByteLength()), h, w, c, oh, ow, bicubic);
   auto a = Napi::Uint8Array::New(info.Env(), out.size());
   std::copy(out.begin(), out.end(), a.Data());

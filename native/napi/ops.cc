@@ -23,45 +23,42 @@ Napi::Value add(const Napi::CallbackInfo& info) {
                      fuseRelu);
 }
 
-// [h, w] from a 2-element array (lib/functional normalises number | [h, w] before calling).
-ops::Pair pairArg(const Napi::Value& v, const char* op, const char* name) {
-  std::vector<int64_t> p = intsArg(v, op, name);
-  CN_CHECK(p.size() == 2, op, ": ", name, " must have 2 elements [h, w], got ", p.size());
-  return {p[0], p[1]};
-}
+// The window options of maxPool2d, avgPool2d and poolOutputShape ([h, w] pairs; lib/functional normalises
+// number | [h, w] before calling).
+#define POOL_KEYS "kernelSize", "stride", "padding", "ceilMode"
 
-// maxPool2d(x, kernel, stride, padding, dilation, ceilMode)
+// maxPool2d(x, {kernelSize, stride, padding, dilation, ceilMode})
 Napi::Value maxPool2d(const Napi::CallbackInfo& info) {
   const char* op = "maxPool2d";
   const Tensor& x = tensorArg(info[0], op, "input");
-  ops::Pair k = pairArg(info[1], op, "kernelSize"), s = pairArg(info[2], op, "stride"),
-            p = pairArg(info[3], op, "padding"), d = pairArg(info[4], op, "dilation");
-  bool ceil = boolArg(info[5], op, "ceilMode");
+  Options o = optionsArg(info[1], op, {POOL_KEYS, "dilation"});
+  ops::Pair k = o.pair("kernelSize"), s = o.pair("stride"), p = o.pair("padding"), d = o.pair("dilation");
+  bool ceil = o.boolean("ceilMode");
   return emit(info, StepKind::MaxPool2d, {x}, [=](const Ins& in) { return ops::maxPool2d(in[0], k, s, p, d, ceil); });
 }
 
-// avgPool2d(x, kernel, stride, padding, ceilMode, countIncludePad)
+// avgPool2d(x, {kernelSize, stride, padding, ceilMode, countIncludePad})
 Napi::Value avgPool2d(const Napi::CallbackInfo& info) {
   const char* op = "avgPool2d";
   const Tensor& x = tensorArg(info[0], op, "input");
-  ops::Pair k = pairArg(info[1], op, "kernelSize"), s = pairArg(info[2], op, "stride"),
-            p = pairArg(info[3], op, "padding");
-  bool ceil = boolArg(info[4], op, "ceilMode"), includePad = boolArg(info[5], op, "countIncludePad");
+  Options o = optionsArg(info[1], op, {POOL_KEYS, "countIncludePad"});
+  ops::Pair k = o.pair("kernelSize"), s = o.pair("stride"), p = o.pair("padding");
+  bool ceil = o.boolean("ceilMode"), includePad = o.boolean("countIncludePad");
   EmitExtras extras;
   extras.avgPool = std::make_shared<const AvgPoolWindow>(AvgPoolWindow{k[0], k[1], s[0], s[1], p[0], p[1], ceil, includePad});
   return emit(
       info, StepKind::AvgPool2d, {x}, [=](const Ins& in) { return ops::avgPool2d(in[0], k, s, p, ceil, includePad); }, std::move(extras));
 }
 
-// poolOutputShape('maxPool2d' | 'avgPool2d', inputShape, kernel, stride, padding, dilation, ceilMode): the
-// output shape after the pool's own checks (summary() and nn shape inference).
+// poolOutputShape('maxPool2d' | 'avgPool2d', inputShape, {kernelSize, stride, padding, dilation, ceilMode}):
+// the output shape after the pool's own checks (summary() and nn shape inference).
 Napi::Value poolOutputShape(const Napi::CallbackInfo& info) {
   std::string op = stringArg(info[0], "poolOutputShape", "op");
   CN_CHECK(op == "maxPool2d" || op == "avgPool2d", "poolOutputShape: unknown op '", op, "'");
   Shape x = shapeArg(info[1], op.c_str(), "input");
-  Shape out = ops::poolOutputShape(op.c_str(), x, pairArg(info[2], op.c_str(), "kernelSize"), pairArg(info[3], op.c_str(), "stride"),
-                                   pairArg(info[4], op.c_str(), "padding"), pairArg(info[5], op.c_str(), "dilation"),
-                                   boolArg(info[6], op.c_str(), "ceilMode"));
+  Options o = optionsArg(info[2], op.c_str(), {POOL_KEYS, "dilation"});
+  Shape out = ops::poolOutputShape(op.c_str(), x, o.pair("kernelSize"), o.pair("stride"), o.pair("padding"),
+                                   o.pair("dilation"), o.boolean("ceilMode"));
   return shapeValue(info.Env(), out);
 }
 
@@ -73,22 +70,24 @@ Napi::Value adaptiveAvgPool2d(const Napi::CallbackInfo& info) {
   return emit(info, StepKind::AdaptiveAvgPool2d, {x}, [=](const Ins& in) { return ops::adaptiveAvgPool2d(in[0], size); });
 }
 
-// localResponseNorm(x, size, alpha, beta, k)
+// localResponseNorm(x, {size, alpha, beta, k})
 Napi::Value localResponseNorm(const Napi::CallbackInfo& info) {
   const char* op = "localResponseNorm";
   const Tensor& x = tensorArg(info[0], op, "input");
-  int64_t size = intArg(info[1], op, "size");
-  double alpha = numberArg(info[2], op, "alpha"), beta = numberArg(info[3], op, "beta"), k = numberArg(info[4], op, "k");
+  Options o = optionsArg(info[1], op, {"size", "alpha", "beta", "k"});
+  int64_t size = o.integer("size");
+  double alpha = o.number("alpha"), beta = o.number("beta"), k = o.number("k");
   return emit(info, StepKind::LocalResponseNorm, {x}, [=](const Ins& in) { return ops::localResponseNorm(in[0], size, alpha, beta, k); });
 }
 
-// batchNorm(x, runningMean, runningVar, weight|null, bias|null, eps, relu)
+// batchNorm(x, runningMean, runningVar, weight|null, bias|null, {eps, relu})
 Napi::Value batchNorm(const Napi::CallbackInfo& info) {
   const char* op = "batchNorm";
   Ins operands = {tensorArg(info[0], op, "input"), tensorArg(info[1], op, "runningMean"),
                   tensorArg(info[2], op, "runningVar"), optionalTensorArg(info[3], op, "weight"),
                   optionalTensorArg(info[4], op, "bias")};
-  double eps = numberArg(info[5], op, "eps");
+  Options o = optionsArg(info[5], op, {"eps", "relu"});
+  double eps = o.number("eps");
   EmitExtras extras;
   extras.eps = eps;
   return emitFusable(
@@ -96,7 +95,7 @@ Napi::Value batchNorm(const Napi::CallbackInfo& info) {
       [eps](bool relu) -> StepFn {
         return [eps, relu](const Ins& in) { return ops::batchNorm(in[0], in[1], in[2], in[3], in[4], eps, relu); };
       },
-      boolArg(info[6], op, "relu"), extras);
+      o.boolean("relu"), extras);
 }
 
 // dropout(x, p, seed): training mode (lib/functional copies when not training).
@@ -108,25 +107,29 @@ Napi::Value dropout(const Napi::CallbackInfo& info) {
   return emit(info, StepKind::Dropout, {x}, [=](const Ins& in) { return ops::dropout(in[0], p, uint64_t(seed)); });
 }
 
-// interpolate(x, [oh, ow], mode, alignCorners, antialias, scaleH, scaleW): scale 0 = from the sizes.
+// interpolate(x, {size: [oh, ow], mode, alignCorners, antialias, scaleFactor: [h, w]}): a scale 0 = from the sizes.
 Napi::Value interpolate(const Napi::CallbackInfo& info) {
   const char* op = "interpolate";
   const Tensor& x = tensorArg(info[0], op, "input");
-  ops::Pair size = pairArg(info[1], op, "size");
-  std::string mode = stringArg(info[2], op, "mode");
-  bool alignCorners = boolArg(info[3], op, "alignCorners"), antialias = boolArg(info[4], op, "antialias");
-  std::array<double, 2> scale{numberArg(info[5], op, "scaleFactor"), numberArg(info[6], op, "scaleFactor")};
+  Options o = optionsArg(info[1], op, {"size", "mode", "alignCorners", "antialias", "scaleFactor"});
+  ops::Pair size = o.pair("size");
+  std::string mode = o.string("mode");
+  bool alignCorners = o.boolean("alignCorners"), antialias = o.boolean("antialias");
+  Napi::Value sf = o.get("scaleFactor");
+  CN_CHECK(sf.IsArray() && sf.As<Napi::Array>().Length() == 2, op, ": scaleFactor must have 2 numbers [h, w]");
+  std::array<double, 2> scale{numberArg(sf.As<Napi::Array>().Get(0u), op, "scaleFactor"),
+                              numberArg(sf.As<Napi::Array>().Get(1u), op, "scaleFactor")};
   return emit(info, StepKind::Interpolate, {x}, [=](const Ins& in) {
     return ops::interpolate(in[0], size, mode, alignCorners, antialias, scale);
   });
 }
 
-// crop2d(x, top, left, h, w)
+// crop2d(x, {top, left, height, width})
 Napi::Value crop2d(const Napi::CallbackInfo& info) {
   const char* op = "crop2d";
   const Tensor& x = tensorArg(info[0], op, "input");
-  int64_t top = intArg(info[1], op, "top"), left = intArg(info[2], op, "left"), h = intArg(info[3], op, "height"),
-          w = intArg(info[4], op, "width");
+  Options o = optionsArg(info[1], op, {"top", "left", "height", "width"});
+  int64_t top = o.integer("top"), left = o.integer("left"), h = o.integer("height"), w = o.integer("width");
   return emit(info, StepKind::Crop2d, {x}, [=](const Ins& in) { return ops::crop2d(in[0], top, left, h, w); });
 }
 
@@ -150,13 +153,14 @@ Napi::Value argmax(const Napi::CallbackInfo& info) {
   return emit(info, StepKind::Argmax, {x}, [=](const Ins& in) { return ops::argmax(in[0], dim, keepdim); });
 }
 
-// topk(x, k, dim, largest, sorted) → {values, indices}. Two outputs: not a plan step (compile() reports a
+// topk(x, {k, dim, largest, sorted}) → {values, indices}. Two outputs: not a plan step (compile() reports a
 // traced input read by it).
 Napi::Value topk(const Napi::CallbackInfo& info) {
   const char* op = "topk";
   const Tensor& x = tensorArg(info[0], op, "input");
-  int64_t k = intArg(info[1], op, "k"), dim = intArg(info[2], op, "dim");
-  bool largest = boolArg(info[3], op, "largest"), sorted = boolArg(info[4], op, "sorted");
+  Options opts = optionsArg(info[1], op, {"k", "dim", "largest", "sorted"});
+  int64_t k = opts.integer("k"), dim = opts.integer("dim");
+  bool largest = opts.boolean("largest"), sorted = opts.boolean("sorted");
   auto [values, indices] = ops::topk(x, k, dim, largest, sorted);
   auto o = Napi::Object::New(info.Env());
   o.Set("values", wrapTensor(info.Env(), values));
@@ -203,20 +207,24 @@ Napi::Value signalConvolve(const Napi::CallbackInfo& info) {
   return toF64(info.Env(), out);
 }
 
-ops::Array2dView view2d(const Napi::Value& data, const Napi::Value& shape, const char* op, const char* name) {
-  auto d = f64Arg(data, op, name);
-  std::vector<int64_t> s = intsArg(shape, op, name);
+// An operand {data: Float64Array, shape: [rows, cols]} (lib/signal.ts's Array2D).
+ops::Array2dView view2d(const Napi::Value& v, const char* op, const char* name) {
+  CN_CHECK(v.IsObject(), op, ": ", name, " must be { data: Float64Array, shape: [rows, cols] }");
+  auto d = f64Arg(v.As<Napi::Object>().Get("data"), op, name);
+  std::vector<int64_t> s = intsArg(v.As<Napi::Object>().Get("shape"), op, name);
   CN_CHECK(s.size() == 2 && s[0] >= 0 && s[1] >= 0 && double(s[0]) * double(s[1]) == double(d.ElementLength()), op, ": ", name,
            " has ", d.ElementLength(), " values, which does not fit the shape ", shapeStr(s));
   return {d.Data(), s[0], s[1]};
 }
 
-// signalConvolve2d(in1, shape1, in2, shape2, mode, correlate) -> { data: Float64Array, shape: [rows, cols] }
+// signalConvolve2d(in1, in2, {mode, correlate}), each operand { data: Float64Array, shape: [rows, cols] }
+// -> { data, shape }
 Napi::Value signalConvolve2d(const Napi::CallbackInfo& info) {
-  bool correlate = boolArg(info[5], "signal.convolve2d", "correlate");
+  Options opts = optionsArg(info[2], "signal.convolve2d", {"mode", "correlate"});
+  bool correlate = opts.boolean("correlate");
   const char* op = correlate ? "signal.correlate2d" : "signal.convolve2d";
-  ops::Array2d out = ops::convolve2d(view2d(info[0], info[1], op, "in1"), view2d(info[2], info[3], op, "in2"),
-                                     ops::parseSignalMode(stringArg(info[4], op, "mode"), op), correlate);
+  ops::Array2d out = ops::convolve2d(view2d(info[0], op, "in1"), view2d(info[1], op, "in2"),
+                                     ops::parseSignalMode(stringArg(opts.get("mode"), op, "mode"), op), correlate);
   auto o = Napi::Object::New(info.Env());
   o.Set("data", toF64(info.Env(), out.data));
   auto shape = Napi::Array::New(info.Env(), 2);

@@ -210,20 +210,20 @@ uint64_t seedArg(const Napi::Value& v, const char* op) {
   return uint64_t(s);
 }
 
-// rand(shape, seed, low, high, device?) / randn(shape, seed, mean, std, device?)
+// rand(shape, {seed, low, high, device?}) / randn(shape, {seed, mean, std, device?})
 Napi::Value rand(const Napi::CallbackInfo& info) {
   Tensor t = Tensor::empty(shapeArg(info[0], "Tensor.rand", "shape"));
-  fillUniform(t, seedArg(info[1], "Tensor.rand"), float(numberArg(info[2], "Tensor.rand", "low")),
-              float(numberArg(info[3], "Tensor.rand", "high")));
-  Device dev = deviceArg(info[4], "Tensor.rand");
+  Options o = optionsArg(info[1], "Tensor.rand", {"seed", "low", "high", "device"});
+  fillUniform(t, seedArg(o.get("seed"), "Tensor.rand"), float(o.number("low")), float(o.number("high")));
+  Device dev = deviceArg(o.get("device"), "Tensor.rand");
   return wrapTensor(info.Env(), dev.isCpu() ? t : t.to(dev));
 }
 
 Napi::Value randn(const Napi::CallbackInfo& info) {
   Tensor t = Tensor::empty(shapeArg(info[0], "Tensor.randn", "shape"));
-  fillNormal(t, seedArg(info[1], "Tensor.randn"), float(numberArg(info[2], "Tensor.randn", "mean")),
-             float(numberArg(info[3], "Tensor.randn", "std")));
-  Device dev = deviceArg(info[4], "Tensor.randn");
+  Options o = optionsArg(info[1], "Tensor.randn", {"seed", "mean", "std", "device"});
+  fillNormal(t, seedArg(o.get("seed"), "Tensor.randn"), float(o.number("mean")), float(o.number("std")));
+  Device dev = deviceArg(o.get("device"), "Tensor.randn");
   return wrapTensor(info.Env(), dev.isCpu() ? t : t.to(dev));
 }
 

@@ -215,7 +215,7 @@ Napi::Value traceBegin(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// traceEnd(output, foldBatchNorm, fuseRelu, fuseConcat, poolFirst, cudaGraph?) → Plan. Always ends the trace.
+// traceEnd(output, {foldBatchNorm, fuseRelu, fuseConcat, poolFirst, cudaGraph?}) → Plan. Always ends the trace.
 Napi::Value traceEnd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto* data = env.GetInstanceData<AddonData>();
@@ -227,12 +227,13 @@ Napi::Value traceEnd(const Napi::CallbackInfo& info) {
     ~Cleanup() { t.disposeHandles(); }
   } cleanup{*tr};
   const Tensor& y = tensorArg(info[0], "compile", "output");
+  Options o = optionsArg(info[1], "compile", {"foldBatchNorm", "fuseRelu", "fuseConcat", "poolFirst", "cudaGraph"});
   LoweringOptions lowering;
-  lowering.foldBatchNorm = boolArg(info[1], "compile", "foldBatchNorm");
-  lowering.fuseRelu = boolArg(info[2], "compile", "fuseRelu");
-  lowering.fuseConcat = boolArg(info[3], "compile", "fuseConcat");
-  lowering.poolFirst = boolArg(info[4], "compile", "poolFirst");
-  lowering.cudaGraph = info[5].IsUndefined() ? false : boolArg(info[5], "compile", "cudaGraph");
+  lowering.foldBatchNorm = o.boolean("foldBatchNorm");
+  lowering.fuseRelu = o.boolean("fuseRelu");
+  lowering.fuseConcat = o.boolean("fuseConcat");
+  lowering.poolFirst = o.boolean("poolFirst");
+  lowering.cudaGraph = o.boolean("cudaGraph", false);
   CN_CHECK(tr->untraceable.empty(), "compile: the model cannot be compiled: ", tr->untraceable);
   int out = tr->slotOf(y);
   CN_CHECK(out >= 0, "compile: the model's output does not depend on its input (or was made by an op that "
