@@ -50,6 +50,8 @@ export interface NativeBinding {
   emptyCache(): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  /** Internal (bench/): start/stop recording parallel regions; returns [n, grain, threads, chunks, ns] rows so far. */
+  poolTrace(on: boolean): number[][];
   cpuInfo(): { detected: string; active: string; available: string[] };
   setIsa(isa: string): void;
 
