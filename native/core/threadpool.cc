@@ -1,5 +1,6 @@
 #include "core/threadpool.h"
 
+#include <time.h>
 #include <xmmintrin.h>
 
 #include <algorithm>
@@ -24,17 +25,17 @@ DenormalsFlushed::~DenormalsFlushed() { _mm_setcsr(saved_); }
 
 RegionSplit splitRegion(int64_t n, int64_t grain, int threads) {
   grain = std::max<int64_t>(grain, 1);
-  // Units: the most chunks of at least `grain` items. Fewest threads that finish in the same number
-  // of rounds: 20 units on 16 threads take two rounds either way, so 10 threads do it, not 16 (six
-  // threads woken and waited for at the barrier for nothing).
+  // Units: the most chunks of at least `grain` items. Up to 4 chunks per thread, claimed dynamically:
+  // a thread slowed down (preempted, a cold cache) hands its later chunks to the others.
   const int64_t units = std::max<int64_t>(1, n / grain);
-  int64_t p = std::min<int64_t>(std::max(threads, 1), units);
-  p = (units + (units + p - 1) / p - 1) / ((units + p - 1) / p);
-  // Up to 4 chunks per thread, claimed dynamically: a thread slowed down (preempted, a cold cache)
-  // hands its later chunks to the others, and every participant gets at least one chunk.
-  const int64_t chunks = std::min<int64_t>(units, p * 4);
-  const int64_t chunk = (n + chunks - 1) / chunks;
-  return {p, chunk, (n + chunk - 1) / chunk};
+  const int64_t p0 = std::min<int64_t>(std::max(threads, 1), units);
+  const int64_t chunk = (n + std::min(units, p0 * 4) - 1) / std::min(units, p0 * 4);
+  const int64_t chunks = (n + chunk - 1) / chunk;
+  // Fewest threads that finish in the same number of rounds, each with at least one chunk: 20 chunks
+  // on 16 threads take two rounds either way, so 10 threads do it, not 16 (six threads woken, and
+  // waited for at the barrier, for nothing).
+  const int64_t p = std::min(p0, chunks), rounds = (chunks + p - 1) / p;
+  return {(chunks + rounds - 1) / rounds, chunk, chunks};
 }
 
 namespace {
@@ -45,6 +46,12 @@ thread_local bool tInRegion = false;
 // Long enough to bridge the gap between two layers of one inference, short enough not to burn a core
 // between requests. Workers a region does not need are not woken, so they park after this window.
 constexpr auto kSpin = std::chrono::microseconds(500);
+
+int64_t threadCpuNs() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
 
 int defaultThreads() {
   if (const char* env = std::getenv("CONVNETS_NUM_THREADS")) {
@@ -121,7 +128,9 @@ class Pool {
     if (threads_ > 1 && n > grain) s = splitRegion(n, grain, threads_);
     if (s.threads == 1) {  // one thread or too little work: run here (regions inside it may still fan out)
       DenormalsFlushed ftz;
+      const int64_t c0 = tracing ? threadCpuNs() : 0;
       fn(0, n);
+      if (tracing) cpuNs_.store(threadCpuNs() - c0, std::memory_order_relaxed);
     } else {
       Ticket t(*this);
       DenormalsFlushed ftz;
@@ -131,14 +140,17 @@ class Pool {
     if (tracing) {
       const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
       std::lock_guard<std::mutex> lock(traceMu_);
-      if (tracing_.load(std::memory_order_relaxed)) trace_.push_back({n, grain, s.threads, s.chunks, ns});
+      if (tracing_.load(std::memory_order_relaxed))
+        trace_.push_back({n, grain, s.threads, s.chunks, ns, cpuNs_.load(std::memory_order_relaxed)});
     }
   }
 
-  void trace(bool on) {
+  void trace(bool on, bool serial) {
+    Ticket t(*this);  // not in the middle of a region
     std::lock_guard<std::mutex> lock(traceMu_);
     trace_.clear();
     tracing_.store(on);
+    serial_ = on && serial;
   }
   std::vector<RegionRecord> takeTrace() {
     std::lock_guard<std::mutex> lock(traceMu_);
@@ -172,12 +184,19 @@ class Pool {
     chunks_ = s.chunks;
     error_ = nullptr;
     done_.store(0, std::memory_order_relaxed);
+    cpuNs_.store(0, std::memory_order_relaxed);
     const uint64_t gen = ++generation_;
     // Publishing the claim word (generation, chunk count, next chunk 0) with release makes fn_, n_
     // and chunk_ visible to any thread whose claim on it succeeds.
     claim_.store((gen & 0xFFFFFFFFu) << 32 | uint64_t(chunks_) << 16, std::memory_order_release);
-    for (int64_t i = 0; i + 1 < s.threads; ++i) mail_[size_t(i)]->post(gen);
-    work(gen);
+    for (int64_t i = 0; i + 1 < s.threads && !serial_; ++i) mail_[size_t(i)]->post(gen);
+    if (serial_) {  // traced, serial: the caller's CPU time is the region's work (one clock read pair)
+      const int64_t c0 = threadCpuNs();
+      work(gen);
+      cpuNs_.store(threadCpuNs() - c0, std::memory_order_relaxed);
+    } else {
+      work(gen);
+    }
     // Wait only for chunks that workers claimed and have not finished. A worker that has not woken
     // up yet claims nothing (the caller took its share), so a descheduled thread on a loaded machine
     // does not stall the region; when it wakes, the generation in the claim word tells it the region
@@ -221,12 +240,15 @@ class Pool {
       if ((c >> 32) != (gen & 0xFFFFFFFFu) || next >= count) break;  // over, or another region's word
       if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
       const int64_t begin = int64_t(next) * chunk_;
+      const bool tracing = tracing_.load(std::memory_order_relaxed) && !serial_;
+      const int64_t c0 = tracing ? threadCpuNs() : 0;
       try {
         (*fn_)(begin, std::min(begin + chunk_, n_));
       } catch (...) {
         std::lock_guard<std::mutex> lock(errorMu_);
         if (!error_) error_ = std::current_exception();
       }
+      if (tracing) cpuNs_.fetch_add(threadCpuNs() - c0, std::memory_order_relaxed);
       if (done_.fetch_add(1) + 1 == chunks_ && callerParked_.load()) {
         std::lock_guard<std::mutex> lock(doneMu_);
         doneCv_.notify_one();
@@ -264,6 +286,8 @@ class Pool {
   std::condition_variable callCv_;
   uint64_t nextTicket_ = 0, serving_ = 0;
   std::atomic<bool> tracing_{false};
+  std::atomic<int64_t> cpuNs_{0};  // traced: CPU time of the current region's chunks
+  std::atomic<bool> serial_{false};  // traced: the caller runs every chunk (poolTrace)
   std::mutex traceMu_;
   std::vector<RegionRecord> trace_;
 };
@@ -281,7 +305,7 @@ void setNumThreads(int n) {
   CN_CHECK(n >= 1 && n <= 1024, "setNumThreads: expected an integer from 1 to 1024, got ", n);
   pool().resize(n);
 }
-void poolTrace(bool on) { pool().trace(on); }
+void poolTrace(bool on, bool serial) { pool().trace(on, serial); }
 std::vector<RegionRecord> poolTraceTake() { return pool().takeTrace(); }
 
 }  // namespace convnets

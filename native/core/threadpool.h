@@ -35,9 +35,14 @@ RegionSplit splitRegion(int64_t n, int64_t grain, int threads);
 // Records of the parallel regions started while tracing is on (bench/: regions per network, their
 // sizes and times). Top-level regions only; nested ones run inline inside their parent's record.
 struct RegionRecord {
-  int64_t n, grain, threads, chunks, ns;  // threads 1: ran inline (one thread, or n <= grain)
+  int64_t n, grain, threads, chunks;  // threads 1: ran inline (one thread, or n <= grain)
+  int64_t ns;     // wall time of the region, on the caller
+  int64_t cpuNs;  // CPU time its chunks took, summed over threads (the work done, waits excluded)
 };
-void poolTrace(bool on);                    // on: clears the log and starts recording
+// on: clears the log and starts recording. serial: every region is split as for getNumThreads() threads
+// but the caller runs all its chunks itself (the work a partitioning does, measured without
+// oversubscription on a machine with fewer cores than threads).
+void poolTrace(bool on, bool serial = false);
 std::vector<RegionRecord> poolTraceTake();  // the records so far (the log is cleared)
 
 // Sets FTZ/DAZ on this thread and restores the previous mode on destruction (the Node main thread

@@ -262,23 +262,6 @@ Napi::Value setNumThreadsFn(const Napi::CallbackInfo& info) {
 
 Napi::Value getNumThreadsFn(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), getNumThreads()); }
 
-// poolTrace(on): starts (clearing) or stops recording parallel regions; returns the records so far as
-// [n, grain, threads, chunks, ns] rows (bench/ counts regions per network with it).
-Napi::Value poolTraceFn(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto records = poolTraceTake();
-  poolTrace(info.Length() > 0 && info[0].ToBoolean().Value());
-  auto out = Napi::Array::New(env, records.size());
-  for (size_t i = 0; i < records.size(); ++i) {
-    const RegionRecord& r = records[i];
-    auto row = Napi::Array::New(env, 5);
-    const int64_t v[] = {r.n, r.grain, r.threads, r.chunks, r.ns};
-    for (uint32_t j = 0; j < 5; ++j) row.Set(j, Napi::Number::New(env, double(v[j])));
-    out.Set(uint32_t(i), row);
-  }
-  return out;
-}
-
 // cpuInfo(): { detected, active, available: [...] }
 Napi::Value cpuInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -312,7 +295,6 @@ void initTensor(Napi::Env env, Napi::Object exports) {
   exports.Set("emptyCache", Napi::Function::New(env, emptyCacheFn));
   exports.Set("setNumThreads", Napi::Function::New(env, setNumThreadsFn));
   exports.Set("getNumThreads", Napi::Function::New(env, getNumThreadsFn));
-  exports.Set("poolTrace", Napi::Function::New(env, poolTraceFn));
   exports.Set("cpuInfo", Napi::Function::New(env, cpuInfo));
   exports.Set("setIsa", Napi::Function::New(env, setIsaFn));
 }
