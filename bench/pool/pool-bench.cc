@@ -61,11 +61,18 @@ double medianUs(int reps, F region) {
 int main(int argc, char** argv) {
   const std::string label = argc > 1 ? argv[1] : "pool";
   std::vector<int> counts = {1, 2, 3, 4, 7, 8, 16, 32, 64};
-  if (argc > 2) {
+  if (argc > 2 && label != "calibrate") {
     counts.clear();
     for (int i = 2; i < argc; ++i) counts.push_back(std::atoi(argv[i]));
   }
+  // Every binary of one comparison must burn the same work per "µs": calibrate once (argument
+  // "calibrate" prints it), pass it to all of them (env POOL_BENCH_ITERS_PER_US).
   calibrate();
+  if (label == "calibrate") {
+    std::printf("%.3f\n", gItersPerUs);
+    return 0;
+  }
+  if (const char* v = std::getenv("POOL_BENCH_ITERS_PER_US")) gItersPerUs = std::atof(v);
   for (int T : counts) {
     convnets::setNumThreads(T);
     for (int i = 0; i < 200; ++i) parallelFor(4 * T, 1, [](int64_t, int64_t) {});  // warm the workers

@@ -16,6 +16,7 @@ cp native/core/error.h "$OUT/old/core/error.h"
 FLAGS="-O2 -std=c++17 -pthread"
 g++ $FLAGS -Inative bench/pool/pool-bench.cc native/core/threadpool.cc -o "$OUT/new"
 g++ $FLAGS -I"$OUT/old" bench/pool/pool-bench.cc "$OUT/old/core/threadpool.cc" -o "$OUT/old/bench"
+export POOL_BENCH_ITERS_PER_US=$("$OUT/new" calibrate)
 for t in ${COUNTS[@]}; do
   "$OUT/old/bench" "old" "$t"
   "$OUT/new" "new" "$t"

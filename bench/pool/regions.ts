@@ -2,7 +2,7 @@
 // per region its items n and grain (hence how many chunks it can feed), recorded by the pool's trace at
 // each thread count (the kernels split their work by getNumThreads(), so the regions differ), plus the
 // region's time at 1 thread (its work). Writes bench/pool/regions.json for bench/pool/model.ts.
-//   npx tsx bench/pool/regions.ts [--nets googlenet,resnet50] [--threads 2,16,64] [--runs 7]
+//   npx tsx bench/pool/regions.ts [--nets googlenet,resnet50] [--threads 2,16,64] [--runs 7] [--out FILE]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tensor, compile, setNumThreads, getNumThreads } from '../../lib';
@@ -14,6 +14,7 @@ const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1
 const nets = (opt('--nets') ?? 'googlenet,resnet50').split(',');
 const counts = (opt('--threads') ?? '2,16,64').split(',').map(Number);
 const runs = Number(opt('--runs') ?? 7);
+const outFile = opt('--out') ?? path.join(__dirname, 'regions.json');
 
 type Row = number[];  // [n, grain, threads, chunks, ns, cpuNs]
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
@@ -85,6 +86,5 @@ for (const net of nets) {
   plan.dispose?.();
 }
 setNumThreads(before);
-const file = path.join(__dirname, 'regions.json');
-fs.writeFileSync(file, JSON.stringify(out));
-console.log(`wrote ${path.relative(process.cwd(), file)}`);
+fs.writeFileSync(outFile, JSON.stringify(out));
+console.log(`wrote ${path.relative(process.cwd(), outFile)}`);
