@@ -73,6 +73,12 @@ export interface NativeBinding {
   emptyCache(): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  /** Internal (bench/): start/stop recording parallel regions (serial: the caller runs every chunk); returns [n, grain, threads, chunks, ns, cpuNs] rows so far. */
+  poolTrace(on: boolean, serial?: boolean): number[][];
+  /** Internal (tests): how the pool splits a region of n items, grain, on `threads` threads: [threads, chunk, chunks]. */
+  poolSplit(n: number, grain: number, threads: number): [number, number, number];
+  /** Internal (tests): one region checking the pool's contract (the chunk holding throwAt throws). */
+  poolCheck(n: number, grain: number, throwAt: number): { threads: number; covered: boolean; ftz: boolean; nestedInline: boolean };
   cpuInfo(): { detected: string; active: string; available: string[] };
   setIsa(isa: string): void;
 

@@ -45,7 +45,7 @@ void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const
   const GemmKernel& k = preparedKernel(w);
   const int64_t depth = gemmDepth(d), P = d.outH * d.outW, Kg = d.Kg();
   const int64_t images = d.N * d.groups;
-  const GemmSplit s = gemmSplit(k, images, Kg, P, maxColumns(d, k));
+  const GemmSplit s = gemmSplit(k, images, Kg, P, maxColumns(d, k), depth);
   const InputAffine* ia = w.inputAffine.get();
   auto affine = [&](int64_t n, int64_t g) {
     AffineView a;
@@ -55,8 +55,18 @@ void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const
   };
   // Image n, group g's input (null with planes: the packer reads AffineView::rows instead).
   auto src = [&](int64_t n, int64_t g) { return x ? x + (n * d.C + g * d.Cg()) * d.H * d.W : nullptr; };
-  const int64_t perImage = s.mBlocks * s.nBlocks;
-  if (d.R * d.S > 1 && P <= 64 && images * s.nBlocks < 2 * int64_t(getNumThreads()) && getNumThreads() > 1) {
+  const int64_t perImage = s.mBlocks * s.nBlocks, threads = getNumThreads();
+  // B is the input image itself (a stride-1 1×1 conv, rows P floats apart): full column panels are read in
+  // place by the kernel, only a ragged last panel is packed. Skips writing and re-reading a copy of the
+  // input (a 1-thread harness: 7–12 % faster on ResNet's 1×1 shapes).
+  const bool direct = bIsInput && k.stridedB && !ia && !planes;
+  // A task packs its column block unless the task before it in its chunk had the same block. With many
+  // threads chunks shrink to one task, and every row block of a column block packs it again: a 3×3
+  // 256→256 layer at 14×14 did 2.1× its 1-thread work on 16 threads' partitioning, 5.5× on 64
+  // (bench/pool/layers.ts). When a block would be packed more than twice, pack each once, up front.
+  const int64_t tasksPerChunk = ceilDiv(images * perImage, splitRegion(images * perImage, 1, int(threads)).chunks);
+  const bool repacks = !direct && s.mBlocks > 2 * tasksPerChunk;
+  if (threads > 1 && (repacks || (d.R * d.S > 1 && P <= 64 && images * s.nBlocks < 2 * threads))) {
     // 7×7 outputs of a deep im2col (ResNet's 512×14 3×3/2: 49 columns, 4608 deep): the tasks below
     // would split 49 columns into blocks of 32 and 17, stream the 9 MB of weights once per block, and
     // pack each block again per row-block task (slower on 2 threads than on 1). Instead pack every
@@ -79,12 +89,18 @@ void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const
     }, relu, w.accumulateOutput);
     return;
   }
-  // B is the input image itself (a stride-1 1×1 conv, rows P floats apart): full column panels are read in
-  // place by the kernel, only a ragged last panel is packed. Skips writing and re-reading a copy of the
-  // input (a 1-thread harness: 7–12 % faster on ResNet's 1×1 shapes).
-  const bool direct = bIsInput && k.stridedB && !ia && !planes;
+  // The direct kernel's ragged last panel (P not a multiple of nr), packed once per image and group:
+  // packed per task, a 7×7 layer (49 = 32 + 17 columns) on 16 threads repacked it in each of its
+  // row-block tasks.
+  const int64_t fullP = P / k.nr * k.nr, tailStride = k.nr * depth;
+  CpuBuffer tails(direct && fullP < P ? size_t(images * tailStride) * sizeof(float) : 0);
+  if (tails.bytes())
+    parallelFor(images, std::max<int64_t>(1, (int64_t(1) << 15) / tailStride), [&](int64_t i0, int64_t i1) {
+      for (int64_t img = i0; img < i1; ++img)
+        pack(d, k, src(img / d.groups, img % d.groups), fullP, P - fullP, tails.as() + img * tailStride, AffineView{});
+    });
   parallelFor(images * perImage, 1, [&](int64_t t0, int64_t t1) {
-    CpuBuffer cols(size_t(s.nb * depth) * sizeof(float));
+    CpuBuffer cols(direct ? 0 : size_t(s.nb * depth) * sizeof(float));
     int64_t packed = -1;  // which (image, column block) `cols` holds: row blocks of one column block reuse it
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t img = t / perImage, rest = t % perImage;
@@ -97,13 +113,8 @@ void runGemmConv(const ConvDesc& d, const ConvPrepared& w, const float* x, const
         const float* a = w.data.as() + g * w.groupStride + m0 * depth;
         float* c = y + (n * d.K + g * Kg + m0) * P;
         const float* rb = bias ? bias + g * Kg + m0 : nullptr;
-        const int64_t full = nb / k.nr * k.nr;
-        // The ragged last panel is packed once per column block (row blocks of it reuse the copy).
-        if (nb > full && packed != img * s.nBlocks + nBlock) {
-          pack(d, k, xb, j0 + full, nb - full, cols.as(), AffineView{});
-          packed = img * s.nBlocks + nBlock;
-        }
-        gemmStridedBSerial(k, mb, nb, depth, a, xb + j0, P, cols.as(), c + j0, P, rb, relu, w.accumulateOutput);
+        gemmStridedBSerial(k, mb, nb, depth, a, xb + j0, P, tails.bytes() ? tails.as() + img * tailStride : nullptr, c + j0, P, rb, relu,
+                           w.accumulateOutput);
         continue;
       }
       if (packed != img * s.nBlocks + nBlock) {

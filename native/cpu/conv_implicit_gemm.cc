@@ -130,7 +130,7 @@ void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* 
   // Tasks over (image·group, row block, column block). Column blocks are capped so that a task's output
   // block stays in L2 until it is copied out.
   const int64_t images = d.N * d.groups;
-  const GemmSplit s = gemmSplit(k, images, Kg, p.Pv, 256);
+  const GemmSplit s = gemmSplit(k, images, Kg, p.Pv, 256, depth);
   const int64_t perImage = s.mBlocks * s.nBlocks;
   parallelFor(images * perImage, 1, [&](int64_t t0, int64_t t1) {
     CpuBuffer block(size_t(s.mb * s.nb + (k.indirectB ? 0 : gemmBlocking(k).kc * k.nr)) * sizeof(float));

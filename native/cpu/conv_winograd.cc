@@ -87,9 +87,14 @@ static int64_t paddedFloats(const ConvDesc& d, const Tiling& t) { return d.N * d
 // split block's transformed input is written by one core and read by the other, and its output
 // transform runs per slice (in-process, 2 threads, cold: 128×28²→128 0.72 → 0.54 ms, 96×28²→128
 // 0.62 → 0.45, 256×14²→256 0.54 → 0.49; 160×7²→320 alone 10 % slower).
-static int64_t channelSlice(const ConvDesc& d, const GemmKernel& k, int64_t blocks) {
+// Output channels per task when tile blocks alone cannot feed the threads; a slice's α² GEMMs stay at
+// least kMinTaskFlops (thinner slices on many threads cost more in per-task overhead than they share).
+static int64_t channelSlice(const WinogradVariant& v, const ConvDesc& d, const GemmKernel& k, int64_t blocks,
+                            int64_t tb) {
+  const int64_t sliceFlops = 2 * int64_t(v.alpha) * v.alpha * d.Cg() * tb;  // per output channel
   int64_t kSlice = d.Kg();
-  while (d.groups * blocks * ceilDiv(d.Kg(), kSlice) < getNumThreads() && kSlice >= 4 * k.mr)
+  while (d.groups * blocks * ceilDiv(d.Kg(), kSlice) < getNumThreads() && kSlice >= 4 * k.mr &&
+         ceilDiv(kSlice / 2, k.mr) * k.mr * sliceFlops >= kMinTaskFlops)
     kSlice = ceilDiv(kSlice / 2, k.mr) * k.mr;
   return kSlice;
 }
@@ -99,7 +104,7 @@ int64_t winogradWorkspace(const WinogradVariant& v, const ConvDesc& d, Isa isa) 
   const Tiling t = tiling(v, d);
   const int64_t tb = blockTiles(v, d, k, t), blocks = ceilDiv(t.total, tb);
   // With channel slices, the blocks' transformed inputs are kept for all tasks (winogradRun).
-  const int64_t shared = channelSlice(d, k, blocks) < d.Kg()
+  const int64_t shared = channelSlice(v, d, k, blocks, tb) < d.Kg()
                              ? d.groups * blocks * int64_t(v.alpha) * v.alpha * packedBSize(k, d.Cg(), tb)
                              : 0;
   // Batch 1 pads per task: each task's block rows (at most ⌈tb / tilesW⌉ + 1 tile rows and the α − m overlap).
@@ -318,7 +323,7 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
   // split the output channels. Their blocks' input transforms are then done first, once, split over
   // the channels: each task used to redo its block's whole transform, 2–4× the transform work on
   // ResNet's 28² and 14² layers (512×14²→512: four tasks each transforming all 512 channels).
-  const int64_t kSlice = channelSlice(d, k, blocks), kSlices = ceilDiv(Kg, kSlice);
+  const int64_t kSlice = channelSlice(v, d, k, blocks, TB), kSlices = ceilDiv(Kg, kSlice);
   auto blockOf = [&](int64_t gb, int64_t& g, int64_t& p0, int64_t& pc) {
     g = gb / blocks;
     p0 = (gb % blocks) * TB;
@@ -340,7 +345,9 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
     return;
   }
   CpuBuffer shared(size_t(G * blocks * a2 * planeB) * sizeof(float));
-  const int64_t cChunk = std::max<int64_t>(1, ceilDiv(Cg, ceilDiv(4 * int64_t(getNumThreads()), G * blocks)));
+  // Input-transform tasks: channel chunks of at least ~16K transformed floats (α² per tile per channel).
+  const int64_t cChunk = std::min(Cg, std::max(std::max<int64_t>(1, (int64_t(1) << 14) / (a2 * TB)),
+                                                ceilDiv(Cg, ceilDiv(4 * int64_t(getNumThreads()), G * blocks))));
   const int64_t cChunks = ceilDiv(Cg, cChunk);
   parallelFor(G * blocks * cChunks, 1, [&](int64_t t0, int64_t t1) {
     CpuBuffer lp(size_t(localPad ? cChunk * rowsMax * PW : 0) * sizeof(float));

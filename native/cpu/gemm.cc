@@ -198,11 +198,12 @@ void gemmIndirectBSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, c
                });
 }
 
-GemmSplit gemmSplit(const GemmKernel& k, int64_t batch, int64_t M, int64_t N, int64_t maxNb) {
+GemmSplit gemmSplit(const GemmKernel& k, int64_t batch, int64_t M, int64_t N, int64_t maxNb, int64_t K) {
   GemmBlocking blk = gemmBlocking(k);
   int64_t mb = std::min<int64_t>(ceilDiv(M, k.mr) * k.mr, blk.mc);
   int64_t nb = std::min<int64_t>(ceilDiv(N, k.nr) * k.nr, std::max<int64_t>(k.nr, maxNb / k.nr * k.nr));
-  const int64_t want = int64_t(getNumThreads()) * 4;
+  int64_t want = int64_t(getNumThreads()) * 4;
+  if (K > 0) want = std::min(want, std::max<int64_t>(1, 2 * batch * M * N * K / kMinTaskFlops));
   auto tasks = [&] { return batch * ceilDiv(M, mb) * ceilDiv(N, nb); };
   while (tasks() < want) {
     bool canM = mb > k.mr, canN = nb > k.nr;
@@ -217,7 +218,7 @@ GemmSplit gemmSplit(const GemmKernel& k, int64_t batch, int64_t M, int64_t N, in
 void gemmPackedBatch(const GemmKernel& k, int64_t batch, int64_t M, int64_t N, int64_t K, int64_t ldc,
                      const GemmOperandsFn& operands, bool relu, bool accumulate) {
   if (batch <= 0 || M <= 0 || N <= 0) return;
-  const GemmSplit s = gemmSplit(k, batch, M, N);
+  const GemmSplit s = gemmSplit(k, batch, M, N, 4096, K);
   parallelFor(batch * s.mBlocks * s.nBlocks, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       int64_t b = t / (s.mBlocks * s.nBlocks), rest = t % (s.mBlocks * s.nBlocks);

@@ -124,10 +124,13 @@ void gemmStridedBSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, co
 // Without k.indirectB each KC × nr strip is copied into `panel` (KC · nr floats) for the packed kernel.
 void gemmIndirectBSerial(const GemmKernel& k, int64_t M, int64_t N, int64_t K, const float* a, const float* b,
                          const int32_t* offs, float* c, int64_t ldc, const float* rowBias, bool relu, float* panel);
-// How to cut `batch` products of M×N into tasks for the pool: blocks of mb rows × nb columns
-// (multiples of mr / nr), starting from the L2 block and split until each thread has a few tasks.
+// How to cut `batch` products of M×N (depth K) into tasks for the pool: blocks of mb rows × nb columns
+// (multiples of mr / nr), starting from the L2 block and split until each thread has a few tasks, but
+// not below kMinTaskFlops a task when K is given (a batch-1 7×7 layer on 64 threads would otherwise
+// be cut into mr-row slivers whose fixed costs exceed their work: the pool then runs it on fewer threads).
 struct GemmSplit { int64_t mb, nb, mBlocks, nBlocks; };
-GemmSplit gemmSplit(const GemmKernel& k, int64_t batch, int64_t M, int64_t N, int64_t maxNb = 4096);
+constexpr int64_t kMinTaskFlops = int64_t(1) << 19;  // ~2.5 µs at one core's AVX-512 peak
+GemmSplit gemmSplit(const GemmKernel& k, int64_t batch, int64_t M, int64_t N, int64_t maxNb = 4096, int64_t K = 0);
 
 // `batch` independent products C_b = A_b·B_b from packed operands, all tiles in one parallel region.
 void gemmPackedBatch(const GemmKernel& k, int64_t batch, int64_t M, int64_t N, int64_t K, int64_t ldc,

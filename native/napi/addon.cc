@@ -6,6 +6,7 @@ namespace convnets::napi {
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
   initTensor(env, exports);
+  initPool(env, exports);
   initOps(env, exports);
   initConv(env, exports);
   initCuda(env, exports);

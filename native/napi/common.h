@@ -110,6 +110,7 @@ inline Options optionsArg(const Napi::Value& v, const char* op, std::initializer
 
 // Registration hooks, one per binding file; addon.cc calls each.
 void initTensor(Napi::Env env, Napi::Object exports);
+void initPool(Napi::Env env, Napi::Object exports);
 void initOps(Napi::Env env, Napi::Object exports);
 void initConv(Napi::Env env, Napi::Object exports);
 void initCuda(Napi::Env env, Napi::Object exports);
