@@ -46,7 +46,7 @@ export interface NativeBinding {
   zeros(shape: number[], device?: string): NativeTensor;
   rand(shape: number[], seed: number, low: number, high: number, device?: string): NativeTensor;
   randn(shape: number[], seed: number, mean: number, std: number, device?: string): NativeTensor;
-  memory(): { cpu: MemoryCounters; cuda: MemoryCounters[] };
+  memory(): { cpu: MemoryCounters & { preparedBytes: number }; cuda: MemoryCounters[] };
   emptyCache(): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
@@ -108,6 +108,9 @@ export interface NativeBinding {
   matmul(a: NativeTensor, b: NativeTensor, precision?: string): NativeTensor;
   peakFlops(threads: number): number;
   winogradTransform(variant: string, which: 'weight' | 'input' | 'output', data: Float32Array): Float32Array;
+  convCacheStats(): { entries: number; bytes: number; limitBytes: number; hits: number; misses: number };
+  setConvCacheLimit(bytes: number): void;
+  clearConvCache(): void;
 
   // tracing a forward pass into a plan (napi/trace.cc, napi/plan_worker.cc)
   traceBegin(input: NativeTensor, precision?: string): void;

@@ -117,7 +117,8 @@ export class Tensor {
 }
 
 export interface MemoryReport {
-  cpu: { tensors: number; bytes: number; cachedBytes: number };
+  /** preparedBytes: eager F.conv2d's cached prepared weights (convCacheStats()), freed with their weight tensors. */
+  cpu: { tensors: number; bytes: number; cachedBytes: number; preparedBytes: number };
   cuda: { tensors: number; bytes: number; cachedBytes: number }[];
 }
 

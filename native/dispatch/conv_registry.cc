@@ -9,6 +9,7 @@
 
 #include "dispatch/cuda_conv_registry.h"
 #include "dispatch/cuda_ops.h"
+#include "dispatch/prepared_cache.h"
 #include "core/error.h"
 #include "core/random.h"
 #include "core/threadpool.h"
@@ -76,6 +77,13 @@ const ConvAlgo& chooseConvAuto(const ConvDesc& d) {
   // (11×11/4 stem: 1.4 vs 7; 128×56²→128 3×3/2: 1.8 vs 13.7). implicit_gemm tied with it on ResNet's 3×3/2
   // layers (0.93–1.03×) and AlexNet's 5×5 (0.91–1.04×), in isolation and inside ResNet-50.
   return convAlgorithm("im2col");
+}
+
+const ConvAlgo& chooseEagerConv(const ConvDesc& d, const Tensor& weight, bool cached) {
+  const ConvAlgo& best = chooseConvAuto(d);
+  // Cached (warm) or about to be (cold: prepared once, then reused): the run time decides, as for a plan.
+  if (cached && preparedCacheable(weight)) return best;
+  return best;
 }
 
 namespace {
