@@ -155,7 +155,11 @@ export function convCacheStats(): ConvCacheStats {
   return native.convCacheStats();
 }
 
-/** Bounds the prepared-weight cache (bytes; 0 turns it off), evicting least recently used entries to fit. */
+/**
+ * Bounds the prepared-weight cache (bytes; default 512 MiB or env CONVNETS_CONV_CACHE_BYTES), evicting least
+ * recently used entries to fit. 0 turns it off: every F.conv2d then prepares its weights, and 'auto' counts
+ * that cost in its choice (e.g. an implicit GEMM rather than Winograd on 7×7 images).
+ */
 export function setConvCacheLimit(bytes: number): void {
   if (!Number.isSafeInteger(bytes) || bytes < 0) throw new TypeError(`setConvCacheLimit: bytes must be a non-negative integer, got ${bytes}`);
   native.setConvCacheLimit(bytes);

@@ -145,7 +145,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
   if (input.device().isCuda()) return cudaConv2d(d, input, weight, bias, relu, algo, workspaceLimit);
   CN_CHECK(input.device().isCpu(), "conv2d: input is on ", input.device().str(), ", which has no kernel yet");
   requireFp32OnCpu(d.precision, "conv2d");
-  const ConvAlgo& a = algo == "auto" || algo.empty() ? chooseEagerConv(d, weight, cachePrepared) : resolveConvAlgo(d, algo);
+  const ConvAlgo& a = algo == "auto" || algo.empty() ? chooseEagerConv(d, cachePrepared) : resolveConvAlgo(d, algo);
   Tensor y = Tensor::empty(d.outputShape(), input.device());
   if (y.numel() == 0) return y;
   // Prepared once per weight contents (dispatch/prepared_cache.h): a loop over the same weight runs as a

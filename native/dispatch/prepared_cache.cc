@@ -101,8 +101,7 @@ std::shared_ptr<const ConvPrepared> prepareConvWeights(const ConvDesc& d, const 
   return p;
 }
 
-bool preparedCacheable(const Tensor& weight) {
-  if (!weight.defined() || !weight.device().isCpu() || !weight.storage()->writesTracked()) return false;
+bool preparedCacheEnabled() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
   return c.limit > 0;

@@ -12,6 +12,9 @@
 // - Memory is bounded: one LRU over all entries with a byte limit (setPreparedCacheLimit, default 512 MiB,
 //   env CONVNETS_CONV_CACHE_BYTES), reported by memory() as cpu.preparedBytes.
 // - Thread-safe: one mutex; an entry in use stays alive (shared_ptr) even if evicted meanwhile.
+// - The algorithm never depends on whether an entry exists or can be kept (that would make results depend
+//   on when the garbage collector collected a view): eager 'auto' chooses by run time while the cache is
+//   on, and counts the preparation only when it is off (chooseEagerConv).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -30,8 +33,8 @@ std::shared_ptr<const ConvPrepared> preparedConvWeights(const ConvDesc& d, const
 std::shared_ptr<const ConvPrepared> prepareConvWeights(const ConvDesc& d, const ConvAlgo& algo, const Tensor& weight);
 // Whether preparedConvWeights would return a cached entry for these (no side effects).
 bool hasPreparedConvWeights(const ConvDesc& d, const ConvAlgo& algo, const Tensor& weight);
-// Whether a prepare for `weight` would be kept (tracked writes, a non-zero limit): the chooser's cold case.
-bool preparedCacheable(const Tensor& weight);
+// Whether the cache is on (a non-zero limit): eager 'auto' then chooses by run time (chooseEagerConv).
+bool preparedCacheEnabled();
 
 struct PreparedCacheStats {
   int64_t entries = 0;

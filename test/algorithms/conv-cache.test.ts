@@ -33,9 +33,12 @@ describe('eager conv prepared-weight cache', () => {
     const w = Tensor.rand(ws, { seed: 2, low: -0.5, high: 0.5 });
     const b = Tensor.rand([ws[0]], { seed: 3 });
     const opts = { padding: ws[2] === 1 ? 0 : 1, algo, activation: 'relu' as const };
-    setConvCacheLimit(0);
-    const uncached = F.conv2d(x, w, b, opts);
-    setConvCacheLimit(DEFAULT_LIMIT);
+    // The same values in a weight with a live data() view: never cached, prepared on the call.
+    const exposed = Tensor.rand(ws, { seed: 2, low: -0.5, high: 0.5 });
+    const view = exposed.data();
+    const uncached = F.conv2d(x, exposed, b, opts);
+    expect(convCacheStats().entries).toBe(0);
+    expect(view.length).toBe(exposed.numel);
     const before = convCacheStats();
     const miss = F.conv2d(x, w, b, opts);
     const hit = F.conv2d(x, w, b, opts);
@@ -45,7 +48,7 @@ describe('eager conv prepared-weight cache', () => {
     expect(after.entries).toBe(1);
     expect(bits(miss)).toEqual(bits(uncached));
     expect(bits(hit)).toEqual(bits(uncached));
-    for (const t of [x, w, b, uncached, miss, hit]) t.dispose();
+    for (const t of [x, w, b, exposed, uncached, miss, hit]) t.dispose();
   });
 
   test('writing through a data() view taken after the entry was made invalidates it', () => {
@@ -152,6 +155,20 @@ describe('eager conv prepared-weight cache', () => {
     expect(convCacheStats().entries).toBe(0);
     expect(memory().cpu.preparedBytes).toBe(base);
     x.dispose();
+  });
+
+  test("with the cache off, auto counts the preparation: a GEMM beats Winograd's larger prepare on 7x7", () => {
+    const x = Tensor.rand([1, 64, 7, 7], { seed: 18 });
+    const w = Tensor.rand([64, 64, 3, 3], { seed: 19 });
+    const exposed = Tensor.rand([64, 64, 3, 3], { seed: 19 });
+    const view = exposed.data();  // a live view: not cached, yet the choice is the same (never GC-dependent)
+    const run = (wt: Tensor, algo: ConvAlgo) => { const y = F.conv2d(x, wt, null, { padding: 1, algo }); const b = bits(y); y.dispose(); return b; };
+    expect(run(w, 'auto')).toEqual(run(w, 'winograd_2x2_3x3'));  // prepared once: the faster run
+    expect(run(exposed, 'auto')).toEqual(run(w, 'winograd_2x2_3x3'));
+    setConvCacheLimit(0);  // every call prepares: the cheaper sum
+    expect(run(w, 'auto')).toEqual(run(w, 'implicit_gemm'));
+    expect(view.length).toBe(64 * 64 * 9);
+    for (const t of [x, w, exposed]) t.dispose();
   });
 
   test('reshaped views of one storage, and a different input size, are separate entries', () => {
