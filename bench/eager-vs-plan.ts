@@ -1,6 +1,8 @@
 // Eager F.conv2d against a ConvPlan on every distinct conv layer of AlexNet, VGG16, GoogLeNet, ResNet-18,
 // ResNet-50 and DenseNet-121 (batch 1, 224², bias + ReLU, algo 'auto'), in one process.
-//   npx tsx bench/eager-vs-plan.ts [--threads N] [--rounds R] [--filter TEXT] [--json FILE]
+//   npx tsx bench/eager-vs-plan.ts [--threads N] [--rounds R] [--filter TEXT] [--json FILE] [--cpu-time]
+// --cpu-time: process CPU time instead of wall time, immune to preemption on an oversubscribed machine but
+// only meaningful with --threads 1 (with more threads it counts the workers' spinning).
 // Columns: the plan; eager with its prepared-weight cache warm (the loop a user writes: the same weight every
 // call); eager on a weight whose data() view is held (never cached: every call prepares for auto's choice);
 // eager with the cache off (setConvCacheLimit(0): every call prepares, and auto counts it in its choice);
@@ -21,7 +23,14 @@ const threads = Number(opt('--threads', '2'));
 const rounds = Number(opt('--rounds', '7'));
 const filter = opt('--filter', '');
 const jsonFile = opt('--json', '');
+const cpuTime = args.includes('--cpu-time');
 setNumThreads(threads);
+
+const now = () => {
+  if (!cpuTime) return performance.now();
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 // Which algorithm eager 'auto' ran with the cache off: the one whose forced output has the same bits.
 function offChoice(x: Tensor, w: Tensor, b: Tensor, opts: Conv2dOptions, planAlgo: ConvAlgorithmName): string {
@@ -38,7 +47,7 @@ function offChoice(x: Tensor, w: Tensor, b: Tensor, opts: Conv2dOptions, planAlg
 function main() {
   const info = cpuInfo();
   const limit = convCacheStats().limitBytes;
-  console.log(`ISA ${info.active}, ${threads} threads, ${rounds} rounds; medians in ms`);
+  console.log(`ISA ${info.active}, ${threads} threads, ${rounds} rounds; ${cpuTime ? 'CPU' : 'wall'} time, medians in ms`);
   let layers = distinctLayers({ resnet18: true });
   if (filter) layers = layers.filter((l) => l.uses.some((u) => u.includes(filter)) || layerKey(l).includes(filter));
   console.log('layer (first use)               shape                     algo             |   plan   eager  e/plan  p10 |  exposed  x/plan |  cache off  o/plan (its algo)  | first call');
@@ -49,7 +58,7 @@ function main() {
     // The same values in a weight JavaScript holds a view of: never cached (it could be written any time).
     const wU = Tensor.rand(weight, { seed: 4, low: -0.1, high: 0.1 });
     const view = wU.data();
-    const time = (f: () => Tensor) => { const t0 = performance.now(); const y = f(); const dt = performance.now() - t0; y.dispose(); return dt; };
+    const time = (f: () => Tensor) => { const t0 = now(); const y = f(); const dt = now() - t0; y.dispose(); return dt; };
     // Triples per round: about 30 ms of work, at least 2.
     time(() => plan.run(x));
     const per = Math.max(2, Math.min(20, Math.round(30 / Math.max(0.01, time(() => plan.run(x)) + time(() => F.conv2d(x, wU, b, opts))))));
@@ -96,7 +105,7 @@ function main() {
     `${ratios.filter((r) => r > 1.5).length} over 1.5x; ` +
     `p10 eager/p10 plan: max ${Math.max(...p10s).toFixed(2)}x, geomean ${geo(p10s).toFixed(2)}x, ${p10s.filter((r) => r > 1.5).length} over 1.5x. exposed/plan: max ${Math.max(...unc).toFixed(2)}x, geomean ${geo(unc).toFixed(2)}x. ` +
     `cache off/plan: max ${Math.max(...off).toFixed(2)}x, geomean ${geo(off).toFixed(2)}x.`);
-  if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify({ date: new Date().toISOString(), isa: info.active, threads, rounds, rows }, null, 1));
+  if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify({ date: new Date().toISOString(), isa: info.active, threads, rounds, cpuTime, rows }, null, 1));
 }
 
 main();

@@ -69,7 +69,10 @@ export class Tensor {
     return this.handle.disposed;
   }
 
-  /** CPU: a zero-copy Float32Array view of the storage. CUDA: a copy on the host. */
+  /**
+   * CPU: a zero-copy Float32Array view of the storage (writes through it change the tensor; while such a view
+   * is alive, F.conv2d does not cache prepared weights made from this storage). CUDA: a copy on the host.
+   */
   data(): Float32Array {
     return this.handle.data();
   }
