@@ -118,16 +118,6 @@ bool preparedCacheEnabled() {
   return c.limit > 0;
 }
 
-bool hasPreparedConvWeights(const ConvDesc& d, const ConvAlgo& algo, const Tensor& weight) {
-  const Storage& s = *weight.storage();
-  if (!s.writesTracked()) return false;
-  const uint64_t version = s.version();
-  Cache& c = cache();
-  std::lock_guard<std::mutex> lock(c.mu);
-  Lru::iterator it = find(c, s, Key{&algo, activeIsa(), d});
-  return it != c.lru.end() && it->version == version;
-}
-
 std::shared_ptr<const ConvPrepared> preparedConvWeights(const ConvDesc& d, const ConvAlgo& algo, const Tensor& weight) {
   Storage& s = *weight.storage();
   const Isa isa = activeIsa();

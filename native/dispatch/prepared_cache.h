@@ -31,8 +31,6 @@ namespace convnets {
 std::shared_ptr<const ConvPrepared> preparedConvWeights(const ConvDesc& d, const ConvAlgo& algo, const Tensor& weight);
 // The same, never cached: a plain prepare (shared_ptr only so both paths hand back the same type).
 std::shared_ptr<const ConvPrepared> prepareConvWeights(const ConvDesc& d, const ConvAlgo& algo, const Tensor& weight);
-// Whether preparedConvWeights would return a cached entry for these (no side effects).
-bool hasPreparedConvWeights(const ConvDesc& d, const ConvAlgo& algo, const Tensor& weight);
 // Whether the cache is on (a non-zero limit): eager 'auto' then chooses by run time (chooseEagerConv).
 bool preparedCacheEnabled();
 
