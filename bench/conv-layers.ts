@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Tensor, F, ConvPlan, convAlgorithms, setNumThreads, getNumThreads, cpuInfo, peakFlops } from '../lib';
-import { distinctLayers, layerKey } from './layers';
+import { distinctLayers, layerKey, layerOperands } from './layers';
 import { onnxConvModel } from './onnx-conv';
 import { median, relativeL2 } from './stats';
 import { ortSessionOptions, ortSpinMode, settle } from './fair-timing';
@@ -61,13 +61,7 @@ async function main() {
     'direct   im2col   implicit 1x1      wino2x2  wino4x4  (ms) | auto: algo        ms      GF/s  %peak |  ort ms   auto/ort';
   console.log(header);
   for (const l of layers) {
-    const input = [1, l.C, l.H, l.H];
-    const weight = [l.K, l.C, l.R, l.R];
-    const opts = { stride: l.stride, padding: l.pad, activation: 'relu' as const };
-    const x = Tensor.rand(input, { seed: 3, low: -1, high: 1 });
-    const w = Tensor.rand(weight, { seed: 4, low: -0.1, high: 0.1 });
-    const bias = Tensor.rand([l.K], { seed: 5, low: -0.1, high: 0.1 });
-    const OH = Math.floor((l.H + 2 * l.pad - l.R) / l.stride) + 1;
+    const { input, weight, opts, x, w, bias, OH } = layerOperands(l);
     const flops = 2 * l.K * l.C * l.R * l.R * OH * OH;
     const supported = convAlgorithms({ input, weight, stride: l.stride, padding: l.pad }).filter((s) => s.supported).map((s) => s.name);
     const plans = new Map<string, ConvPlan>();

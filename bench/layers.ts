@@ -1,4 +1,5 @@
 // Every distinct conv layer of the five benchmark networks at batch 1, 224×224 (torchvision layouts).
+import { Tensor } from '../lib';
 export interface Layer {
   net: string;
   name: string;
@@ -53,6 +54,24 @@ function resnet50(): Layer[] {
   return out;
 }
 
+function resnet18(): Layer[] {
+  const out = [L('resnet18', 'conv1', 3, 224, 64, 7, 2, 3)];
+  let c = 64;
+  let h = 56;
+  [64, 128, 256, 512].forEach((w, s) => {
+    for (let b = 0; b < 2; b++) {
+      const stride = b === 0 && s > 0 ? 2 : 1;
+      const p = `layer${s + 1}.${b}`;
+      const ho = h / stride;
+      out.push(L('resnet18', `${p}.conv1`, c, h, w, 3, stride), L('resnet18', `${p}.conv2`, w, ho, w, 3));
+      if (b === 0 && s > 0) out.push(L('resnet18', `${p}.downsample`, c, h, w, 1, stride, 0));
+      c = w;
+      h = ho;
+    }
+  });
+  return out;
+}
+
 function densenet121(): Layer[] {
   const out = [L('densenet121', 'conv0', 3, 224, 64, 7, 2, 3)];
   let c = 64;
@@ -73,10 +92,13 @@ function densenet121(): Layer[] {
 
 const key = (l: Layer) => `${l.C}x${l.H}→${l.K} ${l.R}x${l.R}/${l.stride} p${l.pad}`;
 
-/** Distinct layer shapes in network order, each with the layers that share it. */
-export function distinctLayers(): (Layer & { uses: string[] })[] {
+/**
+ * Distinct layer shapes in network order, each with the layers that share it: alexnet, vgg16, googlenet,
+ * resnet50 and densenet121, and resnet18 too when asked.
+ */
+export function distinctLayers(opts: { resnet18?: boolean } = {}): (Layer & { uses: string[] })[] {
   const m = new Map<string, Layer & { uses: string[] }>();
-  for (const l of [...alexnet(), ...vgg16(), ...googlenet(), ...resnet50(), ...densenet121()]) {
+  for (const l of [...alexnet(), ...vgg16(), ...googlenet(), ...(opts.resnet18 ? resnet18() : []), ...resnet50(), ...densenet121()]) {
     const k = key(l);
     const e = m.get(k);
     if (e) e.uses.push(`${l.net}.${l.name}`);
@@ -85,3 +107,15 @@ export function distinctLayers(): (Layer & { uses: string[] })[] {
   return [...m.values()];
 }
 export { key as layerKey };
+
+/** A layer's operands at batch 1 (seeded: the same in every benchmark) and its options: bias + ReLU. */
+export function layerOperands(l: Layer) {
+  const input = [1, l.C, l.H, l.H];
+  const weight = [l.K, l.C, l.R, l.R];
+  const opts = { stride: l.stride, padding: l.pad, activation: 'relu' as const };
+  const x = Tensor.rand(input, { seed: 3, low: -1, high: 1 });
+  const w = Tensor.rand(weight, { seed: 4, low: -0.1, high: 0.1 });
+  const bias = Tensor.rand([l.K], { seed: 5, low: -0.1, high: 0.1 });
+  const OH = Math.floor((l.H + 2 * l.pad - l.R) / l.stride) + 1;
+  return { input, weight, opts, x, w, bias, OH };
+}

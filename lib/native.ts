@@ -126,6 +126,9 @@ export interface NativeBinding {
   matmul(a: NativeTensor, b: NativeTensor, precision?: string): NativeTensor;
   peakFlops(threads: number): number;
   winogradTransform(variant: string, which: 'weight' | 'input' | 'output', data: Float32Array): Float32Array;
+  convCacheStats(): { entries: number; bytes: number; limitBytes: number; hits: number; misses: number };
+  setConvCacheLimit(bytes: number): void;
+  clearConvCache(): void;
 
   // tracing a forward pass into a plan (napi/trace.cc, napi/plan_worker.cc)
   traceBegin(input: NativeTensor, precision?: string): void;

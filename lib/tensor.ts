@@ -71,7 +71,10 @@ export class Tensor {
     return this.handle.disposed;
   }
 
-  /** CPU: a zero-copy Float32Array view of the storage. CUDA: a copy on the host. */
+  /**
+   * CPU: a zero-copy Float32Array view of the storage (writes through it change the tensor; while such a view
+   * is alive, F.conv2d does not cache prepared weights made from this storage). CUDA: a copy on the host.
+   */
   data(): Float32Array {
     return this.handle.data();
   }
@@ -119,7 +122,10 @@ export class Tensor {
 }
 
 export interface MemoryReport {
-  /** preparedBytes: weights packed or transformed for their conv algorithm (ConvPlan, compiled plans), alive. */
+  /**
+   * preparedBytes: weights packed or transformed for their conv algorithm, alive — held by ConvPlans, compiled
+   * plans and eager F.conv2d's cache (convCacheStats(); freed with their weight tensors).
+   */
   cpu: { tensors: number; bytes: number; cachedBytes: number; preparedBytes: number };
   /** preparedBytes is 0 on CUDA: a CUDA plan's transformed weights are device tensors, counted in bytes. */
   cuda: { tensors: number; bytes: number; cachedBytes: number; preparedBytes: number }[];

@@ -82,7 +82,9 @@ function convOptions(opts: Partial<Conv2dOptions>) {
 
 /**
  * 2-D convolution (torch.nn.functional.conv2d): input [N, C, H, W], weight [K, C/groups, R, S], bias [K].
- * Weights are packed/transformed per call; layers that run repeatedly should hold a ConvPlan (as nn.Conv2d does).
+ * On the CPU the packed/transformed weights are cached per weight tensor (convCacheStats()), so a loop over the
+ * same weight prepares it once; writing into the weight invalidates its entry, and while a data() view of the
+ * weight is alive (it could be written through) nothing is cached for it. A ConvPlan holds them explicitly.
  */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   const opts = optionsArg('conv2d', options);
@@ -150,4 +152,26 @@ export class ConvPlan {
 /** Test hook: one Winograd transform ('weight' 3×3 → α×α, 'input' α×α → α×α, 'output' α×α → m×m) on whole tiles. */
 export function winogradTransform(variant: 'winograd_2x2_3x3' | 'winograd_4x4_3x3', which: 'weight' | 'input' | 'output', data: Float32Array): Float32Array {
   return native.winogradTransform(variant, which, data);
+}
+
+/** Eager conv's prepared-weight cache: entries, bytes held, its bound, hits and misses since the last clear. */
+export interface ConvCacheStats { entries: number; bytes: number; limitBytes: number; hits: number; misses: number }
+
+export function convCacheStats(): ConvCacheStats {
+  return native.convCacheStats();
+}
+
+/**
+ * Bounds the prepared-weight cache (bytes; default 512 MiB or env CONVNETS_CONV_CACHE_BYTES), evicting least
+ * recently used entries to fit. 0 turns it off: every F.conv2d then prepares its weights, and 'auto' counts
+ * that cost in its choice (e.g. an implicit GEMM rather than Winograd on 7×7 images).
+ */
+export function setConvCacheLimit(bytes: number): void {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new TypeError(`setConvCacheLimit: bytes must be a non-negative integer, got ${bytes}`);
+  native.setConvCacheLimit(bytes);
+}
+
+/** Drops every cached prepared weight (and zeroes the hit/miss counters). */
+export function clearConvCache(): void {
+  native.clearConvCache();
 }

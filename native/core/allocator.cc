@@ -182,6 +182,7 @@ std::shared_ptr<Storage> Storage::allocate(Device device, size_t bytes) {
 }
 
 Storage::~Storage() {
+  attachment_.reset();  // derived data first (it unlinks itself from its cache), then the memory
   if (device_.isCpu()) {
     auto& c = cpuCache();
     {

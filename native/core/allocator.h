@@ -2,6 +2,7 @@
 // allocator, because touching freshly mapped pages is very slow on these machines (measured):
 // freed blocks are kept per size and reused, up to a bounded cache. Counters per device make leaks testable.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -10,6 +11,13 @@
 #include "core/device.h"
 
 namespace convnets {
+
+// Data a layer above derives from a storage's contents (dispatch/prepared_cache.h hangs its prepared conv
+// weights here): destroyed with the storage, so a cache entry can never outlive or leak past its source.
+class StorageAttachment {
+ public:
+  virtual ~StorageAttachment() = default;
+};
 
 class Storage {
  public:
@@ -23,6 +31,30 @@ class Storage {
   size_t bytes() const { return bytes_; }
   Device device() const { return device_; }
 
+  // Write tracking, for caches of data derived from the contents (prepared conv weights). version()
+  // changes whenever the contents may have changed: every native path that writes into a storage that
+  // already holds values (rather than filling a fresh one) calls noteWrite().
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+  void noteWrite() { version_.fetch_add(1, std::memory_order_acq_rel); }
+  // JavaScript can hold live writable views of CPU storage (tensor.data(): a Float32Array over this memory)
+  // and write through them with no native code running. While one is alive the version says nothing, so
+  // writesTracked() is false and caches must not trust it; when the last one dies (its ArrayBuffer's
+  // finalizer) the version moves on, so whatever was derived before or while it lived is stale.
+  void viewOpened() {
+    hostViews_.fetch_add(1, std::memory_order_acq_rel);
+    noteWrite();
+  }
+  void viewClosed() {
+    noteWrite();  // before the count drops: whoever sees no views also sees the new version
+    hostViews_.fetch_sub(1, std::memory_order_acq_rel);
+  }
+  bool writesTracked() const { return hostViews_.load(std::memory_order_acquire) == 0; }
+
+  // One attachment per storage, owned by the one cache that sets it and read or replaced only under that
+  // cache's lock; destroyed here, with the storage.
+  StorageAttachment* attachment() const { return attachment_.get(); }
+  void setAttachment(std::unique_ptr<StorageAttachment> a) { attachment_ = std::move(a); }
+
  private:
   Storage(Device device, void* data, size_t bytes) : device_(device), data_(data), bytes_(bytes) {}
   Device device_;
@@ -30,6 +62,9 @@ class Storage {
   size_t bytes_;
   ArenaLease lease_;         // set when allocated under an ArenaScope (core/arena.h)
   bool inArena_ = false;     // data_ is a block of that arena, not the cache's
+  std::atomic<uint64_t> version_{0};
+  std::atomic<int32_t> hostViews_{0};
+  std::unique_ptr<StorageAttachment> attachment_;
 };
 
 struct MemoryStats {

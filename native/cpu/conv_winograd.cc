@@ -113,27 +113,56 @@ int64_t winogradWorkspace(const WinogradVariant& v, const ConvDesc& d, Isa isa) 
          int64_t(sizeof(float));
 }
 
+namespace {
+
+// U = G g Gᵀ of every (k, c) of one group, written straight into the packed A operands of the α² GEMMs:
+// element (k, c) of plane ξ at ξ·planeA + (k / mr)·Cg·mr + c·mr + k % mr. One task per panel of MR output
+// channels, which are the vector lanes of the transform (lanes past the last channel stay zero: the
+// panel's padding). It used to transform one (k, c) at a time into a Kg × Cg matrix per ξ and then pack the
+// α² matrices: two passes over a buffer 4× the weights (512×512 3×3: 38 MB each), the packing serial.
+template <int MR>
+void prepareLanes(const WinogradVariant& v, const ConvDesc& d, const float* w, Isa isa, int64_t planeA, float* out,
+                  int64_t groupStride) {
+  static_assert(MR <= kWinoLanes, "one output channel per lane");
+  const int64_t a2 = int64_t(v.alpha) * v.alpha, Kg = d.Kg(), Cg = d.Cg(), panels = ceilDiv(Kg, MR);
+  auto* transform = v.weightLanes[int(isa)];
+  parallelFor(d.groups * panels, 1, [&](int64_t b, int64_t e) {
+    alignas(64) float g[9 * kWinoLanes];
+    WinoVec u[64];
+    for (int64_t gp = b; gp < e; ++gp) {
+      const int64_t grp = gp / panels, k0 = (gp % panels) * MR, rows = std::min<int64_t>(MR, Kg - k0);
+      const float* src = w + (grp * Kg + k0) * Cg * 9;
+      float* dst = out + grp * groupStride + (k0 / MR) * Cg * MR;
+      std::fill(g, g + 9 * kWinoLanes, 0.0f);
+      for (int64_t c = 0; c < Cg; ++c) {
+        for (int64_t i = 0; i < rows; ++i)
+          for (int t = 0; t < 9; ++t) g[t * kWinoLanes + i] = src[(i * Cg + c) * 9 + t];
+        transform(reinterpret_cast<const WinoVec*>(g), u);
+        for (int64_t xi = 0; xi < a2; ++xi) __builtin_memcpy(dst + xi * planeA + c * MR, &u[xi], MR * sizeof(float));
+      }
+    }
+  });
+}
+
+}  // namespace
+
 void winogradPrepare(const WinogradVariant& v, const ConvDesc& d, const float* w, Isa isa, ConvPrepared& out) {
   const GemmKernel& k = kernelFor(v, d, isa);
   out.narrowKernel = useNarrow(v, d, isa);
-  const int64_t a2 = int64_t(v.alpha) * v.alpha, Kg = d.Kg(), Cg = d.Cg();
-  const int64_t planeA = packedASize(k, Kg, Cg);
+  const int64_t a2 = int64_t(v.alpha) * v.alpha;
+  const int64_t planeA = packedASize(k, d.Kg(), d.Cg());
   out.isa = isa;
   out.groupStride = a2 * planeA;
   out.data = CpuBuffer::prepared(size_t(d.groups * out.groupStride) * sizeof(float));
-  // U[g][ξ] = (G g Gᵀ)[ξ] for every (k, c), as a Kg × Cg matrix per ξ, then packed as GEMM A.
-  CpuBuffer u(size_t(a2 * Kg * Cg) * sizeof(float));
-  for (int64_t g = 0; g < d.groups; ++g) {
-    parallelFor(Kg * Cg, 64, [&](int64_t b, int64_t e) {
-      float tile[64];
-      for (int64_t kc = b; kc < e; ++kc) {
-        v.weight(w + (g * Kg * Cg + kc) * 9, tile);
-        for (int64_t xi = 0; xi < a2; ++xi) u.as()[xi * Kg * Cg + kc] = tile[xi];
-      }
-    });
-    for (int64_t xi = 0; xi < a2; ++xi)
-      packA(k, Kg, Cg, u.as() + xi * Kg * Cg, Cg, 1, out.data.as() + g * out.groupStride + xi * planeA);
+  switch (k.mr) {  // the kernels' panel heights (gemm_kernel_*.cc)
+    case 16: return prepareLanes<16>(v, d, w, isa, planeA, out.data.as(), out.groupStride);
+    case 12: return prepareLanes<12>(v, d, w, isa, planeA, out.data.as(), out.groupStride);
+    case 8: return prepareLanes<8>(v, d, w, isa, planeA, out.data.as(), out.groupStride);
+    case 6: return prepareLanes<6>(v, d, w, isa, planeA, out.data.as(), out.groupStride);
+    case 4: return prepareLanes<4>(v, d, w, isa, planeA, out.data.as(), out.groupStride);
+    case 2: return prepareLanes<2>(v, d, w, isa, planeA, out.data.as(), out.groupStride);
   }
+  fail("winograd: no weight packing for a ", k.mr, "-row GEMM kernel");
 }
 
 void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias,

@@ -18,6 +18,8 @@ struct WinogradVariant {
   int alpha;  // input tile size m + 2
   // g: 3×3 row-major → u: α×α row-major (U = G g Gᵀ), one tile.
   void (*weight)(const float* g, float* u);
+  // The same on 16 tiles at once, one per lane (g[t], t < 9 → u[ξ]). One per Isa (generic, avx2, avx512).
+  void (*weightLanes[3])(const WinoVec* g, WinoVec* u);
   // d: α×α tiles (d[i·α + j], lanes = tiles) → v: α×α (V = Bᵀ d B). One per Isa (generic, avx2, avx512).
   void (*input[3])(const WinoVec* d, WinoVec* v);
   // mm: α×α → o: m×m (Y = Aᵀ M A).

@@ -11,17 +11,22 @@ namespace {
 //   [ 1/2  -1/2   1/2  ]
 //   [  0     0     1   ]
 // U = G g Gᵀ.
-void weight1d(const float* g, int st, float* u, int su) {
+template <class T>
+CN_ALWAYS_INLINE void weight1d(const T* g, int st, T* u, int su) {
   u[0] = g[0];
   u[su] = (g[0] + g[st] + g[2 * st]) * 0.5f;
   u[2 * su] = (g[0] - g[st] + g[2 * st]) * 0.5f;
   u[3 * su] = g[2 * st];
 }
-void weightTransform(const float* g, float* u) {
-  float t[4 * 3];
+// One tile (T = float, the test hook) or 16 tiles, one per vector lane (T = WinoVec, prepare).
+template <class T>
+CN_ALWAYS_INLINE void weightTransformBody(const T* g, T* u) {
+  T t[4 * 3];
   for (int j = 0; j < 3; ++j) weight1d(g + j, 3, t + j, 3);
   for (int i = 0; i < 4; ++i) weight1d(t + i * 3, 1, u + i * 4, 1);
 }
+void weightTransform(const float* g, float* u) { weightTransformBody(g, u); }
+CN_ALWAYS_INLINE void weightLanesBody(const WinoVec* g, WinoVec* u) { weightTransformBody(g, u); }
 
 // Bᵀ (4×4):
 //   [ 1   0  -1   0 ]
@@ -55,6 +60,7 @@ CN_ALWAYS_INLINE void outputTransformBody(const WinoVec* mm, WinoVec* o) {
   for (int i = 0; i < 2; ++i) output1d(t + i * 4, 1, o + i * 2, 1);
 }
 
+CN_ISA_VARIANTS(weightLanes, (const WinoVec* g, WinoVec* u), (g, u))
 CN_ISA_VARIANTS(inputTransform, (const WinoVec* d, WinoVec* v), (d, v))
 CN_ISA_VARIANTS(outputTransform, (const WinoVec* mm, WinoVec* o), (mm, o))
 
@@ -71,6 +77,7 @@ void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* 
 
 const WinogradVariant& winograd2x2_3x3() {
   static const WinogradVariant v{"winograd_2x2_3x3", 2, 4, weightTransform,
+                                    {weightLanesGeneric, weightLanesAvx2, weightLanesAvx512},
                                     {inputTransformGeneric, inputTransformAvx2, inputTransformAvx512},
                                     {outputTransformGeneric, outputTransformAvx2, outputTransformAvx512}};
   return v;

@@ -14,7 +14,7 @@ namespace {
 //   [   0     0     1    ]
 // U = G g Gᵀ: G applied to each column of g, then to each row of the result.
 template <class T>
-void weight1d(const T* g, int st, T* u, int su) {
+CN_ALWAYS_INLINE void weight1d(const T* g, int st, T* u, int su) {
   u[0] = g[0] * (1.0f / 4);
   u[su] = (g[0] + g[st] + g[2 * st]) * (-1.0f / 6);
   u[2 * su] = (g[0] - g[st] + g[2 * st]) * (-1.0f / 6);
@@ -22,11 +22,15 @@ void weight1d(const T* g, int st, T* u, int su) {
   u[4 * su] = g[0] * (1.0f / 24) - g[st] * (1.0f / 12) + g[2 * st] * (1.0f / 6);
   u[5 * su] = g[2 * st];
 }
-void weightTransform(const float* g, float* u) {
-  float t[6 * 3];
+// One tile (T = float, the test hook) or 16 tiles, one per vector lane (T = WinoVec, prepare).
+template <class T>
+CN_ALWAYS_INLINE void weightTransformBody(const T* g, T* u) {
+  T t[6 * 3];
   for (int j = 0; j < 3; ++j) weight1d(g + j, 3, t + j, 3);  // columns: t = G g (6×3)
   for (int i = 0; i < 6; ++i) weight1d(t + i * 3, 1, u + i * 6, 1);  // rows: u = t Gᵀ (6×6)
 }
+void weightTransform(const float* g, float* u) { weightTransformBody(g, u); }
+CN_ALWAYS_INLINE void weightLanesBody(const WinoVec* g, WinoVec* u) { weightTransformBody(g, u); }
 
 // Bᵀ (6×6):
 //   [ 4   0  -5   0   1   0 ]
@@ -71,6 +75,7 @@ CN_ALWAYS_INLINE void outputTransformBody(const WinoVec* mm, WinoVec* o) {
   for (int i = 0; i < 4; ++i) output1d(t + i * 6, 1, o + i * 4, 1);  // rows: o = t A (4×4)
 }
 
+CN_ISA_VARIANTS(weightLanes, (const WinoVec* g, WinoVec* u), (g, u))
 CN_ISA_VARIANTS(inputTransform, (const WinoVec* d, WinoVec* v), (d, v))
 CN_ISA_VARIANTS(outputTransform, (const WinoVec* mm, WinoVec* o), (mm, o))
 
@@ -87,6 +92,7 @@ void run(const ConvDesc& d, const ConvPrepared& w, const float* x, const float* 
 
 const WinogradVariant& winograd4x4_3x3() {
   static const WinogradVariant v{"winograd_4x4_3x3", 4, 6, weightTransform,
+                                    {weightLanesGeneric, weightLanesAvx2, weightLanesAvx512},
                                     {inputTransformGeneric, inputTransformAvx2, inputTransformAvx512},
                                     {outputTransformGeneric, outputTransformAvx2, outputTransformAvx512}};
   return v;

@@ -6,6 +6,7 @@
 #include "dispatch/conv_registry.h"
 #include "dispatch/cuda_conv_registry.h"
 #include "dispatch/cuda_ops.h"
+#include "dispatch/prepared_cache.h"
 
 namespace convnets {
 
@@ -65,6 +66,7 @@ Tensor ConvPlan::runResidual(const Tensor& input, const Tensor& residual, const 
   Tensor y;
   if (residual.storage().use_count() == 1) {
     y = residual;
+    y.storage()->noteWrite();  // its contents change in place: caches derived from them are stale
   } else {
     y = Tensor::empty(d.outputShape(), input.device());
     std::memcpy(y.data(), residual.data(), size_t(y.numel()) * sizeof(float));
@@ -135,18 +137,19 @@ Tensor ConvPlan::run(const Tensor& input, const ConvOptions& opts) const {
 }
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvOptions& opts, bool relu,
-              const std::string& algo, int64_t workspaceLimit) {
+              const std::string& algo, int64_t workspaceLimit, bool cachePrepared) {
   ConvDesc d(input.shape(), weight.shape(), opts, bias.defined() ? bias.numel() : -1);
   checkOperands(input, weight, bias);
   if (input.device().isCuda()) return cudaConv2d(d, input, weight, bias, relu, algo, workspaceLimit);
   CN_CHECK(input.device().isCpu(), "conv2d: input is on ", input.device().str(), ", which has no kernel yet");
   requireFp32OnCpu(d.precision, "conv2d");
-  const ConvAlgo& a = resolveConvAlgo(d, algo);
+  const ConvAlgo& a = algo == "auto" || algo.empty() ? chooseEagerConv(d, cachePrepared) : resolveConvAlgo(d, algo);
   Tensor y = Tensor::empty(d.outputShape(), input.device());
   if (y.numel() == 0) return y;
-  ConvPrepared p;
-  a.prepare(d, weight.data(), activeIsa(), p);
-  a.run(d, p, input.data(), bias.defined() ? bias.data() : nullptr, relu, y.data());
+  // Prepared once per weight contents (dispatch/prepared_cache.h): a loop over the same weight runs as a
+  // ConvPlan would, and the entry is the very data an uncached call prepares.
+  std::shared_ptr<const ConvPrepared> p = cachePrepared ? preparedConvWeights(d, a, weight) : prepareConvWeights(d, a, weight);
+  a.run(d, *p, input.data(), bias.defined() ? bias.data() : nullptr, relu, y.data());
   return y;
 }
 

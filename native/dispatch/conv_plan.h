@@ -54,7 +54,10 @@ class ConvPlan {
 
 // One-shot conv: prepares the weights and runs (F.conv2d without a plan).
 // Input on CUDA: the CUDA registry, within workspaceLimit bytes of scratch (< 0: no limit).
+// cachePrepared (CPU): take the prepared weights from, and keep them in, dispatch/prepared_cache.h. Eager
+// calls from JavaScript do; a compiled plan's step whose weight is computed per run does not (its storage is
+// new every run, and an arena may rewrite one in place).
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvOptions& opts, bool relu,
-              const std::string& algo, int64_t workspaceLimit = -1);
+              const std::string& algo, int64_t workspaceLimit = -1, bool cachePrepared = false);
 
 }  // namespace convnets

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "dispatch/find_cache.h"
+#include "dispatch/prepared_cache.h"
 #include "core/error.h"
 #include "core/random.h"
 #include "core/threadpool.h"
@@ -44,6 +45,29 @@ const ConvAlgo& chooseConvAuto(const ConvDesc& d) {
   if (d.Cg() < 16 && d.strideH == d.strideW) return convAlgorithm("implicit_gemm");
   // C7. Everything else (strided 3×3, 5×5, dilation): im2col + GEMM.
   return convAlgorithm("im2col");
+}
+
+const ConvAlgo& chooseEagerConv(const ConvDesc& d, bool cached) {
+  const ConvAlgo& best = chooseConvAuto(d);
+  // Cached (warm) or about to be (cold: prepared once, then reused): the run time decides, as for a plan.
+  // Whether this weight's entry can be kept (a live data() view) does not matter: a choice that did would
+  // make the result depend on when the garbage collector ran.
+  if (cached && preparedCacheEnabled()) return best;
+  const bool f4 = std::strcmp(best.name, "winograd_4x4_3x3") == 0, f2 = std::strcmp(best.name, "winograd_2x2_3x3") == 0;
+  if (!f4 && !f2) return best;  // the others prepare a packed copy of the weights: the same cost for every GEMM
+  // Not cached (the cache is off, or a plan step whose weight is computed per run): every call prepares, and
+  // Winograd's prepared weights are α² floats per (k, c) pair against the GEMMs' 9. A cost model in units of
+  // one multiply-add of the GEMM per (k, c) pair: α²·(tiles + 54) for Winograd, 9·(outputs + 54) for the
+  // implicit GEMM, writing one prepared float costing ~54 multiply-adds (one thread: F(4×4) on 512×512
+  // prepared 37.7 MB in 6.6 ms while im2col's GEMM ran at 155 GFLOP/s). It ranked the sums measured in CPU
+  // time (prepare + run, 1 thread, ms): 512×7²→512 implicit/im2col 3.1 < F(2×2) 4.2 < F(4×4) 7.0;
+  // 256×13²→256 F(2×2) 1.5 < im2col 1.9 ≈ F(4×4) 1.9; 512×28²→512 F(4×4) 14.2 < F(2×2) 16.0 < im2col 24.6.
+  constexpr double kPreparedFloat = 54;
+  auto tiles = [&](int64_t m) { return double(d.N) * double((d.outH + m - 1) / m) * double((d.outW + m - 1) / m); };
+  const double w4 = 36 * (tiles(4) + kPreparedFloat), w2 = 16 * (tiles(2) + kPreparedFloat);
+  const double gemm = 9 * (double(d.N) * double(d.outH * d.outW) + kPreparedFloat);
+  if (gemm < std::min(w4, w2)) return convAlgorithm("implicit_gemm");
+  return w4 < w2 ? convAlgorithm("winograd_4x4_3x3") : convAlgorithm("winograd_2x2_3x3");
 }
 
 namespace {

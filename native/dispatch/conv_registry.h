@@ -21,6 +21,10 @@ const ConvAlgo& chooseConvAuto(const ConvDesc& d);
 std::vector<ConvTiming> findConv(const ConvDesc& d);
 const ConvAlgo& findConvCached(const ConvDesc& d);
 void clearConvFindCache();
+// 'auto' for a one-shot call (F.conv2d): chooseConvAuto's choice when prepared weights are cached (`cached`
+// asks for the cache, dispatch/prepared_cache.h, and it is on); otherwise the preparation is paid on every
+// call and counts in the choice.
+const ConvAlgo& chooseEagerConv(const ConvDesc& d, bool cached);
 // 'auto', 'find' or an algorithm name → the algorithm; a named one that cannot run `d` throws the reason.
 const ConvAlgo& resolveConvAlgo(const ConvDesc& d, const std::string& algo);
 

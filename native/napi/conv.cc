@@ -6,6 +6,7 @@
 #include "dispatch/conv_registry.h"
 #include "dispatch/cuda_conv_registry.h"
 #include "dispatch/ops.h"
+#include "dispatch/prepared_cache.h"
 #include "core/threadpool.h"
 #include "dispatch/probes.h"
 #include "napi/common.h"
@@ -260,6 +261,31 @@ Napi::Value winogradTransform(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// convCacheStats() → {entries, bytes, limitBytes, hits, misses}: eager conv's prepared-weight cache.
+Napi::Value convCacheStats(const Napi::CallbackInfo& info) {
+  const PreparedCacheStats s = preparedCacheStats();
+  auto o = Napi::Object::New(info.Env());
+  o.Set("entries", double(s.entries));
+  o.Set("bytes", double(s.bytes));
+  o.Set("limitBytes", double(s.limitBytes));
+  o.Set("hits", double(s.hits));
+  o.Set("misses", double(s.misses));
+  return o;
+}
+
+// setConvCacheLimit(bytes): 0 turns the cache off.
+Napi::Value setConvCacheLimit(const Napi::CallbackInfo& info) {
+  const int64_t bytes = intArg(info[0], "setConvCacheLimit", "bytes");
+  CN_CHECK(bytes >= 0, "setConvCacheLimit: bytes must be a non-negative integer, got ", bytes);
+  setPreparedCacheLimit(bytes);
+  return info.Env().Undefined();
+}
+
+Napi::Value clearConvCache(const Napi::CallbackInfo& info) {
+  clearPreparedCache();
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void initConv(Napi::Env env, Napi::Object exports) {
@@ -275,6 +301,9 @@ void initConv(Napi::Env env, Napi::Object exports) {
   exports.Set("matmul", Napi::Function::New(env, matmul));
   exports.Set("peakFlops", Napi::Function::New(env, peakFlops));
   exports.Set("winogradTransform", Napi::Function::New(env, winogradTransform));
+  exports.Set("convCacheStats", Napi::Function::New(env, convCacheStats));
+  exports.Set("setConvCacheLimit", Napi::Function::New(env, setConvCacheLimit));
+  exports.Set("clearConvCache", Napi::Function::New(env, clearConvCache));
 }
 
 }  // namespace convnets::napi

@@ -61,7 +61,9 @@ Napi::Value TensorWrap::disposed(const Napi::CallbackInfo& info) {
 }
 
 // CPU: a zero-copy Float32Array over the storage; the ArrayBuffer holds a reference to the storage, so
-// the view stays valid even after dispose(). CUDA: a copy to the host.
+// the view stays valid even after dispose(). JavaScript may write through it at any time, so the storage
+// counts it as a live writable view until the ArrayBuffer is collected (Storage::viewOpened): caches of
+// derived data (prepared conv weights) do not trust the storage meanwhile. CUDA: a copy to the host.
 Napi::Value TensorWrap::data(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CN_CHECK(tensor_.defined(), "data: the tensor was disposed");
@@ -69,8 +71,14 @@ Napi::Value TensorWrap::data(const Napi::CallbackInfo& info) {
   size_t n = size_t(tensor_.numel());
   if (tensor_.device().isCpu()) {
     auto* keep = new std::shared_ptr<Storage>(tensor_.storage());
-    auto buffer = Napi::ArrayBuffer::New(env, tensor_.data(), n * sizeof(float),
-                                         [](Napi::Env, void*, std::shared_ptr<Storage>* k) { delete k; }, keep);
+    (*keep)->viewOpened();
+    auto buffer = Napi::ArrayBuffer::New(
+        env, tensor_.data(), n * sizeof(float),
+        [](Napi::Env, void*, std::shared_ptr<Storage>* k) {
+          (*k)->viewClosed();
+          delete k;
+        },
+        keep);
     return Napi::Float32Array::New(env, n, buffer, 0);
   }
   auto out = Napi::Float32Array::New(env, n);
@@ -240,6 +248,8 @@ Napi::Object statsObject(Napi::Env env, const MemoryStats& s) {
 Napi::Value memory(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = Napi::Object::New(env);
+  // preparedBytes counts every prepared copy alive (core/allocator.h CpuBuffer::prepared): plans' and eager
+  // conv's cache (dispatch/prepared_cache.h) alike.
   o.Set("cpu", statsObject(env, memoryStats(Device{})));
   int count = cudart::availability().available ? cudart::deviceCount() : 0;
   auto cuda = Napi::Array::New(env, count);

@@ -168,11 +168,14 @@ static Napi::Value emitConvAs(const Napi::CallbackInfo& info, const Tensor& inpu
     return emit(info, StepKind::Conv2d, {input},
                 [plan, opts](const std::vector<Tensor>& in) { return plan->run(in[0], opts); });
   }
+  // Eager (not tracing): the weight's prepared form is cached (dispatch/prepared_cache.h). A traced step
+  // whose weight is computed from the input gets a new weight every run: nothing to reuse.
+  const bool cache = !tracing(env);
   return emitFusable(
       info, StepKind::Conv2d, {input, weight, bias},
-      [opts, algo, workspaceLimit](bool r) -> StepFn {
-        return [opts, algo, r, workspaceLimit](const std::vector<Tensor>& in) {
-          return conv2d(in[0], in[1], in[2], opts, r, algo, workspaceLimit);
+      [opts, algo, workspaceLimit, cache](bool r) -> StepFn {
+        return [opts, algo, r, workspaceLimit, cache](const std::vector<Tensor>& in) {
+          return conv2d(in[0], in[1], in[2], opts, r, algo, workspaceLimit, cache);
         };
       },
       relu);
