@@ -11,7 +11,7 @@ import { Tensor, F, ConvPlan, convAlgorithms, setNumThreads, getNumThreads, cpuI
 import { distinctLayers, layerKey, layerOperands } from './layers';
 import { onnxConvModel } from './onnx-conv';
 import { median, relativeL2 } from './stats';
-import { ortSessionOptions, ortSpinMode, settle } from './fair-timing';
+import { benchClock, ortSessionOptions, ortSpinMode, settle } from './fair-timing';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -20,11 +20,7 @@ const filter = args.includes('--filter') ? args[args.indexOf('--filter') + 1] : 
 const cpuTime = args.includes('--cpu-time');
 setNumThreads(threads);
 
-const now = () => {
-  if (!cpuTime) return performance.now();
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+const now = benchClock(cpuTime);
 
 async function main() {
   const info = cpuInfo();

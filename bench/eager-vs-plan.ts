@@ -14,6 +14,7 @@ import { Tensor, F, ConvPlan, setNumThreads, cpuInfo, convCacheStats, setConvCac
 import type { Conv2dOptions, ConvAlgorithmName } from '../lib';
 import { distinctLayers, layerKey, layerOperands } from './layers';
 import { median } from './stats';
+import { benchClock } from './fair-timing';
 
 const quantile = (v: number[], q: number) => [...v].sort((a, b) => a - b)[Math.floor(q * (v.length - 1))];
 
@@ -26,11 +27,7 @@ const jsonFile = opt('--json', '');
 const cpuTime = args.includes('--cpu-time');
 setNumThreads(threads);
 
-const now = () => {
-  if (!cpuTime) return performance.now();
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+const now = benchClock(cpuTime);
 
 // Which algorithm eager 'auto' ran with the cache off: the one whose forced output has the same bits.
 function offChoice(x: Tensor, w: Tensor, b: Tensor, opts: Conv2dOptions, planAlgo: ConvAlgorithmName): string {

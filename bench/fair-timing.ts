@@ -20,3 +20,12 @@ export const ortSpinMode = (args: string[]) => (args.includes('--ort-no-spin') ?
 
 // 2 ms: four times our pool's spin, and ORT's spinners stop at the end of Run.
 export const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 2));
+
+/** The benchmarks' clock in ms: wall time, or (cpuTime) this process's user + system CPU time. */
+export function benchClock(cpuTime: boolean): () => number {
+  if (!cpuTime) return () => performance.now();
+  return () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+}
