@@ -11,7 +11,7 @@ export type { ModelSummary, LayerSummary } from './summary';
 export * as signal from './signal';
 export { convOutputSize } from './signal';
 export type { Mode as SignalMode, Array2D } from './signal';
-export { convAlgorithms, findConvAlgorithm, chooseConvAlgorithm, ConvPlan, convCacheStats, setConvCacheLimit, clearConvCache } from './functional/conv';
+export { convAlgorithms, findConvAlgorithm, chooseConvAlgorithm, ConvPlan, convCacheStats, setConvCacheLimit, clearConvCache, CPU_CONV_ALGORITHMS, CUDA_CONV_ALGORITHMS } from './functional/conv';
 export type { ConvCacheStats } from './functional/conv';
 export type { Conv2dOptions, ConvGeometry, ConvDescription, ConvAlgo, ConvAlgorithmName, ConvQueryOptions } from './functional/conv';
 export { peakFlops } from './functional/linear';
