@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 
 #include "core/allocator.h"
 
@@ -79,12 +80,16 @@ class ArenaState {
     if (it != live.end()) live.erase(it);
   }
 
-  void endRun() {
+  void endRun(bool failed) {
     std::lock_guard<std::mutex> lock(mu);
     if (fellBack) fallbacks += 1;
     if (!live.empty()) disabled = true;
     run += 1;  // storages released from now on belong to no run
     if (recorded) return;
+    if (failed) {  // a partial sequence: record again on the next run
+      allocs.clear();
+      return;
+    }
     recorded = true;
     plan();
   }
@@ -153,6 +158,7 @@ thread_local std::shared_ptr<ArenaState>* tArenaOwner = nullptr;
 ArenaScope::ArenaScope(ActivationArena& arena) : arena_(arena) {
   if (tArena || !arena.runMu_.try_lock()) return;  // nested, or another run holds it: the cache
   active_ = true;
+  uncaught_ = std::uncaught_exceptions();
   {
     std::lock_guard<std::mutex> lock(arena.state_->mu);
     arena.state_->beginRun();
@@ -165,7 +171,7 @@ ArenaScope::~ArenaScope() {
   if (!active_) return;
   tArena = nullptr;
   tArenaOwner = nullptr;
-  arena_.state_->endRun();
+  arena_.state_->endRun(std::uncaught_exceptions() > uncaught_);
   arena_.runMu_.unlock();
 }
 

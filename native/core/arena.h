@@ -42,7 +42,8 @@ class ActivationArena {
 };
 
 // While alive on this thread, CPU tensor allocations (Storage::allocate) go through the arena: recorded on
-// the first run, replayed afterwards. When another run holds the arena, this scope does nothing.
+// the first run that completes (a run that throws teaches nothing: the next one records afresh), replayed
+// afterwards. When another run holds the arena, this scope does nothing.
 class ArenaScope {
  public:
   explicit ArenaScope(ActivationArena& arena);
@@ -53,6 +54,7 @@ class ArenaScope {
  private:
   ActivationArena& arena_;
   bool active_ = false;
+  int uncaught_ = 0;  // exceptions in flight when the scope began: more at its end means the run failed
 };
 
 // For Storage (core/allocator.cc), while an ArenaScope is active on this thread: a block of the arena, or

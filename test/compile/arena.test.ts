@@ -3,7 +3,8 @@
 // run after run, the eager result, new inputs computed afresh (no stale data from the previous run shows;
 // the suite runs with CONVNETS_POISON, so a block handed out unwritten would show as NaN), and runs that
 // overlap (one on the run queue, one on this thread) agree.
-import { Tensor, compile, memory, models } from '../../lib';
+import { F, Tensor, compile, memory, models } from '../../lib';
+import { native } from '../../lib/native';
 import { relErr } from '../helpers/check';
 import { settleGc } from './gc';
 import { makeNet } from './net';
@@ -83,5 +84,18 @@ describe('activation arena', () => {
     for (const t of [...xs, ...alone, ...served, ...here]) t.dispose();
     plan.dispose();
     net.dispose();
+  });
+
+  test('a run that fails plans nothing: the arena stays unplanned, and the plan keeps failing cleanly', () => {
+    // testFailingOp passes its first call (the trace) and fails on every later one, after relu has allocated.
+    const failing = (x: Tensor) => F.softmax(new Tensor(native.testFailingOp(F.relu(x).handle, 1)), 1);
+    const plan = compile(failing, { inputShape: [2, 3] });
+    const x = Tensor.rand([2, 3], { seed: 1 });
+    expect(() => plan.runSync(x)).toThrow('failing on purpose (call 2)');
+    expect(plan.arenaStats).toEqual({ bytes: 0, allocations: 0, fallbackRuns: 0 });
+    expect(() => plan.runSync(x)).toThrow('failing on purpose (call 3)');
+    expect(plan.arenaBytes).toBe(0);
+    x.dispose();
+    plan.dispose();
   });
 });
