@@ -20,7 +20,7 @@ const haveGxx = spawnSync('g++', ['--version']).status === 0;
   const env = { ...process.env, ASAN_OPTIONS: 'abort_on_error=0:halt_on_error=1:detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' };
   beforeAll(() => {
     fs.mkdirSync(path.dirname(exe), { recursive: true });
-    const core = ['dtype_convert', 'threadpool', 'tensor', 'allocator', 'device', 'cuda_off'].map((f) => `native/core/${f}.cc`);
+    const core = ['dtype_convert', 'threadpool', 'tensor', 'allocator', 'arena', 'device', 'cuda_off'].map((f) => `native/core/${f}.cc`);
     execFileSync('g++', ['-std=c++17', '-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer',
       '-Inative', 'test/reliability/fuzz/stored_bytes_fuzz.cc', ...core, '-o', exe, '-pthread'], { cwd: root, stdio: 'pipe' });
   });
