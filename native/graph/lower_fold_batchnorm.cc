@@ -37,7 +37,7 @@ void foldBatchNorm(std::vector<Step>& steps, int output) {
     Tensor b = Tensor::empty({K});
     const int64_t per = L.weight.numel() / K;
     for (int64_t k = 0; k < K; ++k) {
-      const double a = (gamma ? gamma[k] : 1.0) / std::sqrt(double(var[k]) + bn.eps);
+      const double a = bnScale(gamma, var, bn.eps, k);
       for (int64_t e = 0; e < per; ++e) w.data()[k * per + e] = float(double(weightT.data()[k * per + e]) * a);
       const double b0 = biasT.defined() ? biasT.data()[k] : 0.0;
       b.data()[k] = float((b0 - mean[k]) * a + (beta ? beta[k] : 0.0));

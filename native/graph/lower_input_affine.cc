@@ -36,7 +36,7 @@ void fuseInputAffine(std::vector<Step>& steps, int output) {
     InputAffine a;
     a.relu = bn.relu;
     for (int64_t ch = 0; ch < C; ++ch) {
-      const double s = (gamma ? gamma[ch] : 1.0) / std::sqrt(double(var[ch]) + bn.eps);
+      const double s = bnScale(gamma, var, bn.eps, ch);
       a.scale.push_back(float(s));
       a.shift.push_back(float((beta ? beta[ch] : 0.0) - double(mean[ch]) * s));
     }

@@ -1,5 +1,7 @@
 // What the lowering passes (lower_*.cc) share: who reads a slot, where constants live, removing steps.
 #pragma once
+#include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "graph/step.h"
@@ -17,6 +19,12 @@ bool cpuConstant(const StepRef& r);
 
 // A host copy of a constant (itself when already on the CPU or undefined).
 Tensor onCpu(const Tensor& t);
+
+// An inference batch norm's per-channel scale gamma[c] / sqrt(var[c] + eps), in double (gamma null: 1), as
+// both BN passes (folded into a conv's weights, or into its input packing) apply it.
+inline double bnScale(const float* gamma, const float* var, double eps, int64_t c) {
+  return (gamma ? gamma[c] : 1.0) / std::sqrt(double(var[c]) + eps);
+}
 
 // Removes the steps marked dead, keeping the order of the rest.
 void erase(std::vector<Step>& steps, const std::vector<bool>& dead);

@@ -8,19 +8,10 @@
 #include "cuda/check.h"
 #include "cuda/conv_kernels.h"
 #include "cuda/stream.h"
+#include "dispatch/cuda_bridge/conv_params.h"
 
 namespace convnets::cuda_ops {
 namespace {
-
-cuda::Conv2d conv2dOf(const ConvDesc& d) {
-  cuda::Conv2d p;
-  p.N = d.N; p.C = d.C; p.H = d.H; p.W = d.W;
-  p.K = d.K; p.R = d.R; p.S = d.S;
-  p.OH = d.outH; p.OW = d.outW;
-  p.strideH = d.strideH; p.strideW = d.strideW; p.padTop = d.padH; p.padLeft = d.padW;
-  p.dilH = d.dilationH; p.dilW = d.dilationW; p.groups = d.groups;
-  return p;
-}
 
 const float* biasOf(const CudaConvLaunch& a) { return a.bias.defined() ? a.bias.data() : nullptr; }
 

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "cuda/kernels.h"
 #include "cuda/stream.h"
+#include "dispatch/cuda_bridge/conv_params.h"
 
 namespace convnets::cuda_ops {
 namespace {
@@ -173,13 +174,7 @@ void conv2dDirect(const ConvDesc& d, const Tensor& x, const Tensor& w, const Ten
   auto sc = scopeFor("conv2d", y, {&x, &w, &bias});
   CN_CHECK(x.shape() == Shape({d.N, d.C, d.H, d.W}) && w.shape() == d.weightShape() && y.shape() == d.outputShape(),
            "conv2d: tensors do not match the convolution descriptor");
-  cuda::Conv2d p;
-  p.N = d.N; p.C = d.C; p.H = d.H; p.W = d.W;
-  p.K = d.K; p.R = d.R; p.S = d.S;
-  p.OH = d.outH; p.OW = d.outW;
-  p.strideH = d.strideH; p.strideW = d.strideW; p.padTop = d.padH; p.padLeft = d.padW;
-  p.dilH = d.dilationH; p.dilW = d.dilationW; p.groups = d.groups;
-  cuda::conv2dDirect(x.data(), w.data(), ptrOrNull(bias), y.data(), p, relu, sc.stream);
+  cuda::conv2dDirect(x.data(), w.data(), ptrOrNull(bias), y.data(), conv2dOf(d), relu, sc.stream);
   cuda::afterOp(sc);
 }
 
