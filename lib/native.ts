@@ -132,7 +132,7 @@ export interface NativeBinding {
 
   // tracing a forward pass into a plan (napi/trace.cc, napi/plan_worker.cc)
   traceBegin(input: NativeTensor, precision?: string): void;
-  traceEnd(output: NativeTensor, opts: { foldBatchNorm: boolean; fuseRelu: boolean; fuseConcat: boolean; poolFirst: boolean;
+  traceEnd(output: NativeTensor, opts: { foldBatchNorm: boolean; fuseRelu: boolean; fuseConcat: boolean; poolFirst: boolean; layout?: string;
     cudaGraph?: boolean }): NativePlan;
   traceAbort(): void;
   /** Test hook: a copy of input for the first okCalls calls of this op instance, then an error. */

@@ -18,28 +18,14 @@ void fuseInputAffine(std::vector<Step>& steps, int output) {
     if (bn.kind != StepKind::BatchNorm || !bn.unfusedButRelu() || bn.inputs.size() != 5 ||
         count[size_t(bn.output)] != 1)
       continue;
-    bool constants = true;
-    for (size_t k = 1; k < 5; ++k) constants = constants && cpuConstant(bn.inputs[k]);
-    if (!constants || !bn.inputs[1].constant.defined() || !bn.inputs[2].constant.defined()) continue;
     int j = soleReader(steps, i, bn.output);
     if (j < 0) continue;
     Step& c = steps[size_t(j)];
     if (!c.conv || c.conv->inputAffine || !c.conv->weight.device().isCpu() || c.inputs.empty() ||
         c.inputs[0].slot != bn.output || !convAlgorithm(c.conv->algo).caps.inputAffine)
       continue;
-    const int64_t C = c.conv->desc.C;
-    if (bn.inputs[1].constant.numel() != C || bn.inputs[2].constant.numel() != C) continue;
-    const float* mean = bn.inputs[1].constant.data();
-    const float* var = bn.inputs[2].constant.data();
-    const float* gamma = bn.inputs[3].constant.defined() ? bn.inputs[3].constant.data() : nullptr;
-    const float* beta = bn.inputs[4].constant.defined() ? bn.inputs[4].constant.data() : nullptr;
     InputAffine a;
-    a.relu = bn.relu;
-    for (int64_t ch = 0; ch < C; ++ch) {
-      const double s = bnScale(gamma, var, bn.eps, ch);
-      a.scale.push_back(float(s));
-      a.shift.push_back(float((beta ? beta[ch] : 0.0) - double(mean[ch]) * s));
-    }
+    if (!bnAffine(bn, c.conv->desc.C, a)) continue;
     c.conv->inputAffine = std::make_shared<const InputAffine>(std::move(a));
     c.conv->plan = nullptr;  // rebuilt by finishConvLayers
     c.inputs[0] = bn.inputs[0];

@@ -23,10 +23,10 @@ void poolBeforePointwiseConv(std::vector<Step>& steps, int output) {
     const int j = soleReader(steps, i, c.output);
     if (j < 0) continue;
     const Step& p = steps[size_t(j)];
-    if (p.kind != StepKind::AvgPool2d || !p.unfused() || !p.avgPool || p.inputs.size() != 1 ||
+    if (p.kind != StepKind::AvgPool2d || !p.unfused() || !p.pool || p.inputs.size() != 1 ||
         p.inputs[0].slot != c.output)
       continue;
-    const AvgPoolWindow& w = *p.avgPool;
+    const PoolWindow& w = *p.pool;
     // Floor mode drops the same trailing rows either way; ceil mode's partial windows are left alone.
     if (w.ph || w.pw || w.sh != w.kh || w.sw != w.kw || d.H < w.kh || d.W < w.kw ||
         (w.ceilMode && (d.H % w.kh || d.W % w.kw)))
@@ -37,6 +37,8 @@ void poolBeforePointwiseConv(std::vector<Step>& steps, int output) {
     pool.inputs = c.inputs;
     pool.output = c.output;  // free: the pool step was its only reader
     const std::shared_ptr<const InputAffine> affine = L.inputAffine;
+    pool.pool = p.pool;
+    pool.affine = affine;
     const ops::Pair window{w.kh, w.kw};
     pool.fn = [affine, window](const std::vector<Tensor>& in) {
       static const std::vector<float> none;

@@ -26,6 +26,27 @@ bool cpuConstant(const StepRef& r) { return r.slot < 0 && (!r.constant.defined()
 
 Tensor onCpu(const Tensor& t) { return !t.defined() || t.device().isCpu() ? t : t.to(Device{}); }
 
+bool bnAffine(const Step& bn, int64_t C, InputAffine& out) {
+  if (bn.kind != StepKind::BatchNorm || bn.inputs.size() != 5) return false;
+  for (size_t k = 1; k < 5; ++k)
+    if (!cpuConstant(bn.inputs[k])) return false;
+  if (!bn.inputs[1].constant.defined() || !bn.inputs[2].constant.defined()) return false;
+  for (size_t k = 1; k < 5; ++k)
+    if (bn.inputs[k].constant.defined() && bn.inputs[k].constant.numel() != C) return false;
+  const float* mean = bn.inputs[1].constant.data();
+  const float* var = bn.inputs[2].constant.data();
+  const float* gamma = bn.inputs[3].constant.defined() ? bn.inputs[3].constant.data() : nullptr;
+  const float* beta = bn.inputs[4].constant.defined() ? bn.inputs[4].constant.data() : nullptr;
+  out = InputAffine();
+  out.relu = bn.relu;
+  for (int64_t ch = 0; ch < C; ++ch) {
+    const double s = bnScale(gamma, var, bn.eps, ch);
+    out.scale.push_back(float(s));
+    out.shift.push_back(float((beta ? beta[ch] : 0.0) - double(mean[ch]) * s));
+  }
+  return true;
+}
+
 void erase(std::vector<Step>& steps, const std::vector<bool>& dead) {
   size_t k = 0;
   for (size_t i = 0; i < steps.size(); ++i) {

@@ -26,6 +26,10 @@ inline double bnScale(const float* gamma, const float* var, double eps, int64_t 
   return (gamma ? gamma[c] : 1.0) / std::sqrt(double(var[c]) + eps);
 }
 
+// An inference batchNorm step's per-channel map x·scale + shift (and its ReLU), when its statistics and
+// affine parameters are CPU constants of C channels; false otherwise.
+bool bnAffine(const Step& bn, int64_t C, InputAffine& out);
+
 // Removes the steps marked dead, keeping the order of the rest.
 void erase(std::vector<Step>& steps, const std::vector<bool>& dead);
 

@@ -6,6 +6,7 @@
 
 #include "core/cuda_api.h"
 #include "core/error.h"
+#include "dispatch/ops_blocked.h"
 
 namespace convnets {
 
@@ -25,6 +26,8 @@ Plan::Plan(Shape inputShape, Shape outputShape, Device device, std::vector<Step>
   if (lowering.fuseRelu) fuseResidualAdd(steps_, output_);
   if (lowering.fuseConcat) fuseConcatInput(steps_, output_);
   if (lowering.poolFirst) poolBeforePointwiseConv(steps_, output_);
+  if (device.isCpu() && lowering.layout != LoweringOptions::Layout::Nchw)
+    lowerBlockedLayout(steps_, numSlots_, output_, inputShape_, lowering.layout, ops::blocked::channelBlock());
   finishConvLayers(steps_);
   // Free each intermediate right after its last reader, so peak memory is the widest point of the
   // network rather than the sum of its activations. The output is never freed; the input slot is

@@ -24,6 +24,7 @@ StepTraits stepTraits(StepKind kind) {
     case StepKind::Cat: return {"cat", StepClass::Other, false};
     case StepKind::Reshape: return {"reshape", StepClass::Other, false};
     case StepKind::To: return {"to", StepClass::Elementwise, false};
+    case StepKind::Reorder: return {"reorder", StepClass::Other, false};
     case StepKind::TestFailingOp: return {"testFailingOp", StepClass::Elementwise, false};
   }
   return {"?", StepClass::Other, false};  // unreachable: every enumerator is handled

@@ -35,6 +35,7 @@ enum class StepKind : uint8_t {
   Cat,
   Reshape,
   To,
+  Reorder,        // NCHW ↔ NCHWc at the edge of a blocked region (graph/lower_blocked_layout.cc)
   TestFailingOp,  // the test hook that fails a run on purpose (napi/plan_worker.cc)
 };
 
@@ -90,10 +91,12 @@ struct ConvLayer {
 // The step function that runs layer.plan (input = in[0]; the residual in[1] when layer.residual).
 StepFn convLayerFn(const ConvLayer& layer);
 
-// An average pool's window, for the lowering passes.
-struct AvgPoolWindow {
-  int64_t kh, kw, sh, sw, ph, pw;
-  bool ceilMode, countIncludePad;
+// A pool's window, for the lowering passes: max and average pools fill the window fields (dilation is 1 for
+// average pools), adaptive pools only the output size.
+struct PoolWindow {
+  int64_t kh = 0, kw = 0, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
+  bool ceilMode = false, countIncludePad = true;
+  int64_t outH = 0, outW = 0;  // adaptiveAvgPool2d
 };
 
 struct Step {
@@ -111,7 +114,9 @@ struct Step {
   double eps = 0;                    // batchNorm: eps
   bool relu = false;                 // batchNorm: fused ReLU
   int64_t concatDim = -1;            // cat: the dimension joined (non-negative)
-  std::shared_ptr<const AvgPoolWindow> avgPool;  // avgPool2d: its window
+  std::shared_ptr<const PoolWindow> pool;       // maxPool2d, avgPool2d, adaptiveAvgPool2d: the window
+  // avgPool2d made by poolBeforePointwiseConv: the input affine map it took over from the conv (or null).
+  std::shared_ptr<const InputAffine> affine;
 
   // "cat+batchNorm+relu+conv2d+add": the fusions before, the op's name, the fusions after, joined by '+'.
   std::string name() const;

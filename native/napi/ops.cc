@@ -34,7 +34,10 @@ Napi::Value maxPool2d(const Napi::CallbackInfo& info) {
   Options o = optionsArg(info[1], op, {POOL_KEYS, "dilation"});
   ops::Pair k = o.pair("kernelSize"), s = o.pair("stride"), p = o.pair("padding"), d = o.pair("dilation");
   bool ceil = o.boolean("ceilMode");
-  return emit(info, StepKind::MaxPool2d, {x}, [=](const Ins& in) { return ops::maxPool2d(in[0], k, s, p, d, ceil); });
+  EmitExtras extras;
+  extras.pool = std::make_shared<const PoolWindow>(PoolWindow{k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], ceil});
+  return emit(
+      info, StepKind::MaxPool2d, {x}, [=](const Ins& in) { return ops::maxPool2d(in[0], k, s, p, d, ceil); }, std::move(extras));
 }
 
 // avgPool2d(x, {kernelSize, stride, padding, ceilMode, countIncludePad})
@@ -45,7 +48,7 @@ Napi::Value avgPool2d(const Napi::CallbackInfo& info) {
   ops::Pair k = o.pair("kernelSize"), s = o.pair("stride"), p = o.pair("padding");
   bool ceil = o.boolean("ceilMode"), includePad = o.boolean("countIncludePad");
   EmitExtras extras;
-  extras.avgPool = std::make_shared<const AvgPoolWindow>(AvgPoolWindow{k[0], k[1], s[0], s[1], p[0], p[1], ceil, includePad});
+  extras.pool = std::make_shared<const PoolWindow>(PoolWindow{k[0], k[1], s[0], s[1], p[0], p[1], 1, 1, ceil, includePad});
   return emit(
       info, StepKind::AvgPool2d, {x}, [=](const Ins& in) { return ops::avgPool2d(in[0], k, s, p, ceil, includePad); }, std::move(extras));
 }
@@ -67,7 +70,13 @@ Napi::Value adaptiveAvgPool2d(const Napi::CallbackInfo& info) {
   const char* op = "adaptiveAvgPool2d";
   const Tensor& x = tensorArg(info[0], op, "input");
   ops::Pair size = pairArg(info[1], op, "outputSize");
-  return emit(info, StepKind::AdaptiveAvgPool2d, {x}, [=](const Ins& in) { return ops::adaptiveAvgPool2d(in[0], size); });
+  EmitExtras extras;
+  PoolWindow window;
+  window.outH = size[0];
+  window.outW = size[1];
+  extras.pool = std::make_shared<const PoolWindow>(window);
+  return emit(
+      info, StepKind::AdaptiveAvgPool2d, {x}, [=](const Ins& in) { return ops::adaptiveAvgPool2d(in[0], size); }, std::move(extras));
 }
 
 // localResponseNorm(x, {size, alpha, beta, k})

@@ -103,7 +103,7 @@ Napi::Value emit(const Napi::CallbackInfo& info, StepKind kind, std::vector<Tens
   s.eps = extras.eps;
   s.relu = extras.relu;
   s.concatDim = extras.concatDim;
-  s.avgPool = std::move(extras.avgPool);
+  s.pool = std::move(extras.pool);
   tr->steps.push_back(std::move(s));
   tr->tracedArgRead = false;
   tr->inEmit = true;
@@ -218,7 +218,7 @@ Napi::Value traceBegin(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// traceEnd(output, {foldBatchNorm, fuseRelu, fuseConcat, poolFirst, cudaGraph?}) → Plan. Always ends the trace.
+// traceEnd(output, {foldBatchNorm, fuseRelu, fuseConcat, poolFirst, cudaGraph?, layout?}) → Plan. Always ends the trace.
 Napi::Value traceEnd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto* data = env.GetInstanceData<AddonData>();
@@ -230,13 +230,18 @@ Napi::Value traceEnd(const Napi::CallbackInfo& info) {
     ~Cleanup() { t.disposeHandles(); }
   } cleanup{*tr};
   const Tensor& y = tensorArg(info[0], "compile", "output");
-  Options o = optionsArg(info[1], "compile", {"foldBatchNorm", "fuseRelu", "fuseConcat", "poolFirst", "cudaGraph"});
+  Options o = optionsArg(info[1], "compile", {"foldBatchNorm", "fuseRelu", "fuseConcat", "poolFirst", "cudaGraph", "layout"});
   LoweringOptions lowering;
   lowering.foldBatchNorm = o.boolean("foldBatchNorm");
   lowering.fuseRelu = o.boolean("fuseRelu");
   lowering.fuseConcat = o.boolean("fuseConcat");
   lowering.poolFirst = o.boolean("poolFirst");
   lowering.cudaGraph = o.boolean("cudaGraph", false);
+  const std::string layout = o.has("layout") ? o.string("layout") : "auto";
+  CN_CHECK(layout == "auto" || layout == "nchw" || layout == "blocked",
+           "compile: layout must be 'auto', 'nchw' or 'blocked', got '", layout, "'");
+  lowering.layout = layout == "nchw" ? LoweringOptions::Layout::Nchw
+                    : layout == "blocked" ? LoweringOptions::Layout::Blocked : LoweringOptions::Layout::Auto;
   CN_CHECK(tr->untraceable.empty(), "compile: the model cannot be compiled: ", tr->untraceable);
   int out = tr->slotOf(y);
   CN_CHECK(out >= 0, "compile: the model's output does not depend on its input (or was made by an op that "

@@ -19,7 +19,7 @@ struct EmitExtras {
   double eps = 0;                    // batchNorm's eps
   bool relu = false;                 // the op already fuses a ReLU
   int64_t concatDim = -1;            // cat: the dimension joined
-  std::shared_ptr<const AvgPoolWindow> avgPool;  // avgPool2d: its window
+  std::shared_ptr<const PoolWindow> pool;  // the pools: their window
 };
 
 // Runs fn(inputs), records it as a step of this kind when tracing, and returns the wrapped result.
