@@ -56,6 +56,17 @@ export interface NativeConvGeometry {
 }
 /** conv2d's and convPrepare's options. */
 export interface NativeConvOptions extends NativeConvGeometry { relu: boolean; algo: string; workspaceLimit?: number | null }
+/** blockedConvProbe's options: x (or parts) blocked [N, ceil(C/B), H, W, B] when inputBlocked, else NCHW. */
+export interface NativeBlockedConvProbe extends NativeConvGeometry {
+  relu?: boolean;
+  inputBlocked?: boolean;
+  outputBlocked?: boolean;
+  block: 8 | 16;
+  residual?: NativeTensor;
+  inputAffine?: { scale: NativeTensor; shift: NativeTensor; relu?: boolean };
+  parts?: NativeTensor[];
+  channels?: number[];
+}
 /** The registry queries' options. */
 export interface NativeConvQuery extends NativeConvGeometry { device?: string; workspaceLimit?: number | null }
 /** maxPool2d's and avgPool2d's window; poolOutputShape reads the same (dilation [1, 1] for avgPool2d). */
@@ -126,6 +137,8 @@ export interface NativeBinding {
   matmul(a: NativeTensor, b: NativeTensor, precision?: string): NativeTensor;
   peakFlops(threads: number): number;
   winogradTransform(variant: string, which: 'weight' | 'input' | 'output', data: Float32Array): Float32Array;
+  /** Test hook (internal): one run of the blocked NCHWc conv (native/dispatch/ops_blocked.h BlockedConv). */
+  blockedConvProbe(x: NativeTensor | null, weight: NativeTensor, bias: NativeTensor | null, options: NativeBlockedConvProbe): NativeTensor;
   convCacheStats(): { entries: number; bytes: number; limitBytes: number; hits: number; misses: number };
   setConvCacheLimit(bytes: number): void;
   clearConvCache(): void;
