@@ -251,7 +251,7 @@ Napi::Value peakFlops(const Napi::CallbackInfo& info) {
 // Test hook: blockedConvProbe(x|null, weight, bias|null, {geometry…, relu, inputBlocked, outputBlocked, block,
 // residual?, inputAffine? {scale, shift, relu}, parts?, channels?}) runs ops::blocked::BlockedConv once, so jest
 // reaches the blocked input and output forms (x blocked [N, ceil(C/B), H, W, B] or NCHW; parts: blocked tensors
-// of channels[i] channels each, read instead of x). C is the weight's; N, H, W are dims 0, 2, 3 of either layout.
+// of channels[i] channels each, read instead of x). C is the weight's (× groups); N, H, W: dims 0, 2, 3 of either layout.
 Napi::Value blockedConvProbe(const Napi::CallbackInfo& info) {
   const char* op = "blockedConvProbe";
   const Tensor& w = tensorArg(info[1], op, "weight");
@@ -268,7 +268,8 @@ Napi::Value blockedConvProbe(const Napi::CallbackInfo& info) {
   const Tensor x = parts.empty() ? tensorArg(info[0], op, "input") : parts.at(0);
   CN_CHECK(x.dim() >= 4 && w.dim() == 4, op, ": input must be 4-D or 5-D and weight 4-D, got ", shapeStr(x.shape()),
            " and ", shapeStr(w.shape()));
-  ConvDesc d({x.size(0), w.size(1), x.size(2), x.size(3)}, w.shape(), convOptions(opts), b.defined() ? b.numel() : -1);
+  const ConvOptions o = convOptions(opts);
+  ConvDesc d({x.size(0), w.size(1) * o.groups, x.size(2), x.size(3)}, w.shape(), o, b.defined() ? b.numel() : -1);
   ops::blocked::BlockedConv conv(d, w, b, opts.boolean("relu", false), int(opts.integer("block")));
   if (opts.has("inputAffine")) {
     Options a(opts.get("inputAffine"), op, {"scale", "shift", "relu"});
