@@ -138,7 +138,9 @@ export interface NativeBinding {
   peakFlops(threads: number): number;
   winogradTransform(variant: string, which: 'weight' | 'input' | 'output', data: Float32Array): Float32Array;
   /** Test hook (internal): one run of the blocked NCHWc conv (native/dispatch/ops_blocked.h BlockedConv). */
-  blockedConvProbe(x: NativeTensor | null, weight: NativeTensor, bias: NativeTensor | null, options: NativeBlockedConvProbe): NativeTensor;
+  blockedConvProbe(x: NativeTensor | null, weight: NativeTensor, bias: NativeTensor | null, options: NativeBlockedConvProbe & { prepared?: false }): NativeTensor;
+  /** The same layer prepared once: each call runs it on the same operands (bench/conv-nchwc.ts). */
+  blockedConvProbe(x: NativeTensor | null, weight: NativeTensor, bias: NativeTensor | null, options: NativeBlockedConvProbe & { prepared: true }): () => NativeTensor;
   convCacheStats(): { entries: number; bytes: number; limitBytes: number; hits: number; misses: number };
   setConvCacheLimit(bytes: number): void;
   clearConvCache(): void;

@@ -249,15 +249,17 @@ Napi::Value peakFlops(const Napi::CallbackInfo& info) {
 }
 
 // Test hook: blockedConvProbe(x|null, weight, bias|null, {geometry…, relu, inputBlocked, outputBlocked, block,
-// residual?, inputAffine? {scale, shift, relu}, parts?, channels?}) runs ops::blocked::BlockedConv once, so jest
-// reaches the blocked input and output forms (x blocked [N, ceil(C/B), H, W, B] or NCHW; parts: blocked tensors
-// of channels[i] channels each, read instead of x). C is the weight's (× groups); N, H, W: dims 0, 2, 3 of either layout.
+// residual?, inputAffine? {scale, shift, relu}, parts?, channels?, prepared?}) runs ops::blocked::BlockedConv once,
+// so jest reaches the blocked input and output forms (x blocked [N, ceil(C/B), H, W, B] or NCHW; parts: blocked
+// tensors of channels[i] channels each, read instead of x). C is the weight's (× groups); N, H, W: dims 0, 2, 3 of
+// either layout. prepared: returns instead a function that runs the layer (weights prepared once) on the same
+// operands and returns the output (bench/conv-nchwc.ts times it).
 Napi::Value blockedConvProbe(const Napi::CallbackInfo& info) {
   const char* op = "blockedConvProbe";
   const Tensor& w = tensorArg(info[1], op, "weight");
   Tensor b = optionalTensorArg(info[2], op, "bias");
   Options opts = optionsArg(info[3], op, {CONV_GEOMETRY_KEYS, "relu", "inputBlocked", "outputBlocked", "block",
-                                          "residual", "inputAffine", "parts", "channels"});
+                                          "residual", "inputAffine", "parts", "channels", "prepared"});
   std::vector<Tensor> parts;
   if (opts.has("parts")) {
     Napi::Value v = opts.get("parts");
@@ -270,7 +272,7 @@ Napi::Value blockedConvProbe(const Napi::CallbackInfo& info) {
            " and ", shapeStr(w.shape()));
   const ConvOptions o = convOptions(opts);
   ConvDesc d({x.size(0), w.size(1) * o.groups, x.size(2), x.size(3)}, w.shape(), o, b.defined() ? b.numel() : -1);
-  ops::blocked::BlockedConv conv(d, w, b, opts.boolean("relu", false), int(opts.integer("block")));
+  auto conv = std::make_shared<ops::blocked::BlockedConv>(d, w, b, opts.boolean("relu", false), int(opts.integer("block")));
   if (opts.has("inputAffine")) {
     Options a(opts.get("inputAffine"), op, {"scale", "shift", "relu"});
     const Tensor& scale = tensorArg(a.get("scale"), op, "inputAffine.scale");
@@ -279,14 +281,17 @@ Napi::Value blockedConvProbe(const Napi::CallbackInfo& info) {
     m.scale.assign(scale.data(), scale.data() + scale.numel());
     m.shift.assign(shift.data(), shift.data() + shift.numel());
     m.relu = a.boolean("relu", false);
-    conv.setInputAffine(std::move(m));
+    conv->setInputAffine(std::move(m));
   }
-  Tensor residual = opts.has("residual") ? tensorArg(opts.get("residual"), op, "residual") : Tensor();
-  const Tensor* res = residual.defined() ? &residual : nullptr;
-  const bool outBlocked = opts.boolean("outputBlocked", false);
-  Tensor y = parts.empty() ? conv.run(x, opts.boolean("inputBlocked", false), res, outBlocked)
-                           : conv.runConcat(parts, opts.integers("channels"), res, outBlocked);
-  return wrapTensor(info.Env(), std::move(y));
+  const Tensor residual = opts.has("residual") ? tensorArg(opts.get("residual"), op, "residual") : Tensor();
+  const bool inBlocked = opts.boolean("inputBlocked", false), outBlocked = opts.boolean("outputBlocked", false);
+  const std::vector<int64_t> channels = parts.empty() ? std::vector<int64_t>() : opts.integers("channels");
+  auto run = [conv, x, parts, channels, residual, inBlocked, outBlocked]() {
+    const Tensor* res = residual.defined() ? &residual : nullptr;
+    return parts.empty() ? conv->run(x, inBlocked, res, outBlocked) : conv->runConcat(parts, channels, res, outBlocked);
+  };
+  if (!opts.boolean("prepared", false)) return wrapTensor(info.Env(), run());
+  return Napi::Function::New(info.Env(), [run](const Napi::CallbackInfo& i) -> Napi::Value { return wrapTensor(i.Env(), run()); });
 }
 
 // winogradTransform(variant, 'weight'|'input'|'output', Float32Array of whole tiles) → Float32Array
