@@ -61,6 +61,9 @@ export interface NativeConvQuery extends NativeConvGeometry { device?: string; w
 /** maxPool2d's and avgPool2d's window; poolOutputShape reads the same (dilation [1, 1] for avgPool2d). */
 export interface NativePoolWindow { kernelSize: number[]; stride: number[]; padding: number[]; ceilMode: boolean }
 
+export type NativeBlockedOp = 'toBlocked' | 'fromBlocked' | 'maxPool2d' | 'avgPool2d' | 'adaptiveAvgPool2d' | 'add' |
+  'relu' | 'affine' | 'cat';
+
 export interface NativeBinding {
   // tensors (napi/tensor_wrap.cc)
   NativeTensor: new () => NativeTensor;
@@ -137,6 +140,10 @@ export interface NativeBinding {
   traceAbort(): void;
   /** Test hook: a copy of input for the first okCalls calls of this op instance, then an error. */
   testFailingOp(input: NativeTensor, okCalls: number, failCalls?: number, nonStandard?: boolean): NativeTensor;
+  /** Internal (tests, bench/): the channel-blocked (NCHWc) ops of native/dispatch/ops_blocked.h (napi/blocked.cc).
+   * options by op: toBlocked {block}, fromBlocked {channels}, maxPool2d / avgPool2d as the NCHW pools,
+   * adaptiveAvgPool2d {outputSize}, add {relu?}, relu {}, affine {scale, shift, relu?}, cat {channels}. */
+  blockedOp(op: NativeBlockedOp, tensors: NativeTensor[], options: Record<string, unknown>): NativeTensor;
   // checkpoint I/O (napi/io.cc): stored bytes of a safetensors dtype → float32 CPU tensor
   tensorFromBytes(bytes: Uint8Array, dtype: string, shape: number[]): NativeTensor;
   /** The strided view (offset, shape, strides in elements) of a storage of storageNumel `dtype` elements. */
