@@ -16,29 +16,23 @@ using namespace blocked;
 // Chunks of 16K floats (64 KB), as activation.cc: a thread's slice stays in L2.
 constexpr int64_t kFlatGrain = 1 << 14;
 
-template <int B>
-CN_ALWAYS_INLINE void addRangeT(const float* a, const float* b, float* y, bool relu, int64_t s, int64_t e) {
-  using V = typename Lanes<B>::F;
-  const V zero{};
-  // a == b (relu's call) reads one operand; the sum is then 2x, so relu passes b = null instead.
-  for (int64_t i = s; i < e; i += B) {
-    V v = load<V>(a + i);
-    if (b) v += load<V>(b + i);
-    if (relu) v = v > zero ? v : zero;
+// 8 lanes at a time whatever the block (n is a multiple of 8; compares stay 8 wide, blocked_vec.h).
+// relu passes b = null: one operand read, no add.
+CN_ALWAYS_INLINE void addRangeBody(const float* a, const float* b, float* y, bool relu, int64_t s, int64_t e) {
+  for (int64_t i = s; i < e; i += 8) {
+    F8 v = load<F8>(a + i);
+    if (b) v += load<F8>(b + i);
+    if (relu) v = reluOf(v);
     store(y + i, v);
   }
 }
-CN_ALWAYS_INLINE void addRangeBody(const float* a, const float* b, float* y, bool relu, int B, int64_t s, int64_t e) {
-  if (B == 16) addRangeT<16>(a, b, y, relu, s, e);
-  else addRangeT<8>(a, b, y, relu, s, e);
-}
-CN_ISA_VARIANTS(addRange, (const float* a, const float* b, float* y, bool relu, int B, int64_t s, int64_t e),
-                (a, b, y, relu, B, s, e))
+CN_ISA_VARIANTS(addRange, (const float* a, const float* b, float* y, bool relu, int64_t s, int64_t e),
+                (a, b, y, relu, s, e))
 
-// Over whole pixels (n / B of them) so every chunk starts on a vector.
-void addOrRelu(const float* a, const float* b, float* y, int64_t n, bool relu, int B) {
-  parallelFor(n / B, kFlatGrain / B, [=](int64_t s, int64_t e) {
-    CN_BLOCKED_ISA_CALL(addRange, a, b, y, relu, B, s * B, e * B);
+// Over groups of 8 floats so every chunk starts on a vector.
+void addOrRelu(const float* a, const float* b, float* y, int64_t n, bool relu) {
+  parallelFor(n / 8, kFlatGrain / 8, [=](int64_t s, int64_t e) {
+    CN_BLOCKED_ISA_CALL(addRange, a, b, y, relu, s * 8, e * 8);
   });
 }
 
@@ -47,21 +41,21 @@ void addOrRelu(const float* a, const float* b, float* y, int64_t n, bool relu, i
 template <int B>
 CN_ALWAYS_INLINE void affineRowsT(const float* x, float* y, int64_t C, int64_t H, int64_t W, const float* scale,
                                   const float* shift, bool relu, int64_t b, int64_t e) {
-  using V = typename Lanes<B>::F;
+  constexpr int U = B / 8;  // 8-lane units of a pixel (the relu compares stay 8 wide)
   const int64_t CB = (C + B - 1) / B;
-  const V zero{};
   for (int64_t item = b; item < e; ++item) {
     const int64_t cb = (item / H) % CB;
     // Pad lanes get scale 0 and shift 0: 0·0 + 0 keeps them 0.
-    V sc{}, sh{};
-    for (int l = 0; l < B && cb * B + l < C; ++l) sc[l] = scale[cb * B + l], sh[l] = shift[cb * B + l];
+    F8 sc[U] = {}, sh[U] = {};
+    for (int l = 0; l < B && cb * B + l < C; ++l) sc[l / 8][l % 8] = scale[cb * B + l], sh[l / 8][l % 8] = shift[cb * B + l];
     const float* xr = x + item * W * B;
     float* yr = y + item * W * B;
-    for (int64_t w = 0; w < W; ++w) {
-      V v = load<V>(xr + w * B) * sc + sh;
-      if (relu) v = v > zero ? v : zero;
-      store(yr + w * B, v);
-    }
+    for (int64_t w = 0; w < W; ++w)
+      for (int u = 0; u < U; ++u) {
+        F8 v = load<F8>(xr + w * B + 8 * u) * sc[u] + sh[u];
+        if (relu) v = reluOf(v);
+        store(yr + w * B + 8 * u, v);
+      }
   }
 }
 CN_ALWAYS_INLINE void affineRowsBody(const float* x, float* y, int64_t C, int64_t H, int64_t W, const float* scale,
@@ -119,6 +113,7 @@ template <int B>
 CN_ALWAYS_INLINE void catRowsT(const float* const* parts, const int64_t* channels, int64_t nParts, float* y,
                                int64_t OCB, int64_t H, int64_t W, int64_t b, int64_t e) {
   using V = typename Lanes<B>::F;
+  using I = typename Lanes<B>::I;
   const int64_t planeFloats = H * W * B;
   Segment<B> seg[B];
   for (int64_t item = b; item < e; ++item) {
@@ -137,7 +132,8 @@ CN_ALWAYS_INLINE void catRowsT(const float* const* parts, const int64_t* channel
       for (int k = 0; k < count; ++k) {
         const V a = load<V>(seg[k].src + w * B);
         const V nb = seg[k].next ? load<V>(seg[k].src + planeFloats + w * B) : V{};
-        out = seg[k].mask ? __builtin_shuffle(a, nb, seg[k].idx) : out;
+        // Segments own disjoint lanes: masking and or-ing needs no compare (blocked_vec.h).
+        out = (V)(((I)__builtin_shuffle(a, nb, seg[k].idx) & seg[k].mask) | (I)out);
       }
       store(yr + w * B, out);
     }
@@ -155,11 +151,9 @@ CN_ISA_VARIANTS(catRows,
 
 }  // namespace
 
-void reluBlocked(const float* x, float* y, int64_t n, int B) { addOrRelu(x, nullptr, y, n, true, B); }
+void reluBlocked(const float* x, float* y, int64_t n) { addOrRelu(x, nullptr, y, n, true); }
 
-void addBlocked(const float* a, const float* b, float* y, int64_t n, bool relu, int B) {
-  addOrRelu(a, b, y, n, relu, B);
-}
+void addBlocked(const float* a, const float* b, float* y, int64_t n, bool relu) { addOrRelu(a, b, y, n, relu); }
 
 // Rows of (image, block): one scale/shift vector per row, built from the per-channel arrays.
 void affineBlocked(const float* x, float* y, int64_t N, int64_t C, int64_t H, int64_t W, const float* scale,

@@ -5,10 +5,11 @@
 
 namespace convnets::cpu {
 
-// y = max(x, 0) over n floats (n a multiple of B; relu(0) = 0 keeps pad lanes 0).
-void reluBlocked(const float* x, float* y, int64_t n, int B);
-// y = a + b (then ReLU) over n floats.
-void addBlocked(const float* a, const float* b, float* y, int64_t n, bool relu, int B);
+// y = max(x, 0) over n floats (n a multiple of 8, as every blocked tensor's size; relu(0) = 0 keeps pad
+// lanes 0). Flat: the block does not matter.
+void reluBlocked(const float* x, float* y, int64_t n);
+// y = a + b (then ReLU) over n floats (0 + 0 keeps pad lanes 0).
+void addBlocked(const float* a, const float* b, float* y, int64_t n, bool relu);
 // x, y [N, ceil(C/B), H, W, B]: y = x·scale[c] + shift[c] (then ReLU) for c < C; pad lanes written 0.
 void affineBlocked(const float* x, float* y, int64_t N, int64_t C, int64_t H, int64_t W, const float* scale,
                    const float* shift, bool relu, int B);

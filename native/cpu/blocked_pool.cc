@@ -26,26 +26,28 @@ CN_ALWAYS_INLINE RowOf rowOf(const float* x, float* y, const Pool2dDesc& d, int6
   return {oh, x + plane * d.H * d.W * B, y + (plane * d.OH + oh) * d.OW * B};
 }
 
-// Window taps are checked per output pixel: the check is scalar and shared by the B lanes it guards.
+// Window taps are checked per output pixel: the check is scalar and shared by the B lanes it guards. The
+// lanes are maxed 8 at a time (blocked_vec.h: compares stay 8 lanes wide).
 template <int B>
 CN_ALWAYS_INLINE void maxRowsT(const float* x, float* y, const Pool2dDesc& d, int64_t b, int64_t e) {
-  using V = typename Lanes<B>::F;
+  constexpr int U = B / 8;
   for (int64_t item = b; item < e; ++item) {
     const RowOf r = rowOf<B>(x, y, d, item);
-    // Every window has an in-bounds element (the op refuses others), so pad lanes are a max of 0s: 0.
-    const V init = splat<V>(-std::numeric_limits<float>::infinity());
     for (int64_t ow = 0; ow < d.OW; ++ow) {
-      V acc = init;
+      // Every window has an in-bounds element (the op refuses others), so pad lanes are a max of 0s: 0.
+      F8 acc[U];
+      for (int u = 0; u < U; ++u) acc[u] = splat<F8>(-std::numeric_limits<float>::infinity());
       for (int64_t i = 0; i < d.kh; ++i) {
         const int64_t ih = r.oh * d.sh - d.ph + i * d.dh;
         if (ih < 0 || ih >= d.H) continue;
         const float* xr = r.xp + ih * d.W * B;
         for (int64_t j = 0; j < d.kw; ++j) {
           const int64_t iw = ow * d.sw - d.pw + j * d.dw;
-          if (iw >= 0 && iw < d.W) acc = takeMax(load<V>(xr + iw * B), acc);
+          if (iw < 0 || iw >= d.W) continue;
+          for (int u = 0; u < U; ++u) acc[u] = takeMax(load<F8>(xr + iw * B + 8 * u), acc[u]);
         }
       }
-      store(r.yr + ow * B, acc);
+      for (int u = 0; u < U; ++u) store(r.yr + ow * B + 8 * u, acc[u]);
     }
   }
 }

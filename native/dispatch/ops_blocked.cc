@@ -129,18 +129,18 @@ Tensor adaptiveAvgPool2d(const Tensor& xb, Pair outputSize) {
 }
 
 Tensor add(const Tensor& a, const Tensor& b, bool relu) {
-  const int B = checkBlocked("add", "a", a);
+  checkBlocked("add", "a", a);
   checkBlocked("add", "b", b);
   CN_CHECK(a.shape() == b.shape(), "add: shapes differ: a is ", shapeStr(a.shape()), " and b is ", shapeStr(b.shape()));
   Tensor y = Tensor::empty(a.shape());
-  cpu::addBlocked(a.data(), b.data(), y.data(), a.numel(), relu, B);
+  cpu::addBlocked(a.data(), b.data(), y.data(), a.numel(), relu);
   return y;
 }
 
 Tensor relu(const Tensor& xb) {
-  const int B = checkBlocked("relu", "input", xb);
+  checkBlocked("relu", "input", xb);
   Tensor y = Tensor::empty(xb.shape());
-  cpu::reluBlocked(xb.data(), y.data(), xb.numel(), B);
+  cpu::reluBlocked(xb.data(), y.data(), xb.numel());
   return y;
 }
 
