@@ -26,29 +26,72 @@ CN_ALWAYS_INLINE RowOf rowOf(const float* x, float* y, const Pool2dDesc& d, int6
   return {oh, x + plane * d.H * d.W * B, y + (plane * d.OH + oh) * d.OW * B};
 }
 
-// Window taps are checked per output pixel: the check is scalar and shared by the B lanes it guards. The
-// lanes are maxed 8 at a time (blocked_vec.h: compares stay 8 lanes wide).
+// Max pooling runs 8 lanes at a time (blocked_vec.h: compares stay 8 wide), U = B / 8 vectors per pixel.
+// Every window has an in-bounds element (the op refuses others), so pad lanes are a max of 0s: 0.
+
+// Any window: taps checked per output pixel (the check is scalar and shared by the B lanes it guards).
+template <int B>
+CN_ALWAYS_INLINE void maxRowTaps(const RowOf& r, const Pool2dDesc& d) {
+  constexpr int U = B / 8;
+  for (int64_t ow = 0; ow < d.OW; ++ow) {
+    F8 acc[U];
+    for (int u = 0; u < U; ++u) acc[u] = splat<F8>(-std::numeric_limits<float>::infinity());
+    for (int64_t i = 0; i < d.kh; ++i) {
+      const int64_t ih = r.oh * d.sh - d.ph + i * d.dh;
+      if (ih < 0 || ih >= d.H) continue;
+      const float* xr = r.xp + ih * d.W * B;
+      for (int64_t j = 0; j < d.kw; ++j) {
+        const int64_t iw = ow * d.sw - d.pw + j * d.dw;
+        if (iw < 0 || iw >= d.W) continue;
+        for (int u = 0; u < U; ++u) acc[u] = takeMax(load<F8>(xr + iw * B + 8 * u), acc[u]);
+      }
+    }
+    for (int u = 0; u < U; ++u) store(r.yr + ow * B + 8 * u, acc[u]);
+  }
+}
+
+// Window columns (and rows gathered) the separable path keeps on the stack.
+constexpr int kRing = 16;
+CN_ALWAYS_INLINE bool separable(const Pool2dDesc& d) { return d.dw == 1 && d.kw <= kRing && d.kh <= kRing; }
+
+// Dilation 1 along W, as every torchvision pool: max is separable, so each input column's maximum over the
+// window's rows is taken once and kept in a ring of the last kRing columns, and each output maxes kw of
+// them. ResNet's and GoogLeNet's 3×3 pools: 1.5 (stride 2) or 1 (stride 1) column maxima of kh rows plus
+// kw maxima per output instead of kh·kw taps, and no per-tap bounds checks.
+template <int B>
+CN_ALWAYS_INLINE void maxRowSeparable(const RowOf& r, const Pool2dDesc& d) {
+  constexpr int U = B / 8;
+  const F8 lowest = splat<F8>(-std::numeric_limits<float>::infinity());
+  const float* rows[kRing];
+  int n = 0;
+  for (int64_t i = 0; i < d.kh; ++i) {
+    const int64_t ih = r.oh * d.sh - d.ph + i * d.dh;
+    if (ih >= 0 && ih < d.H) rows[n++] = r.xp + ih * d.W * B;
+  }
+  F8 ring[kRing][U];
+  int64_t next = 0;  // the first column whose maximum is not in the ring yet
+  for (int64_t ow = 0; ow < d.OW; ++ow) {
+    const int64_t w0 = ow * d.sw - d.pw, c0 = w0 > 0 ? w0 : 0, c1 = w0 + d.kw < d.W ? w0 + d.kw : d.W;
+    for (next = next > c0 ? next : c0; next < c1; ++next) {
+      F8* m = ring[next & (kRing - 1)];
+      for (int u = 0; u < U; ++u) m[u] = lowest;
+      for (int k = 0; k < n; ++k)
+        for (int u = 0; u < U; ++u) m[u] = takeMax(load<F8>(rows[k] + next * B + 8 * u), m[u]);
+    }
+    F8 acc[U];
+    for (int u = 0; u < U; ++u) acc[u] = lowest;
+    for (int64_t iw = c0; iw < c1; ++iw)
+      for (int u = 0; u < U; ++u) acc[u] = takeMax(ring[iw & (kRing - 1)][u], acc[u]);
+    for (int u = 0; u < U; ++u) store(r.yr + ow * B + 8 * u, acc[u]);
+  }
+}
+
 template <int B>
 CN_ALWAYS_INLINE void maxRowsT(const float* x, float* y, const Pool2dDesc& d, int64_t b, int64_t e) {
-  constexpr int U = B / 8;
   for (int64_t item = b; item < e; ++item) {
     const RowOf r = rowOf<B>(x, y, d, item);
-    for (int64_t ow = 0; ow < d.OW; ++ow) {
-      // Every window has an in-bounds element (the op refuses others), so pad lanes are a max of 0s: 0.
-      F8 acc[U];
-      for (int u = 0; u < U; ++u) acc[u] = splat<F8>(-std::numeric_limits<float>::infinity());
-      for (int64_t i = 0; i < d.kh; ++i) {
-        const int64_t ih = r.oh * d.sh - d.ph + i * d.dh;
-        if (ih < 0 || ih >= d.H) continue;
-        const float* xr = r.xp + ih * d.W * B;
-        for (int64_t j = 0; j < d.kw; ++j) {
-          const int64_t iw = ow * d.sw - d.pw + j * d.dw;
-          if (iw < 0 || iw >= d.W) continue;
-          for (int u = 0; u < U; ++u) acc[u] = takeMax(load<F8>(xr + iw * B + 8 * u), acc[u]);
-        }
-      }
-      for (int u = 0; u < U; ++u) store(r.yr + ow * B + 8 * u, acc[u]);
-    }
+    if (separable(d)) maxRowSeparable<B>(r, d);
+    else maxRowTaps<B>(r, d);
   }
 }
 CN_ALWAYS_INLINE void maxRowsBody(const float* x, float* y, const Pool2dDesc& d, int B, int64_t b, int64_t e) {

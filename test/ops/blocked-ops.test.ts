@@ -74,6 +74,8 @@ const maxCases: MaxCase[] = [
   mp('GoogLeNet branch4 3x3/1 pad 1 ceil', 3, 1, 1, true),
   mp('2x2/2', 2, 2, 0, false),
   mp('dilated [3,2]/[1,2] pad 1 ceil', [3, 2], [1, 2], [1, 1], true, [2, 1]),
+  mp('dilated along W [1,3]/[2,1] pad [0,1] ceil', [1, 3], [2, 1], [0, 1], true, [3, 3]),
+  mp('wide 5x17/3 pad [2,8] (wider than the separable ring)', [5, 17], [3, 3], [2, 8], false),
 ];
 const avgCases: { name: string; kernelSize: P2; stride: P2; padding: P2; ceilMode: boolean; countIncludePad: boolean }[] = [
   { name: 'DenseNet 2x2/2', kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], ceilMode: false, countIncludePad: true },
