@@ -2,7 +2,7 @@
 // for every op, fromBlocked(op(toBlocked(x))) must equal the NCHW op (itself tested against PyTorch), on
 // channel counts that are not multiples of the block, odd sizes, both blocks (8 and 16) on every ISA path,
 // and the pools' real configurations in torchvision's networks. Pad lanes must be exactly 0 after every op.
-import { F, Tensor } from '../../lib';
+import { F, Tensor, getNumThreads, setNumThreads } from '../../lib';
 import { native, NativeBlockedOp } from '../../lib/native';
 import { relErr } from '../helpers/check';
 import { forEachIsa } from '../helpers/isa';
@@ -179,6 +179,39 @@ forEachIsa(() => {
       });
     });
   }
+});
+
+describe('each parallel region is sized by its work', () => {
+  const pool3s2 = { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1], ceilMode: false };
+  test('tiny blocked ops run on the caller alone; a ResNet-sized pool and reorder use the threads', () => {
+    const prev = getNumThreads();
+    setNumThreads(2);
+    try {
+      const tiny = rand([1, 8, 7, 7]);
+      const tb = toBlocked(tiny, 8);
+      native.poolTrace(true);
+      toBlocked(tiny, 8);
+      fromBlocked(tb, 8);
+      blockedOp('maxPool2d', [tb], pool3s2);
+      blockedOp('avgPool2d', [tb], { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], ceilMode: false, countIncludePad: true });
+      blockedOp('adaptiveAvgPool2d', [tb], { outputSize: [1, 1] });
+      blockedOp('add', [tb, tb], { relu: true });
+      blockedOp('affine', [tb], { scale: new Array(8).fill(2), shift: new Array(8).fill(1) });
+      blockedOp('cat', [tb, tb], { channels: [8, 8] });
+      const tinyRecords = native.poolTrace(false);
+      expect(tinyRecords.length).toBe(8); // one region per op
+      for (const r of tinyRecords) expect(r[2]).toBe(1);
+      const big = rand([1, 64, 112, 112]);
+      native.poolTrace(true);
+      const bb = toBlocked(big, 16);
+      blockedOp('maxPool2d', [bb], pool3s2);
+      const records = native.poolTrace(false);
+      expect(records.length).toBe(2);
+      for (const r of records) expect(r[2]).toBe(2);
+    } finally {
+      setNumThreads(prev);
+    }
+  });
 });
 
 describe('blocked ops refuse bad input by name', () => {
