@@ -56,10 +56,24 @@ export interface NativeConvGeometry {
 }
 /** conv2d's and convPrepare's options. */
 export interface NativeConvOptions extends NativeConvGeometry { relu: boolean; algo: string; workspaceLimit?: number | null }
+/** blockedConvProbe's options: x (or parts) blocked [N, ceil(C/B), H, W, B] when inputBlocked, else NCHW. */
+export interface NativeBlockedConvProbe extends NativeConvGeometry {
+  relu?: boolean;
+  inputBlocked?: boolean;
+  outputBlocked?: boolean;
+  block: 8 | 16;
+  residual?: NativeTensor;
+  inputAffine?: { scale: NativeTensor; shift: NativeTensor; relu?: boolean };
+  parts?: NativeTensor[];
+  channels?: number[];
+}
 /** The registry queries' options. */
 export interface NativeConvQuery extends NativeConvGeometry { device?: string; workspaceLimit?: number | null }
 /** maxPool2d's and avgPool2d's window; poolOutputShape reads the same (dilation [1, 1] for avgPool2d). */
 export interface NativePoolWindow { kernelSize: number[]; stride: number[]; padding: number[]; ceilMode: boolean }
+
+export type NativeBlockedOp = 'toBlocked' | 'fromBlocked' | 'maxPool2d' | 'avgPool2d' | 'adaptiveAvgPool2d' | 'add' |
+  'relu' | 'affine' | 'cat';
 
 export interface NativeBinding {
   // tensors (napi/tensor_wrap.cc)
@@ -126,6 +140,10 @@ export interface NativeBinding {
   matmul(a: NativeTensor, b: NativeTensor, precision?: string): NativeTensor;
   peakFlops(threads: number): number;
   winogradTransform(variant: string, which: 'weight' | 'input' | 'output', data: Float32Array): Float32Array;
+  /** Test hook (internal): one run of the blocked NCHWc conv (native/dispatch/ops_blocked.h BlockedConv). */
+  blockedConvProbe(x: NativeTensor | null, weight: NativeTensor, bias: NativeTensor | null, options: NativeBlockedConvProbe & { prepared?: false }): NativeTensor;
+  /** The same layer prepared once: each call runs it on the same operands (bench/conv-nchwc.ts). */
+  blockedConvProbe(x: NativeTensor | null, weight: NativeTensor, bias: NativeTensor | null, options: NativeBlockedConvProbe & { prepared: true }): () => NativeTensor;
   convCacheStats(): { entries: number; bytes: number; limitBytes: number; hits: number; misses: number };
   setConvCacheLimit(bytes: number): void;
   clearConvCache(): void;
@@ -137,6 +155,10 @@ export interface NativeBinding {
   traceAbort(): void;
   /** Test hook: a copy of input for the first okCalls calls of this op instance, then an error. */
   testFailingOp(input: NativeTensor, okCalls: number, failCalls?: number, nonStandard?: boolean): NativeTensor;
+  /** Internal (tests, bench/): the channel-blocked (NCHWc) ops of native/dispatch/ops_blocked.h (napi/blocked.cc).
+   * options by op: toBlocked {block}, fromBlocked {channels}, maxPool2d / avgPool2d as the NCHW pools,
+   * adaptiveAvgPool2d {outputSize}, add {relu?}, relu {}, affine {scale, shift, relu?}, cat {channels}. */
+  blockedOp(op: NativeBlockedOp, tensors: NativeTensor[], options: Record<string, unknown>): NativeTensor;
   // checkpoint I/O (napi/io.cc): stored bytes of a safetensors dtype → float32 CPU tensor
   tensorFromBytes(bytes: Uint8Array, dtype: string, shape: number[]): NativeTensor;
   /** The strided view (offset, shape, strides in elements) of a storage of storageNumel `dtype` elements. */

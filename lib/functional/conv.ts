@@ -5,9 +5,9 @@ import { Activation, activationArg, optionsArg, Size2, tensorArg } from './args'
 
 export type Pair = Size2;
 /** The CPU registry's algorithms, in its order (test/algorithms/registry-names.test.ts checks them against it). */
-export const CPU_CONV_ALGORITHMS = ['direct', 'im2col', 'implicit_gemm', 'gemm_1x1', 'winograd_2x2_3x3', 'winograd_4x4_3x3'] as const;
+export const CPU_CONV_ALGORITHMS = ['direct', 'im2col', 'implicit_gemm', 'gemm_1x1', 'winograd_2x2_3x3', 'winograd_4x4_3x3', 'direct_nchwc'] as const;
 /** The CUDA registry's algorithms, in its order (checked the same way). */
-export const CUDA_CONV_ALGORITHMS = [...CPU_CONV_ALGORITHMS, 'implicit_gemm_tc'] as const;
+export const CUDA_CONV_ALGORITHMS = ['direct', 'im2col', 'implicit_gemm', 'gemm_1x1', 'winograd_2x2_3x3', 'winograd_4x4_3x3', 'implicit_gemm_tc'] as const;
 /** The convolution algorithms of the CPU and CUDA registries (docs: README, "Convolution algorithms"). */
 export type ConvAlgorithmName = (typeof CPU_CONV_ALGORITHMS)[number] | (typeof CUDA_CONV_ALGORITHMS)[number];
 /** What a caller may ask for: the heuristic ('auto'), timing every supported algorithm ('find'), or one by name. */

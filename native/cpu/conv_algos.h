@@ -11,6 +11,7 @@ ConvAlgo convImplicitGemm();    // conv_implicit_gemm.cc
 ConvAlgo convGemm1x1();         // conv_1x1.cc
 ConvAlgo convWinograd2x2_3x3(); // conv_winograd_2x2_3x3.cc
 ConvAlgo convWinograd4x4_3x3(); // conv_winograd_4x4_3x3.cc
+ConvAlgo convDirectNchwc();     // conv_direct_nchwc.cc (kernel: conv_nchwc.cc)
 
 // The GEMM kernel prepared weights were packed for.
 const GemmKernel& preparedKernel(const ConvPrepared& w);

@@ -8,6 +8,7 @@
 #include "core/threadpool.h"
 #include "cpu/grain.h"
 #include "cpu/isa_variants.h"
+#include "cpu/pool_window.h"
 
 namespace convnets::cpu {
 namespace {
@@ -140,22 +141,15 @@ CN_ALWAYS_INLINE void avgPoolPlanesBody(const float* x, float* y, const Pool2dDe
   const int64_t inPlane = d.H * d.W, outPlane = d.OH * d.OW;
   // Columns of the window: clipped first to the padded input (the count-include-pad divisor), then to
   // the input itself (what is summed and the other divisor). Same rule for rows below.
-  for (int64_t ow = 0; ow < d.OW; ++ow) {
-    const int64_t w0 = ow * d.sw - d.pw;
-    const int64_t w1 = std::min(w0 + d.kw, d.W + d.pw);
-    const int64_t cols = std::min(w1, d.W) - std::max<int64_t>(w0, 0);
-    colDiv[ow] = cols <= 0 ? 0.0f : float(countIncludePad ? w1 - w0 : cols);
-  }
+  for (int64_t ow = 0; ow < d.OW; ++ow) colDiv[ow] = avgSpan(ow, d.sw, d.pw, d.kw, d.W, countIncludePad).div;
   for (int64_t p = b; p < e; ++p) {
     const float* xp = x + p * inPlane;
     float* yp = y + p * outPlane;
     for (int64_t oh = 0; oh < d.OH; ++oh) {
       float* yr = yp + oh * d.OW;
       for (int64_t ow = 0; ow < d.OW; ++ow) yr[ow] = 0.0f;
-      const int64_t h0 = oh * d.sh - d.ph;
-      const int64_t h1 = std::min(h0 + d.kh, d.H + d.ph);
-      const int64_t rows = std::min(h1, d.H) - std::max<int64_t>(h0, 0);
-      for (int64_t ih = std::max<int64_t>(h0, 0); ih < std::min(h1, d.H); ++ih) {
+      const AvgSpan rows = avgSpan(oh, d.sh, d.ph, d.kh, d.H, countIncludePad);
+      for (int64_t ih = rows.lo; ih < rows.hi; ++ih) {
         const float* xr = xp + ih * d.W;
         for (int64_t j = 0; j < d.kw; ++j) {
           const int64_t off = j - d.pw;
@@ -167,9 +161,8 @@ CN_ALWAYS_INLINE void avgPoolPlanesBody(const float* x, float* y, const Pool2dDe
         }
       }
       // A window with no input element averages to 0 (torch).
-      const float rowDiv = rows <= 0 ? 0.0f : float(countIncludePad ? h1 - h0 : rows);
       for (int64_t ow = 0; ow < d.OW; ++ow) {
-        const float div = rowDiv * colDiv[ow];
+        const float div = rows.div * colDiv[ow];
         yr[ow] = div == 0.0f ? 0.0f : yr[ow] / div;
       }
     }
@@ -242,8 +235,8 @@ void adaptiveAvgPool2d(const float* x, float* y, int64_t planes, int64_t H, int6
   CpuBuffer bounds(size_t(2 * (OH + OW)) * sizeof(int64_t));
   int64_t* hb = bounds.as<int64_t>();
   int64_t* wb = hb + 2 * OH;
-  for (int64_t o = 0; o < OH; ++o) hb[2 * o] = (o * H) / OH, hb[2 * o + 1] = ((o + 1) * H + OH - 1) / OH;
-  for (int64_t o = 0; o < OW; ++o) wb[2 * o] = (o * W) / OW, wb[2 * o + 1] = ((o + 1) * W + OW - 1) / OW;
+  for (int64_t o = 0; o < OH; ++o) hb[2 * o] = adaptiveStart(o, H, OH), hb[2 * o + 1] = adaptiveEnd(o, H, OH);
+  for (int64_t o = 0; o < OW; ++o) wb[2 * o] = adaptiveStart(o, W, OW), wb[2 * o + 1] = adaptiveEnd(o, W, OW);
   // Each input element is read about once per overlapping window: ~H*W (+ overlaps) per plane.
   forEachPlane(x, y, planes, H * W, OH * OW, H * W + OH * OW, [&](const float* xp, float* yp) {
     for (int64_t oh = 0; oh < OH; ++oh) {

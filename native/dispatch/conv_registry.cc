@@ -18,7 +18,8 @@ const std::vector<ConvAlgo>& convAlgorithms() {
   // Order = listing order and the tie-break of 'find'. direct first: it runs everything (the reference).
   static const std::vector<ConvAlgo> algos = {cpu::convDirect(),          cpu::convIm2col(),
                                               cpu::convImplicitGemm(),    cpu::convGemm1x1(),
-                                              cpu::convWinograd2x2_3x3(), cpu::convWinograd4x4_3x3()};
+                                              cpu::convWinograd2x2_3x3(), cpu::convWinograd4x4_3x3(),
+                                              cpu::convDirectNchwc()};
   return algos;
 }
 

@@ -13,6 +13,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   initTrace(env, exports);
   initPlan(env, exports);
   initIo(env, exports);
+  initBlocked(env, exports);
   return exports;
 }
 

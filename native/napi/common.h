@@ -117,5 +117,6 @@ void initCuda(Napi::Env env, Napi::Object exports);
 void initTrace(Napi::Env env, Napi::Object exports);
 void initPlan(Napi::Env env, Napi::Object exports);
 void initIo(Napi::Env env, Napi::Object exports);
+void initBlocked(Napi::Env env, Napi::Object exports);  // napi/blocked.cc (test hook)
 
 }  // namespace convnets::napi

@@ -6,6 +6,7 @@
 #include "dispatch/conv_registry.h"
 #include "dispatch/cuda_conv_registry.h"
 #include "dispatch/ops.h"
+#include "dispatch/ops_blocked.h"
 #include "dispatch/prepared_cache.h"
 #include "core/threadpool.h"
 #include "dispatch/probes.h"
@@ -247,6 +248,52 @@ Napi::Value peakFlops(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), probes::peakFlops(int(t)));
 }
 
+// Test hook: blockedConvProbe(x|null, weight, bias|null, {geometry…, relu, inputBlocked, outputBlocked, block,
+// residual?, inputAffine? {scale, shift, relu}, parts?, channels?, prepared?}) runs ops::blocked::BlockedConv once,
+// so jest reaches the blocked input and output forms (x blocked [N, ceil(C/B), H, W, B] or NCHW; parts: blocked
+// tensors of channels[i] channels each, read instead of x). C is the weight's (× groups); N, H, W: dims 0, 2, 3 of
+// either layout. prepared: returns instead a function that runs the layer (weights prepared once) on the same
+// operands and returns the output (bench/conv-nchwc.ts times it).
+Napi::Value blockedConvProbe(const Napi::CallbackInfo& info) {
+  const char* op = "blockedConvProbe";
+  const Tensor& w = tensorArg(info[1], op, "weight");
+  Tensor b = optionalTensorArg(info[2], op, "bias");
+  Options opts = optionsArg(info[3], op, {CONV_GEOMETRY_KEYS, "relu", "inputBlocked", "outputBlocked", "block",
+                                          "residual", "inputAffine", "parts", "channels", "prepared"});
+  std::vector<Tensor> parts;
+  if (opts.has("parts")) {
+    Napi::Value v = opts.get("parts");
+    CN_CHECK(v.IsArray(), op, ": parts must be an array of tensors");
+    auto a = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) parts.push_back(tensorArg(a.Get(i), op, "parts"));
+  }
+  const Tensor x = parts.empty() ? tensorArg(info[0], op, "input") : parts.at(0);
+  CN_CHECK(x.dim() >= 4 && w.dim() == 4, op, ": input must be 4-D or 5-D and weight 4-D, got ", shapeStr(x.shape()),
+           " and ", shapeStr(w.shape()));
+  const ConvOptions o = convOptions(opts);
+  ConvDesc d({x.size(0), w.size(1) * o.groups, x.size(2), x.size(3)}, w.shape(), o, b.defined() ? b.numel() : -1);
+  auto conv = std::make_shared<ops::blocked::BlockedConv>(d, w, b, opts.boolean("relu", false), int(opts.integer("block")));
+  if (opts.has("inputAffine")) {
+    Options a(opts.get("inputAffine"), op, {"scale", "shift", "relu"});
+    const Tensor& scale = tensorArg(a.get("scale"), op, "inputAffine.scale");
+    const Tensor& shift = tensorArg(a.get("shift"), op, "inputAffine.shift");
+    InputAffine m;
+    m.scale.assign(scale.data(), scale.data() + scale.numel());
+    m.shift.assign(shift.data(), shift.data() + shift.numel());
+    m.relu = a.boolean("relu", false);
+    conv->setInputAffine(std::move(m));
+  }
+  const Tensor residual = opts.has("residual") ? tensorArg(opts.get("residual"), op, "residual") : Tensor();
+  const bool inBlocked = opts.boolean("inputBlocked", false), outBlocked = opts.boolean("outputBlocked", false);
+  const std::vector<int64_t> channels = parts.empty() ? std::vector<int64_t>() : opts.integers("channels");
+  auto run = [conv, x, parts, channels, residual, inBlocked, outBlocked]() {
+    const Tensor* res = residual.defined() ? &residual : nullptr;
+    return parts.empty() ? conv->run(x, inBlocked, res, outBlocked) : conv->runConcat(parts, channels, res, outBlocked);
+  };
+  if (!opts.boolean("prepared", false)) return wrapTensor(info.Env(), run());
+  return Napi::Function::New(info.Env(), [run](const Napi::CallbackInfo& i) -> Napi::Value { return wrapTensor(i.Env(), run()); });
+}
+
 // winogradTransform(variant, 'weight'|'input'|'output', Float32Array of whole tiles) → Float32Array
 Napi::Value winogradTransform(const Napi::CallbackInfo& info) {
   std::string variant = stringArg(info[0], "winogradTransform", "variant");
@@ -301,6 +348,7 @@ void initConv(Napi::Env env, Napi::Object exports) {
   exports.Set("matmul", Napi::Function::New(env, matmul));
   exports.Set("peakFlops", Napi::Function::New(env, peakFlops));
   exports.Set("winogradTransform", Napi::Function::New(env, winogradTransform));
+  exports.Set("blockedConvProbe", Napi::Function::New(env, blockedConvProbe));
   exports.Set("convCacheStats", Napi::Function::New(env, convCacheStats));
   exports.Set("setConvCacheLimit", Napi::Function::New(env, setConvCacheLimit));
   exports.Set("clearConvCache", Napi::Function::New(env, clearConvCache));

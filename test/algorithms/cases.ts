@@ -65,4 +65,5 @@ export function refOptions(c: ConvCase): RefConvOptions {
 
 export const tolerance: Record<string, number> = {
   direct: 1e-5, im2col: 1e-5, implicit_gemm: 1e-5, gemm_1x1: 1e-5, winograd_2x2_3x3: 1e-4, winograd_4x4_3x3: 5e-4,
+  direct_nchwc: 1e-5,
 };

@@ -6,7 +6,7 @@ import { forEachIsa } from '../helpers/isa';
 import { refConv2d, RefTensor } from '../reference/conv';
 import { convCases, refOptions, tolerance, ConvCase } from './cases';
 
-const algos: ConvAlgorithmName[] = ['direct', 'im2col', 'implicit_gemm', 'gemm_1x1', 'winograd_2x2_3x3', 'winograd_4x4_3x3'];
+const algos: ConvAlgorithmName[] = ['direct', 'im2col', 'implicit_gemm', 'gemm_1x1', 'winograd_2x2_3x3', 'winograd_4x4_3x3', 'direct_nchwc'];
 
 interface Prepared { x: Tensor; w: Tensor; b: Tensor; ref: RefTensor }
 const prepared = new Map<string, Prepared>();
@@ -27,7 +27,7 @@ function setup(c: ConvCase, i: number): Prepared {
 const desc = (c: ConvCase) => ({ input: c.input, weight: c.weight, ...c.opts });
 
 describe('registry', () => {
-  test('lists the five algorithms in order, with reasons for the unsupported', () => {
+  test('lists the seven algorithms in order, with reasons for the unsupported', () => {
     const list = convAlgorithms({ input: [1, 5, 6, 6], weight: [7, 5, 1, 1], padding: 1 });
     expect(list.map((a) => a.name)).toEqual(algos);
     const one = list.find((a) => a.name === 'gemm_1x1')!;

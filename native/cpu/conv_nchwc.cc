@@ -1,0 +1,237 @@
+// The direct NCHWc convolution (conv_nchwc.h): register tiles of NB output-channel blocks × P pixels of one
+// output row, written once with GCC vector extensions and compiled per ISA (isa_variants.h).
+#include "cpu/conv_nchwc.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/threadpool.h"
+#include "cpu/conv_nchwc_gather.h"
+#include "cpu/grain.h"
+#include "cpu/isa_variants.h"
+
+namespace convnets::cpu {
+namespace {
+
+typedef float v16 __attribute__((vector_size(64)));
+typedef float v8 __attribute__((vector_size(32)));
+
+int64_t blocks(int64_t c, int B) { return (c + B - 1) / B; }
+bool padded(const ConvDesc& d) { return d.padH || d.padW || d.padBottom || d.padRight; }
+
+// One image's work, as the tiles read it. Input coordinates are those of the (padded) plane x points at.
+struct Job {
+  const float* x;
+  int64_t planeStride, rowStride, pixStride;  // floats between input blocks, rows, and adjacent outputs' pixels
+  const float* w;
+  int64_t wStrideK;  // floats between output-channel blocks of the prepared weights
+  const float* bias;  // ceil(K/B)·B floats, zero past K
+  int64_t C, Cb, R, S, strideH, K, Kb, OH, OW;
+  float* y;
+  const float* res;
+  bool blocked, relu;
+};
+
+// Bias + conv + residual, ReLU, stored blocked (one vector per pixel) or NCHW (through a stack tile: the
+// lanes are output channels, NCHW wants each channel's pixels contiguous).
+template <typename V, int NB, int P>
+CN_ALWAYS_INLINE void storeTile(const Job& j, V (&acc)[NB][P], int64_t oh, int64_t ow0, int64_t kb) {
+  constexpr int B = int(sizeof(V) / sizeof(float));
+  const V zero = {};
+  for (int b = 0; b < NB; ++b) {
+    const int64_t k = kb + b;
+    if (j.blocked) {
+      const int64_t off = ((k * j.OH + oh) * j.OW + ow0) * B;
+      for (int p = 0; p < P; ++p) {
+        V v = acc[b][p];
+        if (j.res) {
+          V r;
+          std::memcpy(&r, j.res + off + p * B, sizeof r);
+          v += r;
+        }
+        if (j.relu) v = v < zero ? zero : v;
+        std::memcpy(j.y + off + p * B, &v, sizeof v);
+      }
+      continue;
+    }
+    float t[P][B];
+    for (int p = 0; p < P; ++p) std::memcpy(t[p], &acc[b][p], sizeof(V));
+    const int kn = int(std::min<int64_t>(B, j.K - k * B));
+    for (int c = 0; c < kn; ++c) {
+      const int64_t off = ((k * B + c) * j.OH + oh) * j.OW + ow0;
+      for (int p = 0; p < P; ++p) {
+        float v = t[p][c];
+        if (j.res) v += j.res[off + p];
+        j.y[off + p] = j.relu && v < 0.0f ? 0.0f : v;
+      }
+    }
+  }
+}
+
+// Output pixels ow0 … ow0+P−1 of row oh, output blocks kb … kb+NB−1. The loops run input channel, then
+// kernel row and column, so the prepared weights stream sequentially; each (c, r, s) loads NB weight vectors
+// and broadcasts P input values (the same input cache lines are reused for all B channels of a block).
+template <typename V, int NB, int P>
+CN_ALWAYS_INLINE void tile(const Job& j, int64_t oh, int64_t ow0, int64_t kb) {
+  constexpr int B = int(sizeof(V) / sizeof(float));
+  V acc[NB][P];
+  for (int b = 0; b < NB; ++b) {
+    V vb;
+    std::memcpy(&vb, j.bias + (kb + b) * B, sizeof vb);
+    for (int p = 0; p < P; ++p) acc[b][p] = vb;
+  }
+  const float* x0 = j.x + oh * j.strideH * j.rowStride + ow0 * j.pixStride;
+  const float* wq = j.w + kb * j.wStrideK;  // weights of (c, r, s) follow each other, B floats each
+  for (int64_t cb = 0; cb < j.Cb; ++cb) {
+    const int cn = int(std::min<int64_t>(B, j.C - cb * B));
+    for (int c = 0; c < cn; ++c) {
+      const float* xc = x0 + cb * j.planeStride + c;
+      for (int64_t r = 0; r < j.R; ++r) {
+        const float* xr = xc + r * j.rowStride;
+        for (int64_t s = 0; s < j.S; ++s, wq += B) {
+          V wv[NB];
+          for (int b = 0; b < NB; ++b) std::memcpy(&wv[b], wq + b * j.wStrideK, sizeof(V));
+          const float* xs = xr + s * B;
+          for (int p = 0; p < P; ++p) {
+            const float xv = xs[p * j.pixStride];
+            for (int b = 0; b < NB; ++b) acc[b][p] += xv * wv[b];
+          }
+        }
+      }
+    }
+  }
+  storeTile<V, NB, P>(j, acc, oh, ow0, kb);
+}
+
+// tile<V, NB, p> for a run length p ≤ P known only at run time (the row's runs are split evenly).
+template <typename V, int NB, int P>
+CN_ALWAYS_INLINE void tileRun(int p, const Job& j, int64_t oh, int64_t ow0, int64_t kb) {
+  if constexpr (P > 1) {
+    if (p < P) return tileRun<V, NB, P - 1>(p, j, oh, ow0, kb);
+  }
+  tile<V, NB, P>(j, oh, ow0, kb);
+}
+
+// Rows oh0 … oh1−1 of output blocks kb … kb+Cfg::NB−1 (fewer at the end of K). A row of OW pixels is cut into
+// ceil(OW / P) runs of nearly equal length, so no run is a short leftover (OW 14 with P 12: 7 + 7).
+template <typename Cfg>
+CN_ALWAYS_INLINE void rowsBody(const Job& j, int64_t kb, int64_t oh0, int64_t oh1) {
+  using V = typename Cfg::V;
+  constexpr int NB = Cfg::NB, P = Cfg::P;
+  const int64_t runs = (j.OW + P - 1) / P, base = j.OW / runs, extra = j.OW % runs;
+  const bool full = kb + NB <= j.Kb;
+  for (int64_t oh = oh0; oh < oh1; ++oh)
+    for (int64_t i = 0, ow = 0; i < runs; ++i) {
+      const int p = int(base + (i < extra));
+      if (full) tileRun<V, NB, P>(p, j, oh, ow, kb);
+      else
+        for (int64_t k = kb; k < j.Kb; ++k) tileRun<V, 1, P>(p, j, oh, ow, k);
+      ow += p;
+    }
+}
+
+// Register tiles per ISA and block: accumulators NB·P vectors, plus NB weight vectors and a broadcast, within
+// the register file (32 zmm/ymm with AVX-512, 16 ymm with AVX2, 16 xmm for generic code, where a 16-lane
+// vector takes 4).
+template <typename VT, int NBT, int PT>
+struct Cfg {
+  using V = VT;
+  static constexpr int NB = NBT, P = PT;
+};
+using Generic8 = Cfg<v8, 1, 6>;
+using Generic16 = Cfg<v16, 1, 3>;
+using Avx2x8 = Cfg<v8, 2, 6>;
+using Avx2x16 = Cfg<v16, 1, 6>;
+using Avx512x8 = Cfg<v8, 2, 12>;
+using Avx512x16 = Cfg<v16, 2, 12>;
+
+// The two blocks' entry points (the macro compiles NAME##Body per ISA).
+template <typename C>
+CN_ALWAYS_INLINE void rows8Body(const Job& j, int64_t kb, int64_t oh0, int64_t oh1) { rowsBody<C>(j, kb, oh0, oh1); }
+template <typename C>
+CN_ALWAYS_INLINE void rows16Body(const Job& j, int64_t kb, int64_t oh0, int64_t oh1) { rowsBody<C>(j, kb, oh0, oh1); }
+
+CN_ISA_VARIANTS_T(rows8, (const Job& j, int64_t kb, int64_t oh0, int64_t oh1), (j, kb, oh0, oh1), Generic8, Avx2x8,
+                  Avx512x8)
+CN_ISA_VARIANTS_T(rows16, (const Job& j, int64_t kb, int64_t oh0, int64_t oh1), (j, kb, oh0, oh1), Generic16,
+                  Avx2x16, Avx512x16)
+
+using RowsFn = void (*)(const Job&, int64_t, int64_t, int64_t);
+RowsFn rowsFor(Isa isa, int B) {
+  if (B == 16) return isa == Isa::Avx512 ? rows16Avx512 : isa == Isa::Avx2 ? rows16Avx2 : rows16Generic;
+  return isa == Isa::Avx512 ? rows8Avx512 : isa == Isa::Avx2 ? rows8Avx2 : rows8Generic;
+}
+// Output blocks one rows() call covers (its Cfg::NB).
+int blocksPerTile(Isa isa, int B) {
+  if (isa == Isa::Avx512) return 2;
+  return isa == Isa::Avx2 && B == 8 ? 2 : 1;
+}
+
+}  // namespace
+
+std::string nchwcSupports(const ConvDesc& d) {
+  if (d.groups != 1) return "groups 1, got " + std::to_string(d.groups);
+  if (d.dilationH != 1 || d.dilationW != 1)
+    return "dilation 1, got " + std::to_string(d.dilationH) + "x" + std::to_string(d.dilationW);
+  return "";
+}
+
+int64_t nchwcWeightFloats(const ConvDesc& d, int B) { return blocks(d.K, B) * B * d.C * d.R * d.S; }
+
+void prepareNchwcWeights(const ConvDesc& d, const float* w, int B, float* out) {
+  const int64_t RS = d.R * d.S, Kb = blocks(d.K, B);
+  for (int64_t kb = 0; kb < Kb; ++kb)
+    for (int64_t c = 0; c < d.C; ++c)
+      for (int64_t rs = 0; rs < RS; ++rs)
+        for (int64_t j = 0; j < B; ++j) {
+          const int64_t k = kb * B + j;
+          *out++ = k < d.K ? w[(k * d.C + c) * RS + rs] : 0.0f;
+        }
+}
+
+bool nchwcGathers(const ConvDesc& d, const NchwcInput& in) {
+  return !in.blocked || in.count > 1 || in.affine || padded(d);
+}
+
+int64_t nchwcWorkspaceFloats(const ConvDesc& d, int B, bool gathers) {
+  const int64_t image = blocks(d.C, B) * (d.H + d.padH + d.padBottom) * (d.W + d.padW + d.padRight) * B;
+  return blocks(d.K, B) * B + (gathers ? image : 0);
+}
+
+void convNchwc(const ConvDesc& d, int B, Isa isa, const float* weight, const float* bias, bool relu,
+               const NchwcInput& in, const NchwcOutput& out, float* ws) {
+  const int64_t Cb = blocks(d.C, B), Kb = blocks(d.K, B), OH = d.outH, OW = d.outW;
+  float* paddedBias = ws;
+  for (int64_t k = 0; k < Kb * B; ++k) paddedBias[k] = bias && k < d.K ? bias[k] : 0.0f;
+  const bool gathers = nchwcGathers(d, in);
+  float* scratch = ws + Kb * B;
+  const int64_t Hp = gathers ? d.H + d.padH + d.padBottom : d.H, Wp = gathers ? d.W + d.padW + d.padRight : d.W;
+  Job j{nullptr, Hp * Wp * B, Wp * B, d.strideW * B, weight, d.C * d.R * d.S * B, paddedBias, d.C, Cb, d.R, d.S,
+        d.strideH, d.K, Kb, OH, OW, nullptr, nullptr, out.blocked, relu};
+  const RowsFn rows = rowsFor(isa, B);
+  const int nb = blocksPerTile(isa, B);
+  const int64_t groups = (Kb + nb - 1) / nb;
+  const int64_t outImage = out.blocked ? Kb * OH * OW * B : d.K * OH * OW;
+  // One item = one output row of one group of nb output blocks; a chunk of at least ~32K vector FMAs, so a
+  // small layer wakes only the threads it can feed. Rows vary fastest: a chunk reuses one group's weights.
+  const int64_t grain = grainFor(OW * nb * d.C * d.R * d.S);
+  for (int64_t n = 0; n < d.N; ++n) {
+    if (gathers) {
+      gatherNchwc(d, B, in, n, scratch);
+      j.x = scratch;
+    } else {
+      j.x = in.parts[0] + n * Cb * d.H * d.W * B;
+    }
+    j.y = out.y + n * outImage;
+    j.res = out.residual ? out.residual + n * outImage : nullptr;
+    parallelFor(groups * OH, grain, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1;) {
+        const int64_t g = t / OH, oh0 = t % OH, oh1 = std::min(OH, oh0 + (t1 - t));
+        rows(j, g * nb, oh0, oh1);
+        t += oh1 - oh0;
+      }
+    });
+  }
+}
+
+}  // namespace convnets::cpu

@@ -1,0 +1,206 @@
+// The direct NCHWc convolution (native/cpu/conv_nchwc.h) in its blocked forms, through the blockedConvProbe test
+// hook (dispatch's BlockedConv): every ISA path, blocks 8 and 16, blocked and NCHW input and output, residual,
+// input affine (BN + ReLU) with padding, concatenated parts, against the float64 reference. The test suite
+// poisons every allocation with NaN (helpers/poison.js), so an output element the kernel never writes fails.
+import { Tensor } from '../../lib';
+import { native, NativeBlockedConvProbe } from '../../lib/native';
+import { relErr } from '../helpers/check';
+import { forEachIsa } from '../helpers/isa';
+import { refConv2d, RefTensor } from '../reference/conv';
+import { tolerance } from './cases';
+
+const tol = tolerance.direct_nchwc;
+
+interface Layer { name: string; N: number; C: number; H: number; W: number; K: number; R: number; S: number; stride: number; pad: number }
+const layers: Layer[] = [
+  { name: 'C3→K7 3×3 p1, 9×11, batch 2', N: 2, C: 3, H: 9, W: 11, K: 7, R: 3, S: 3, stride: 1, pad: 1 },
+  { name: 'C5→K17 5×5/2 p2, 13×15', N: 1, C: 5, H: 13, W: 15, K: 17, R: 5, S: 5, stride: 2, pad: 2 },
+  { name: 'C17→K40 1×1, 7×29 (OW longer than a run, read in place)', N: 1, C: 17, H: 7, W: 29, K: 40, R: 1, S: 1, stride: 1, pad: 0 },
+  { name: 'C33→K17 3×3 p1, 5×5 (OW shorter than a run)', N: 2, C: 33, H: 5, W: 5, K: 17, R: 3, S: 3, stride: 1, pad: 1 },
+  { name: 'C17→K7 1×1/2, 9×9', N: 1, C: 17, H: 9, W: 9, K: 7, R: 1, S: 1, stride: 2, pad: 0 },
+  { name: 'C3→K17 7×7/2 p3, 23×27 (stem)', N: 1, C: 3, H: 23, W: 27, K: 17, R: 7, S: 7, stride: 2, pad: 3 },
+  { name: 'C3→K7 11×11/4 p2, 31×35 (AlexNet stem)', N: 1, C: 3, H: 31, W: 35, K: 7, R: 11, S: 11, stride: 4, pad: 2 },
+  { name: 'C33→K40 3×3/2 p1, 15×13', N: 1, C: 33, H: 15, W: 13, K: 40, R: 3, S: 3, stride: 2, pad: 1 },
+  { name: 'C40→K33 3×3 p0, 9×30 (no padding: in place)', N: 1, C: 40, H: 9, W: 30, K: 33, R: 3, S: 3, stride: 1, pad: 0 },
+  { name: 'C16→K32 3×3/4 p1, 6×6 (whole blocks)', N: 1, C: 16, H: 6, W: 6, K: 32, R: 3, S: 3, stride: 4, pad: 1 },
+];
+
+/** NCHW data → a blocked tensor [N, ceil(C/B), H, W, B], pad lanes 0 (what toBlocked makes). */
+function blocked(x: ArrayLike<number>, [N, C, H, W]: number[], B: number): Tensor {
+  const Cb = Math.ceil(C / B);
+  const out = new Float32Array(N * Cb * H * W * B);
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++)
+      for (let i = 0; i < H * W; i++) out[(((n * Cb + Math.floor(c / B)) * H * W) + i) * B + (c % B)] = x[(n * C + c) * H * W + i];
+  return Tensor.from(out, [N, Cb, H, W, B]);
+}
+
+/** A blocked tensor back to NCHW data (C real channels), and every pad lane's value. */
+function unblocked(t: Tensor, C: number): { data: Float32Array; padLanes: number[] } {
+  const [N, Cb, H, W, B] = t.shape;
+  const src = t.data();
+  const data = new Float32Array(N * C * H * W);
+  const padLanes: number[] = [];
+  for (let n = 0; n < N; n++)
+    for (let cb = 0; cb < Cb; cb++)
+      for (let i = 0; i < H * W; i++)
+        for (let l = 0; l < B; l++) {
+          const v = src[((n * Cb + cb) * H * W + i) * B + l];
+          const c = cb * B + l;
+          if (c < C) data[(n * C + c) * H * W + i] = v;
+          else padLanes.push(v);
+        }
+  return { data, padLanes };
+}
+
+interface Run { input?: Tensor; parts?: Tensor[]; channels?: number[]; inputBlocked: boolean; outputBlocked: boolean; B: number;
+  relu?: boolean; residual?: Tensor; affine?: { scale: Tensor; shift: Tensor; relu: boolean } }
+function probe(l: Layer, w: Tensor, b: Tensor | null, r: Run): Tensor {
+  const opts: NativeBlockedConvProbe = {
+    stride: [l.stride, l.stride], padding: [l.pad, l.pad], dilation: [1, 1], groups: 1, block: r.B as 8 | 16,
+    relu: r.relu ?? false, inputBlocked: r.inputBlocked, outputBlocked: r.outputBlocked,
+  };
+  if (r.residual) opts.residual = r.residual.handle;
+  if (r.affine) opts.inputAffine = { scale: r.affine.scale.handle, shift: r.affine.shift.handle, relu: r.affine.relu };
+  if (r.parts) { opts.parts = r.parts.map((p) => p.handle); opts.channels = r.channels; }
+  return new Tensor(native.blockedConvProbe(r.input ? r.input.handle : null, w.handle, b ? b.handle : null, opts));
+}
+
+/** The output as NCHW data, checking a blocked one's shape and that its pad lanes are exactly 0. */
+function nchwOf(y: Tensor, l: Layer, ref: RefTensor, r: Run): Float32Array {
+  const [N, K, OH, OW] = ref.shape;
+  if (!r.outputBlocked) {
+    expect([...y.shape]).toEqual([N, K, OH, OW]);
+    return y.data();
+  }
+  expect([...y.shape]).toEqual([N, Math.ceil(K / r.B), OH, OW, r.B]);
+  const { data, padLanes } = unblocked(y, K);
+  expect(padLanes.every((v) => Object.is(v, 0))).toBe(true);
+  return data;
+}
+
+function check(y: Tensor, l: Layer, ref: RefTensor, r: Run, what: string): void {
+  const err = relErr(nchwOf(y, l, ref, r), ref.data);
+  if (!(err <= tol)) throw new Error(`${what}: relative L2 error ${err.toExponential(3)} exceeds ${tol}`);
+}
+
+interface Data { x: Tensor; w: Tensor; b: Tensor; ref: RefTensor }
+const cache = new Map<string, Data>();
+function data(l: Layer, i: number): Data {
+  let d = cache.get(l.name);
+  if (!d) {
+    const x = Tensor.rand([l.N, l.C, l.H, l.W], { seed: 10 + i, low: -1, high: 1 });
+    const w = Tensor.rand([l.K, l.C, l.R, l.S], { seed: 20 + i, low: -0.5, high: 0.5 });
+    const b = Tensor.rand([l.K], { seed: 30 + i, low: -0.5, high: 0.5 });
+    const ref = refConv2d(x.data(), [l.N, l.C, l.H, l.W], w.data(), [l.K, l.C, l.R, l.S], b.data(),
+      { stride: [l.stride, l.stride], pad: [l.pad, l.pad, l.pad, l.pad] });
+    d = { x, w, b, ref };
+    cache.set(l.name, d);
+  }
+  return d;
+}
+
+const reluOf = (a: Float64Array) => a.map((v) => (v < 0 ? 0 : v));
+
+forEachIsa(() => {
+  for (const B of [8, 16]) {
+    describe(`block ${B}`, () => {
+      layers.forEach((l, i) => {
+        test(`${l.name}: every input/output form matches the reference`, () => {
+          const { x, w, b, ref } = data(l, i);
+          const xb = blocked(x.data(), [l.N, l.C, l.H, l.W], B);
+          for (const inputBlocked of [false, true])
+            for (const outputBlocked of [false, true]) {
+              const r: Run = { input: inputBlocked ? xb : x, inputBlocked, outputBlocked, B };
+              check(probe(l, w, b, r), l, ref, r, `in ${inputBlocked ? 'blocked' : 'NCHW'} out ${outputBlocked ? 'blocked' : 'NCHW'}`);
+            }
+          const relu = { input: xb, inputBlocked: true, outputBlocked: true, B, relu: true };
+          check(probe(l, w, b, relu), l, { shape: ref.shape, data: reluOf(ref.data) }, relu, 'relu');
+        });
+      });
+
+      test('residual added before the ReLU, in either output layout', () => {
+        const l = layers[3];
+        const { x, w, b, ref } = data(l, 3);
+        const res = Tensor.rand(ref.shape, { seed: 40, low: -1, high: 1 });
+        const want = { shape: ref.shape, data: reluOf(ref.data.map((v, k) => v + res.data()[k])) };
+        const xb = blocked(x.data(), [l.N, l.C, l.H, l.W], B);
+        for (const outputBlocked of [false, true]) {
+          const residual = outputBlocked ? blocked(res.data(), ref.shape, B) : res;
+          const r: Run = { input: xb, inputBlocked: true, outputBlocked, B, relu: true, residual };
+          check(probe(l, w, b, r), l, want, r, `residual out ${outputBlocked ? 'blocked' : 'NCHW'}`);
+        }
+      });
+
+      test('input affine + ReLU applies to real pixels only: padding stays 0', () => {
+        const l = layers[7];  // 3×3/2 p1, C 33
+        const { x, w, b } = data(l, 7);
+        const scale = Tensor.rand([l.C], { seed: 50, low: 0.5, high: 1.5 });
+        const shift = Tensor.rand([l.C], { seed: 51, low: 0.5, high: 1 });  // positive: a padded pixel mapped would show
+        const xs = x.data(), sc = scale.data(), sh = shift.data();
+        const hw = l.H * l.W;
+        const mapped = Float64Array.from(xs, (v, k) => Math.max(0, v * sc[Math.floor(k / hw) % l.C] + sh[Math.floor(k / hw) % l.C]));
+        const ref = refConv2d(mapped, [l.N, l.C, l.H, l.W], w.data(), [l.K, l.C, l.R, l.S], b.data(),
+          { stride: [l.stride, l.stride], pad: [l.pad, l.pad, l.pad, l.pad] });
+        const affine = { scale, shift, relu: true };
+        for (const inputBlocked of [false, true]) {
+          const input = inputBlocked ? blocked(xs, [l.N, l.C, l.H, l.W], B) : x;
+          const r: Run = { input, inputBlocked, outputBlocked: true, B, affine };
+          check(probe(l, w, b, r), l, ref, r, `affine, input ${inputBlocked ? 'blocked' : 'NCHW'}`);
+        }
+      });
+
+      test('concatenated blocked parts, with and without padding', () => {
+        const channels = B === 16 ? [16, 32, 5] : [8, 16, 5];
+        const C = channels.reduce((a, c) => a + c, 0);
+        for (const [R, pad] of [[1, 0], [3, 1]]) {
+          const l: Layer = { name: 'cat', N: 2, C, H: 5, W: 13, K: 19, R, S: R, stride: 1, pad };
+          const x = Tensor.rand([l.N, C, l.H, l.W], { seed: 60 + R, low: -1, high: 1 });
+          const w = Tensor.rand([l.K, C, R, R], { seed: 61, low: -0.5, high: 0.5 });
+          const ref = refConv2d(x.data(), [l.N, C, l.H, l.W], w.data(), [l.K, C, R, R], null, { pad: [pad, pad, pad, pad] });
+          const xs = x.data(), hw = l.H * l.W;
+          let c0 = 0;
+          const parts = channels.map((ci) => {
+            const part = new Float32Array(l.N * ci * hw);
+            for (let n = 0; n < l.N; n++) part.set(xs.subarray((n * C + c0) * hw, (n * C + c0 + ci) * hw), n * ci * hw);
+            c0 += ci;
+            return blocked(part, [l.N, ci, l.H, l.W], B);
+          });
+          for (const outputBlocked of [false, true]) {
+            const r: Run = { parts, channels, inputBlocked: true, outputBlocked, B };
+            check(probe(l, w, null, r), l, ref, r, `cat ${R}×${R} out ${outputBlocked ? 'blocked' : 'NCHW'}`);
+          }
+        }
+      });
+    });
+  }
+});
+
+describe('bad inputs name what is wrong', () => {
+  const l = layers[0];
+  const w = Tensor.rand([l.K, l.C, 3, 3], { seed: 1 });
+  const run = (x: Tensor | null, r: Partial<NativeBlockedConvProbe>, weight = w) =>
+    native.blockedConvProbe(x ? x.handle : null, weight.handle, null,
+      { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, block: 8, inputBlocked: true, ...r });
+  test('wrong channels', () => {
+    expect(() => run(Tensor.rand([1, 4, 9, 11]), { inputBlocked: false })).toThrow(/input must be NCHW with 3 channels, got \[1, 4, 9, 11\]/);
+    expect(() => run(Tensor.rand([1, 2, 9, 11, 8]), {})).toThrow(/input has 2 channel blocks, 3 channels need 1/);
+  });
+  test('wrong block', () => {
+    expect(() => run(Tensor.rand([1, 1, 9, 11, 16]), {})).toThrow(/input has block 16 but the layer's block is 8/);
+    expect(() => run(Tensor.rand([1, 1, 9, 11, 12]), { block: 12 as 8 })).toThrow(/block must be 8 or 16, got 12/);
+  });
+  test('groups > 1 and dilation are declined with the reason', () => {
+    const wg = Tensor.rand([4, 2, 3, 3], { seed: 2 });
+    expect(() => run(Tensor.rand([1, 1, 9, 11, 8]), { groups: 2 }, wg)).toThrow(/cannot run this convolution: groups 1, got 2/);
+    expect(() => run(Tensor.rand([1, 1, 9, 11, 8]), { dilation: [2, 2] })).toThrow(/dilation 1, got 2x2/);
+  });
+  test('residual of the wrong shape, parts that split a block', () => {
+    expect(() => run(Tensor.rand([1, 1, 9, 11, 8]), { outputBlocked: true, residual: Tensor.rand([1, 7, 9, 11]).handle }))
+      .toThrow(/residual has shape \[1, 7, 9, 11\] but the output's is \[1, 1, 9, 11, 8\]/);
+    const w5 = Tensor.rand([7, 6, 3, 3], { seed: 3 });
+    const parts = [Tensor.rand([1, 1, 9, 11, 8]), Tensor.rand([1, 1, 9, 11, 8])];
+    expect(() => run(null, { parts: parts.map((p) => p.handle), channels: [3, 3] }, w5))
+      .toThrow(/part 0 has 3 channels, not a multiple of the block 8/);
+  });
+});
