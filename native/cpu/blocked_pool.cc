@@ -61,7 +61,6 @@ CN_ALWAYS_INLINE bool separable(const Pool2dDesc& d) { return d.dw == 1 && d.kw 
 template <int B>
 CN_ALWAYS_INLINE void maxRowSeparable(const RowOf& r, const Pool2dDesc& d) {
   constexpr int U = B / 8;
-  const F8 lowest = splat<F8>(-std::numeric_limits<float>::infinity());
   const float* rows[kRing];
   int n = 0;
   for (int64_t i = 0; i < d.kh; ++i) {
@@ -73,14 +72,16 @@ CN_ALWAYS_INLINE void maxRowSeparable(const RowOf& r, const Pool2dDesc& d) {
   for (int64_t ow = 0; ow < d.OW; ++ow) {
     const int64_t w0 = ow * d.sw - d.pw, c0 = w0 > 0 ? w0 : 0, c1 = w0 + d.kw < d.W ? w0 + d.kw : d.W;
     for (next = next > c0 ? next : c0; next < c1; ++next) {
+      // Each maximum starts from its first element (n >= 1 and c0 < c1: no empty window): takeMax(v, -inf)
+      // is v, NaN included, so this skips a max per vector and gives the same bits.
       F8* m = ring[next & (kRing - 1)];
-      for (int u = 0; u < U; ++u) m[u] = lowest;
-      for (int k = 0; k < n; ++k)
+      for (int u = 0; u < U; ++u) m[u] = load<F8>(rows[0] + next * B + 8 * u);
+      for (int k = 1; k < n; ++k)
         for (int u = 0; u < U; ++u) m[u] = takeMax(load<F8>(rows[k] + next * B + 8 * u), m[u]);
     }
     F8 acc[U];
-    for (int u = 0; u < U; ++u) acc[u] = lowest;
-    for (int64_t iw = c0; iw < c1; ++iw)
+    for (int u = 0; u < U; ++u) acc[u] = ring[c0 & (kRing - 1)][u];
+    for (int64_t iw = c0 + 1; iw < c1; ++iw)
       for (int u = 0; u < U; ++u) acc[u] = takeMax(ring[iw & (kRing - 1)][u], acc[u]);
     for (int u = 0; u < U; ++u) store(r.yr + ow * B + 8 * u, acc[u]);
   }
