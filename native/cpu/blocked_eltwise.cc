@@ -73,7 +73,7 @@ CN_ISA_VARIANTS(affineRows,
 // The lanes [l0, l1) of an output block that come from one part: its channels c0.. sit in source block sb
 // from lane s0 on, running into block sb + 1 when s0 + (l1 - l0) > B. Lane l of the output takes lane
 // idx[l] of the pair (block sb, block sb + 1): one two-source shuffle per segment and pixel (a vpermt2ps on
-// AVX-512), then a masked blend into the output vector.
+// AVX-512), masked to the segment's lanes and or-ed into the output vector.
 template <int B>
 struct Segment {
   const float* src;  // block sb of the part for image n, row h, pixel 0
