@@ -57,9 +57,10 @@ CN_ALWAYS_INLINE V splat(float f) {
 // select wider than the baseline's registers lowered there stays scalar code (the blocked max pool ran
 // 8.3 ms instead of 0.25 ms with 16 lanes on AVX-512, 12 ms instead of 0.4 ms with 8 lanes on the generic
 // path; splitting and rejoining around each compare still cost 3x through the stack). 8 lanes survive in the
-// AVX2 / AVX-512 copies as ymm compares and blends. Loads, stores, arithmetic, bitwise operations and
-// shuffles have no such problem and stay B wide (zmm on AVX-512). Kernels with compares are therefore
-// CN_ISA_VARIANTS_T bodies over CV, through this macro.
+// AVX2 / AVX-512 copies as ymm compares and blends. Loads, stores, arithmetic and bitwise operations have no
+// such problem and stay B wide (zmm on AVX-512). Two-source shuffles do: the reorders narrow theirs per ISA
+// (blocked_layout.cc); cat's B-lane shuffle stays, 3x slower off AVX-512 with B = 16 (not the default there).
+// Kernels with compares are CN_ISA_VARIANTS_T bodies over CV, through this macro.
 #define CN_BLOCKED_COMPARE_VARIANTS(NAME, PARAMS, ARGS) CN_ISA_VARIANTS_T(NAME, PARAMS, ARGS, F4, F8, F8)
 
 template <class V>
