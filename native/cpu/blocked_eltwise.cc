@@ -16,18 +16,19 @@ using namespace blocked;
 // Chunks of 16K floats (64 KB), as activation.cc: a thread's slice stays in L2.
 constexpr int64_t kFlatGrain = 1 << 14;
 
-// 8 lanes at a time whatever the block (n is a multiple of 8; compares stay 8 wide, blocked_vec.h).
-// relu passes b = null: one operand read, no add.
+// CV's lanes at a time whatever the block (n is a multiple of 8; compares stay register wide,
+// blocked_vec.h). relu passes b = null: one operand read, no add.
+template <class CV>
 CN_ALWAYS_INLINE void addRangeBody(const float* a, const float* b, float* y, bool relu, int64_t s, int64_t e) {
-  for (int64_t i = s; i < e; i += 8) {
-    F8 v = load<F8>(a + i);
-    if (b) v += load<F8>(b + i);
+  for (int64_t i = s; i < e; i += lanesOf<CV>()) {
+    CV v = load<CV>(a + i);
+    if (b) v += load<CV>(b + i);
     if (relu) v = reluOf(v);
     store(y + i, v);
   }
 }
-CN_ISA_VARIANTS(addRange, (const float* a, const float* b, float* y, bool relu, int64_t s, int64_t e),
-                (a, b, y, relu, s, e))
+CN_BLOCKED_COMPARE_VARIANTS(addRange, (const float* a, const float* b, float* y, bool relu, int64_t s, int64_t e),
+                  (a, b, y, relu, s, e))
 
 // Over groups of 8 floats so every chunk starts on a vector.
 void addOrRelu(const float* a, const float* b, float* y, int64_t n, bool relu) {
@@ -38,42 +39,43 @@ void addOrRelu(const float* a, const float* b, float* y, int64_t n, bool relu) {
 
 // ---- affine: one scale and one shift vector per channel block -----------------------------------------
 
-template <int B>
+template <int B, class CV>
 CN_ALWAYS_INLINE void affineRowsT(const float* x, float* y, int64_t C, int64_t H, int64_t W, const float* scale,
                                   const float* shift, bool relu, int64_t b, int64_t e) {
-  constexpr int U = B / 8;  // 8-lane units of a pixel (the relu compares stay 8 wide)
+  constexpr int L = lanesOf<CV>(), U = B / L;  // register-wide units of a pixel (for the relu compares)
   const int64_t CB = (C + B - 1) / B;
   for (int64_t item = b; item < e; ++item) {
     const int64_t cb = (item / H) % CB;
     // Pad lanes get scale 0 and shift 0: 0·0 + 0 keeps them 0.
-    F8 sc[U] = {}, sh[U] = {};
-    for (int l = 0; l < B && cb * B + l < C; ++l) sc[l / 8][l % 8] = scale[cb * B + l], sh[l / 8][l % 8] = shift[cb * B + l];
+    CV sc[U] = {}, sh[U] = {};
+    for (int l = 0; l < B && cb * B + l < C; ++l) sc[l / L][l % L] = scale[cb * B + l], sh[l / L][l % L] = shift[cb * B + l];
     const float* xr = x + item * W * B;
     float* yr = y + item * W * B;
     for (int64_t w = 0; w < W; ++w)
       for (int u = 0; u < U; ++u) {
-        F8 v = load<F8>(xr + w * B + 8 * u) * sc[u] + sh[u];
+        CV v = load<CV>(xr + w * B + L * u) * sc[u] + sh[u];
         if (relu) v = reluOf(v);
-        store(yr + w * B + 8 * u, v);
+        store(yr + w * B + L * u, v);
       }
   }
 }
+template <class CV>
 CN_ALWAYS_INLINE void affineRowsBody(const float* x, float* y, int64_t C, int64_t H, int64_t W, const float* scale,
                                      const float* shift, bool relu, int B, int64_t b, int64_t e) {
-  if (B == 16) affineRowsT<16>(x, y, C, H, W, scale, shift, relu, b, e);
-  else affineRowsT<8>(x, y, C, H, W, scale, shift, relu, b, e);
+  if (B == 16) affineRowsT<16, CV>(x, y, C, H, W, scale, shift, relu, b, e);
+  else affineRowsT<8, CV>(x, y, C, H, W, scale, shift, relu, b, e);
 }
-CN_ISA_VARIANTS(affineRows,
-                (const float* x, float* y, int64_t C, int64_t H, int64_t W, const float* scale, const float* shift,
-                 bool relu, int B, int64_t b, int64_t e),
-                (x, y, C, H, W, scale, shift, relu, B, b, e))
+CN_BLOCKED_COMPARE_VARIANTS(affineRows,
+                  (const float* x, float* y, int64_t C, int64_t H, int64_t W, const float* scale, const float* shift,
+                   bool relu, int B, int64_t b, int64_t e),
+                  (x, y, C, H, W, scale, shift, relu, B, b, e))
 
 // ---- cat: output blocks assembled from lane segments of the parts --------------------------------------
 
 // The lanes [l0, l1) of an output block that come from one part: its channels c0.. sit in source block sb
 // from lane s0 on, running into block sb + 1 when s0 + (l1 - l0) > B. Lane l of the output takes lane
 // idx[l] of the pair (block sb, block sb + 1): one two-source shuffle per segment and pixel (a vpermt2ps on
-// AVX-512), then a masked blend into the output vector.
+// AVX-512), masked to the segment's lanes and or-ed into the output vector.
 template <int B>
 struct Segment {
   const float* src;  // block sb of the part for image n, row h, pixel 0

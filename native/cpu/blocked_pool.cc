@@ -26,16 +26,17 @@ CN_ALWAYS_INLINE RowOf rowOf(const float* x, float* y, const Pool2dDesc& d, int6
   return {oh, x + plane * d.H * d.W * B, y + (plane * d.OH + oh) * d.OW * B};
 }
 
-// Max pooling runs 8 lanes at a time (blocked_vec.h: compares stay 8 wide), U = B / 8 vectors per pixel.
+// Max pooling runs CV's lanes at a time (blocked_vec.h: compares stay register wide), U = B / lanes vectors
+// per pixel.
 // Every window has an in-bounds element (the op refuses others), so pad lanes are a max of 0s: 0.
 
 // Any window: taps checked per output pixel (the check is scalar and shared by the B lanes it guards).
-template <int B>
+template <int B, class CV>
 CN_ALWAYS_INLINE void maxRowTaps(const RowOf& r, const Pool2dDesc& d) {
-  constexpr int U = B / 8;
+  constexpr int L = lanesOf<CV>(), U = B / L;
   for (int64_t ow = 0; ow < d.OW; ++ow) {
-    F8 acc[U];
-    for (int u = 0; u < U; ++u) acc[u] = splat<F8>(-std::numeric_limits<float>::infinity());
+    CV acc[U];
+    for (int u = 0; u < U; ++u) acc[u] = splat<CV>(-std::numeric_limits<float>::infinity());
     for (int64_t i = 0; i < d.kh; ++i) {
       const int64_t ih = r.oh * d.sh - d.ph + i * d.dh;
       if (ih < 0 || ih >= d.H) continue;
@@ -43,10 +44,10 @@ CN_ALWAYS_INLINE void maxRowTaps(const RowOf& r, const Pool2dDesc& d) {
       for (int64_t j = 0; j < d.kw; ++j) {
         const int64_t iw = ow * d.sw - d.pw + j * d.dw;
         if (iw < 0 || iw >= d.W) continue;
-        for (int u = 0; u < U; ++u) acc[u] = takeMax(load<F8>(xr + iw * B + 8 * u), acc[u]);
+        for (int u = 0; u < U; ++u) acc[u] = takeMax(load<CV>(xr + iw * B + L * u), acc[u]);
       }
     }
-    for (int u = 0; u < U; ++u) store(r.yr + ow * B + 8 * u, acc[u]);
+    for (int u = 0; u < U; ++u) store(r.yr + ow * B + L * u, acc[u]);
   }
 }
 
@@ -58,48 +59,50 @@ CN_ALWAYS_INLINE bool separable(const Pool2dDesc& d) { return d.dw == 1 && d.kw 
 // window's rows is taken once and kept in a ring of the last kRing columns, and each output maxes kw of
 // them. ResNet's and GoogLeNet's 3×3 pools: 1.5 (stride 2) or 1 (stride 1) column maxima of kh rows plus
 // kw maxima per output instead of kh·kw taps, and no per-tap bounds checks.
-template <int B>
+template <int B, class CV>
 CN_ALWAYS_INLINE void maxRowSeparable(const RowOf& r, const Pool2dDesc& d) {
-  constexpr int U = B / 8;
-  const F8 lowest = splat<F8>(-std::numeric_limits<float>::infinity());
+  constexpr int L = lanesOf<CV>(), U = B / L;
   const float* rows[kRing];
   int n = 0;
   for (int64_t i = 0; i < d.kh; ++i) {
     const int64_t ih = r.oh * d.sh - d.ph + i * d.dh;
     if (ih >= 0 && ih < d.H) rows[n++] = r.xp + ih * d.W * B;
   }
-  F8 ring[kRing][U];
+  CV ring[kRing][U];
   int64_t next = 0;  // the first column whose maximum is not in the ring yet
   for (int64_t ow = 0; ow < d.OW; ++ow) {
     const int64_t w0 = ow * d.sw - d.pw, c0 = w0 > 0 ? w0 : 0, c1 = w0 + d.kw < d.W ? w0 + d.kw : d.W;
     for (next = next > c0 ? next : c0; next < c1; ++next) {
-      F8* m = ring[next & (kRing - 1)];
-      for (int u = 0; u < U; ++u) m[u] = lowest;
-      for (int k = 0; k < n; ++k)
-        for (int u = 0; u < U; ++u) m[u] = takeMax(load<F8>(rows[k] + next * B + 8 * u), m[u]);
+      // Each maximum starts from its first element (n >= 1 and c0 < c1: no empty window): takeMax(v, -inf)
+      // is v, NaN included, so this skips a max per vector and gives the same bits.
+      CV* m = ring[next & (kRing - 1)];
+      for (int u = 0; u < U; ++u) m[u] = load<CV>(rows[0] + next * B + L * u);
+      for (int k = 1; k < n; ++k)
+        for (int u = 0; u < U; ++u) m[u] = takeMax(load<CV>(rows[k] + next * B + L * u), m[u]);
     }
-    F8 acc[U];
-    for (int u = 0; u < U; ++u) acc[u] = lowest;
-    for (int64_t iw = c0; iw < c1; ++iw)
+    CV acc[U];
+    for (int u = 0; u < U; ++u) acc[u] = ring[c0 & (kRing - 1)][u];
+    for (int64_t iw = c0 + 1; iw < c1; ++iw)
       for (int u = 0; u < U; ++u) acc[u] = takeMax(ring[iw & (kRing - 1)][u], acc[u]);
-    for (int u = 0; u < U; ++u) store(r.yr + ow * B + 8 * u, acc[u]);
+    for (int u = 0; u < U; ++u) store(r.yr + ow * B + L * u, acc[u]);
   }
 }
 
-template <int B>
+template <int B, class CV>
 CN_ALWAYS_INLINE void maxRowsT(const float* x, float* y, const Pool2dDesc& d, int64_t b, int64_t e) {
   for (int64_t item = b; item < e; ++item) {
     const RowOf r = rowOf<B>(x, y, d, item);
-    if (separable(d)) maxRowSeparable<B>(r, d);
-    else maxRowTaps<B>(r, d);
+    if (separable(d)) maxRowSeparable<B, CV>(r, d);
+    else maxRowTaps<B, CV>(r, d);
   }
 }
+template <class CV>
 CN_ALWAYS_INLINE void maxRowsBody(const float* x, float* y, const Pool2dDesc& d, int B, int64_t b, int64_t e) {
-  if (B == 16) maxRowsT<16>(x, y, d, b, e);
-  else maxRowsT<8>(x, y, d, b, e);
+  if (B == 16) maxRowsT<16, CV>(x, y, d, b, e);
+  else maxRowsT<8, CV>(x, y, d, b, e);
 }
-CN_ISA_VARIANTS(maxRows, (const float* x, float* y, const Pool2dDesc& d, int B, int64_t b, int64_t e),
-                (x, y, d, B, b, e))
+CN_BLOCKED_COMPARE_VARIANTS(maxRows, (const float* x, float* y, const Pool2dDesc& d, int B, int64_t b, int64_t e),
+                  (x, y, d, B, b, e))
 
 // Sums in the NCHW kernel's order (window rows, then columns, from 0) and divides by the same float
 // product, so the two layouts agree bit for bit. Pad lanes: 0 / div = 0, and 0 for empty windows.

@@ -14,8 +14,10 @@
 
 namespace convnets::cpu::blocked {
 
+typedef float F4 __attribute__((vector_size(16)));
 typedef float F8 __attribute__((vector_size(32)));
 typedef float F16 __attribute__((vector_size(64)));
+typedef int32_t I4 __attribute__((vector_size(16)));
 typedef int32_t I8 __attribute__((vector_size(32)));
 typedef int32_t I16 __attribute__((vector_size(64)));
 
@@ -49,19 +51,35 @@ CN_ALWAYS_INLINE V splat(float f) {
   return V{} + f;
 }
 
-// Compares and selects run on 8 lanes, also in 16-lane blocks (two per pixel). GCC lowers vector operations
-// in the target-less bodies of isa_variants.h before they are inlined into their AVX-512 copy, and a 16-lane
-// compare / select lowered there stays scalar code in that copy (the blocked max pool ran 8.3 ms instead of
-// 0.25 ms on ResNet's 64×112² input; splitting and rejoining 16-lane vectors around each compare still cost
-// 3x through the stack). 8-lane ones survive and become ymm compares and blends. Loads, stores, arithmetic,
-// bitwise operations and shuffles have no such problem and stay whole (zmm on AVX-512).
+// Compares and selects run on CV, a vector no wider than the ISA's registers: F8 on AVX2 and AVX-512, F4 on
+// the generic (SSE2) path, also in 16-lane blocks (B / lanes of CV per pixel). GCC lowers vector operations
+// in the target-less bodies of isa_variants.h before they are inlined into their per-ISA copy, and a compare /
+// select wider than the baseline's registers lowered there stays scalar code (the blocked max pool ran
+// 8.3 ms instead of 0.25 ms with 16 lanes on AVX-512, 12 ms instead of 0.4 ms with 8 lanes on the generic
+// path; splitting and rejoining around each compare still cost 3x through the stack). 8 lanes survive in the
+// AVX2 / AVX-512 copies as ymm compares and blends. Loads, stores, arithmetic and bitwise operations have no
+// such problem and stay B wide (zmm on AVX-512). Two-source shuffles do: the reorders narrow theirs per ISA
+// (blocked_layout.cc); cat's B-lane shuffle stays, 3x slower off AVX-512 with B = 16 (not the default there).
+// Kernels with compares are CN_ISA_VARIANTS_T bodies over CV, through this macro.
+#define CN_BLOCKED_COMPARE_VARIANTS(NAME, PARAMS, ARGS) CN_ISA_VARIANTS_T(NAME, PARAMS, ARGS, F4, F8, F8)
+
+template <class V>
+constexpr int lanesOf() {
+  return int(sizeof(V) / sizeof(float));
+}
 
 // max(v, m), but NaN wins and stays: the lane rule of the NCHW max pool (pool.cc takeMax), so both layouts
 // give the same bits.
-CN_ALWAYS_INLINE F8 takeMax(F8 v, F8 m) { return ((v > m) | (v != v)) ? v : m; }
+template <class V>
+CN_ALWAYS_INLINE V takeMax(V v, V m) {
+  return ((v > m) | (v != v)) ? v : m;
+}
 
 // max(v, 0) as the NCHW relu writes it (v > 0 ? v : 0: NaN and -0 give +0).
-CN_ALWAYS_INLINE F8 reluOf(F8 v) { return v > F8{} ? v : F8{}; }
+template <class V>
+CN_ALWAYS_INLINE V reluOf(V v) {
+  return v > V{} ? v : V{};
+}
 
 // Calls NAME##Generic / Avx2 / Avx512 (CN_ISA_VARIANTS) for the active ISA.
 #define CN_BLOCKED_ISA_CALL(NAME, ...)                                   \
