@@ -176,7 +176,10 @@ class BlockedLayoutPass {
 
   void lowerPool(Step& s, bool isOutput, int64_t c0) {
     const bool fused = !s.before.empty();  // poolBeforePointwiseConv's affine pool over concatenated parts
-    if (isOutput || !s.pool || !anyBlocked(s) || !allKnown(s) || (!fused && !s.unfused()))
+    // Dilated max pools stay NCHW: only there can a ceil-mode window lie wholly in the padding, whose -inf
+    // the blocked kernel (which does not know C) could not keep out of the pad lanes; it refuses them.
+    const bool dilated = s.pool && (s.pool->dh != 1 || s.pool->dw != 1);
+    if (isOutput || !s.pool || dilated || !anyBlocked(s) || !allKnown(s) || (!fused && !s.unfused()))
       return keepPlain(s, fused ? -1 : c0);
     const PoolWindow w = *s.pool;
     const Pair k{w.kh, w.kw}, st{w.sh, w.sw}, p{w.ph, w.pw}, dil{w.dh, w.dw};

@@ -1,5 +1,7 @@
 // compile(): plan and eager results agree, lowering passes fold and fuse, runs are asynchronous and
-// concurrent, errors reject, and memory returns to where it was.
+// concurrent, errors reject, and memory returns to where it was. The tests that name the lowered steps compile
+// with layout 'nchw': they are about the NCHW passes; the blocked layout's steps and reorders are
+// test/compile/blocked-layout.test.ts's.
 import { F, Tensor, compile, cuda, memory } from '../../lib';
 import { native } from '../../lib/native';
 import { relErr } from '../helpers/check';
@@ -42,7 +44,7 @@ forEachIsa(() => {
     });
     test('without lowering: every op recorded, relErr ≤ 1e-5, runSync equals run', async () => {
       const ref = eager(net.forward, x);
-      const plan = compile(net.forward, { inputShape: shape, foldBatchNorm: false, fuseRelu: false });
+      const plan = compile(net.forward, { layout: 'nchw', inputShape: shape, foldBatchNorm: false, fuseRelu: false });
       expect(plan.ops()).toEqual(['conv2d', 'batchNorm', 'relu', 'maxPool2d', 'conv2d', 'batchNorm', 'conv2d', 'batchNorm',
         'add', 'conv2d', 'relu', 'cat', 'conv2d', 'adaptiveAvgPool2d', 'reshape', 'linear', 'relu', 'linear', 'softmax']);
       expect(plan.outputShape).toEqual([2, 5]);
@@ -56,7 +58,7 @@ forEachIsa(() => {
 
     test('with lowering: BN folded into convs, ReLU fused, relErr ≤ 1e-4', async () => {
       const ref = eager(net.forward, x);
-      const plan = compile(net.forward, { inputShape: shape });
+      const plan = compile(net.forward, { layout: 'nchw', inputShape: shape });
       expect(plan.ops()).toEqual(['conv2d+batchNorm+relu', 'maxPool2d', 'conv2d+batchNorm+relu', 'conv2d+batchNorm',
         'add', 'conv2d+relu', 'cat', 'conv2d', 'adaptiveAvgPool2d', 'reshape', 'linear+relu', 'linear', 'softmax']);
       const y = await plan.run(x);
@@ -71,7 +73,7 @@ test('prepared ConvPlans (the nn.Conv2d path) fold and fuse too', async () => {
   const net = makePreparedNet(s);
   const x = Tensor.rand(s, { seed: 8, low: -1, high: 1 });
   const ref = eager(net.forward, x);
-  const plan = compile(net.forward, { inputShape: s });
+  const plan = compile(net.forward, { layout: 'nchw', inputShape: s });
   expect(plan.ops()).toEqual(['conv2d+batchNorm+relu', 'conv2d+batchNorm+relu']);
   const y = await plan.run(x);
   expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-4);
@@ -98,14 +100,14 @@ test('a BN (+ReLU) read only by a 1×1 conv moves into the conv\'s input packing
   const s = [2, C0, 9, 11];
   const x = Tensor.rand(s, { seed: 6, low: -1, high: 1 });
   const ref = eager(f, x);
-  const plan = compile(f, { inputShape: s, fuseConcat: false }); // the cats: next test
+  const plan = compile(f, { layout: 'nchw', inputShape: s, fuseConcat: false }); // the cats: next test
   // Op names list recorded ops and what lowering merged: a ReLU requested inside F.batchNorm / F.conv2d is
   // part of its op, a separate F.relu shows as '+relu'.
   expect(plan.ops()).toEqual(['batchNorm+conv2d', 'cat', 'batchNorm+conv2d', 'cat', 'batchNorm+relu+conv2d']);
   const y = await plan.run(x);
   expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-5);
   // Without the lowering passes the BN steps stay, and give the same result.
-  const plain = compile(f, { inputShape: s, foldBatchNorm: false, fuseRelu: false });
+  const plain = compile(f, { layout: 'nchw', inputShape: s, foldBatchNorm: false, fuseRelu: false });
   expect(plain.ops().filter((o) => o === 'batchNorm').length).toBe(3);
   const z = await plain.run(x);
   expect(relErr(z.data(), ref)).toBeLessThanOrEqual(1e-5);
@@ -133,11 +135,11 @@ test('a channel cat read only by a stride-1 1×1 conv is never materialised: the
   const s = [2, C0, 9, 11];
   const x = Tensor.rand(s, { seed: 7, low: -1, high: 1 });
   const ref = eager(f, x);
-  const plan = compile(f, { inputShape: s });
+  const plan = compile(f, { layout: 'nchw', inputShape: s });
   const ops = plan.ops();
   expect(ops.filter((o) => o.startsWith('cat+batchNorm+conv2d')).length).toBe(2); // layers 2 and 3 read their parts
   expect(ops.filter((o) => o === 'cat').length).toBe(1); // the last features have two readers
-  const unfused = compile(f, { inputShape: s, fuseConcat: false });
+  const unfused = compile(f, { layout: 'nchw', inputShape: s, fuseConcat: false });
   expect(unfused.ops().filter((o) => o === 'cat').length).toBe(3);
   const y = await plan.run(x), z = await unfused.run(x);
   expect(sameBits(y, z)).toBe(true); // the same packed values in the same order
@@ -169,12 +171,12 @@ describe('an average pool of a 1×1 conv runs before the conv (DenseNet\'s trans
         const f = transition((t) => F.avgPool2d(t, { kernelSize: window }));
         const x = Tensor.rand(s, { seed: 68 + window, low: -1, high: 1 });
         const ref = eager(f, x);
-        const plan = compile(f, { inputShape: s });
+        const plan = compile(f, { layout: 'nchw', inputShape: s });
         expect(plan.ops()).toEqual(['conv2d', 'cat+batchNorm+avgPool2d', 'conv2d+avgPool2d']);
         const y = await plan.run(x);
         expect(y.shape).toEqual([2, K, Math.floor(9 / window), Math.floor(11 / window)]);
         expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-5);
-        const off = compile(f, { inputShape: s, poolFirst: false });
+        const off = compile(f, { layout: 'nchw', inputShape: s, poolFirst: false });
         expect(off.ops()).toEqual(['conv2d', 'cat+batchNorm+conv2d', 'avgPool2d']);
         const z = await off.run(x);
         expect(relErr(z.data(), ref)).toBeLessThanOrEqual(1e-5);
@@ -194,7 +196,7 @@ describe('an average pool of a 1×1 conv runs before the conv (DenseNet\'s trans
       ['a max pool', (t) => F.maxPool2d(t, { kernelSize: 2 })],
     ];
     for (const [why, pool] of cases) {
-      const plan = compile(transition(pool), { inputShape: x });
+      const plan = compile(transition(pool), { layout: 'nchw', inputShape: x });
       expect([why, plan.ops().some((o) => o.endsWith('avgPool2d') && o.includes('batchNorm'))]).toEqual([why, false]);
       plan.dispose();
     }
@@ -220,7 +222,7 @@ test('an add of a GEMM conv\'s output moves into the conv\'s store (ResNet\'s co
   const s = [2, C, 7, 9];
   const x = Tensor.rand(s, { seed: 5, low: -1, high: 1 });
   const ref = eager(f, x);
-  const plan = compile(f, { inputShape: s });
+  const plan = compile(f, { layout: 'nchw', inputShape: s });
   expect(plan.ops()).toEqual(['conv2d', 'conv2d+add', 'conv2d+add', 'maxPool2d', 'conv2d+add', 'conv2d', 'maxPool2d', 'add',
     'conv2d+relu', 'add']);
   const y = await plan.run(x);
@@ -231,7 +233,7 @@ test('an add of a GEMM conv\'s output moves into the conv\'s store (ResNet\'s co
   const sq = Tensor.rand([1, K, 5, 5], { seed: 6, low: -1, high: 1 });
   const before = Float32Array.from(sq.data());
   const h2 = (t: Tensor) => F.add(F.conv2d(t, w2, b), t);
-  const p2 = compile(h2, { inputShape: [1, K, 5, 5] });
+  const p2 = compile(h2, { layout: 'nchw', inputShape: [1, K, 5, 5] });
   expect(p2.ops()).toEqual(['conv2d+add']);
   const z = await p2.run(sq);
   expect(relErr(z.data(), eager(h2, sq))).toBeLessThanOrEqual(1e-6);
@@ -262,7 +264,7 @@ test('op names list what each pass merged into a step, before its op and after i
   for (const [separateRelu, ops] of [[true, ['conv2d+batchNorm+add+relu', 'cat+batchNorm+relu+conv2d']],
     [false, ['conv2d+batchNorm+add', 'cat+batchNorm+conv2d']]] as const) {
     const f = net(separateRelu);
-    const plan = compile(f, { inputShape: s });
+    const plan = compile(f, { layout: 'nchw', inputShape: s });
     expect(plan.ops()).toEqual(ops);
     const y = await plan.run(x);
     expect(relErr(y.data(), eager(f, x))).toBeLessThanOrEqual(1e-5);
@@ -283,7 +285,7 @@ test('no folding or fusion where the conv output has another reader', async () =
   const s = [2, 3, 7, 5];
   const x = Tensor.rand(s, { seed: 6, low: -1, high: 1 });
   const ref = eager(f, x);
-  const plan = compile(f, { inputShape: s });
+  const plan = compile(f, { layout: 'nchw', inputShape: s });
   expect(plan.ops()).toEqual(['conv2d', 'batchNorm', 'relu', 'add', 'add']);
   const y = await plan.run(x);
   expect(relErr(y.data(), ref)).toBeLessThanOrEqual(1e-5);
@@ -301,7 +303,7 @@ test('a module is put in eval mode and its forward traced; unused work is droppe
       return F.maxPool2d(F.conv2d(x, w), { kernelSize: 2 });
     },
   };
-  const plan = compile(module, { inputShape: [1, 3, 8, 8] });
+  const plan = compile(module, { layout: 'nchw', inputShape: [1, 3, 8, 8] });
   expect(evalCalls).toBe(1);
   expect(plan.ops()).toEqual(['conv2d', 'maxPool2d']);
   expect(plan.inputShape).toEqual([1, 3, 8, 8]);
