@@ -36,12 +36,13 @@ constexpr int64_t kMaxCachedCpuBytes = int64_t(1) << 30;
 // allocator's clock, `ticks`), never in wall time, so the policy is deterministic and testable. Three rules:
 //
 // 1. Steady state (settled()): when a compiled plan has recorded its first run and planned its activation
-//    arena, the process has shown a whole run's working set. Cached blocks that sat unused through that run
-//    were freed by loading and compiling; later runs (served by the arena) will not want them either: they
-//    go back. Blocks freed during the run (its workspaces, the eager tensors of other threads) stay.
-// 2. Old generation: a block born before the latest steady-state point and freed after it (the module's
-//    weights disposed after compile() and a first run, a plan disposed later) goes back on free. Its
-//    lifetime spans a whole settle, which no activation or workspace does.
+//    arena, the process has shown a whole run's working set. Blocks born before that run began are the old
+//    generation: loading, compiling, the module's weights (some freed during that very run, as the plan lets
+//    go of what it no longer needs). The cached ones go back now; blocks born during the run (its workspaces,
+//    other threads' eager tensors) stay.
+// 2. Old generation, later: a block born before the latest steady-state point and freed after it (the
+//    module's weights disposed after a first run, a plan disposed later) goes back on free. Its lifetime
+//    spans a whole settle, which no activation or workspace does (each hand-out of a cached block is a birth).
 // 3. Idle decay, for processes that never compile (jemalloc's decay, in allocations rather than seconds):
 //    a cached block not reused within kIdleAllocations allocations goes back. An eager loop reuses its blocks
 //    every forward pass (a ResNet-50 forward makes a few hundred allocations), far inside that window.
@@ -98,6 +99,7 @@ struct CpuCache {
   struct Block {
     void* p;
     uint32_t tag;     // the thread that freed it
+    uint64_t bornAt;   // ticks when it was last handed out
     uint64_t freedAt;  // ticks when it was freed
   };
   std::mutex mu;
@@ -121,10 +123,11 @@ struct CpuCache {
       if (trim) trimHeap();
     }
   };
-  // Under mu: the cached blocks freed before `tick` go back.
-  void releaseIdleLocked(uint64_t tick, Released& out) {
+  // Under mu: the cached blocks that `drop` picks go back.
+  template <class Pred>
+  void releaseLocked(Pred drop, Released& out) {
     for (auto it = free.begin(); it != free.end();) {
-      if (it->second.freedAt < tick) {
+      if (drop(it->second)) {
         dropLocked(it->first, it->second.p, out);
         cached -= int64_t(it->first);
         it = free.erase(it);
@@ -151,7 +154,10 @@ struct CpuCache {
     {
       std::lock_guard<std::mutex> lock(mu);
       now = ++ticks;
-      if (now % kSweepEvery == 0 && now > kIdleAllocations) releaseIdleLocked(now - kIdleAllocations, released);
+      if (now % kSweepEvery == 0 && now > kIdleAllocations) {
+        const uint64_t idleSince = now - kIdleAllocations;
+        releaseLocked([&](const Block& b) { return b.freedAt < idleSince; }, released);
+      }
       auto [lo, hi] = free.equal_range(n);
       if (lo != hi) {
         auto it = lo;
@@ -192,7 +198,7 @@ struct CpuCache {
       if (birth < oldBefore || cached + int64_t(n) > kMaxCachedCpuBytes) {
         dropLocked(n, p, released);
       } else {
-        free.emplace(n, Block{p, threadTag(), ticks});
+        free.emplace(n, Block{p, threadTag(), birth, ticks});
         cached += int64_t(n);
       }
     }
@@ -200,11 +206,14 @@ struct CpuCache {
   }
   // Rule 1 and 2, at a steady-state point; `since`: the tick when the run that showed it began.
   void settled(uint64_t since) {
+    // The clock moves on allocations only: blocks freed (or born) at tick `since` came before the run's first
+    // allocation (measured: a module disposed right before the first run was freed at exactly `since`).
+    const uint64_t cut = since + 1;
     Released released;
     {
       std::lock_guard<std::mutex> lock(mu);
-      oldBefore = std::max(oldBefore, since);
-      releaseIdleLocked(since, released);
+      oldBefore = std::max(oldBefore, cut);
+      releaseLocked([&](const Block& b) { return b.bornAt < cut; }, released);
     }
     released.finish();
   }

@@ -91,8 +91,8 @@ bool poisonAllocations();
 
 // The CPU cache's clock: allocations served so far (core/allocator.cc says what it times).
 uint64_t cpuAllocationTicks();
-// A steady-state point (a compiled plan has recorded its first run, which began at tick `since`): cached
-// blocks unused since then go back to the system, and so will blocks born before it, when freed.
+// A steady-state point (a compiled plan has recorded its first run, which began at tick `since`): blocks
+// born before then go back to the system, the cached ones now and the live ones when freed.
 void cpuCacheSettled(uint64_t since);
 
 // Raw CPU blocks for workspaces: same cache, not counted as live tensors.
