@@ -40,7 +40,7 @@ export interface NativePlan {
   dispose(): void;
 }
 
-export interface MemoryCounters { tensors: number; bytes: number; cachedBytes: number; preparedBytes: number }
+export interface MemoryCounters { tensors: number; bytes: number; cachedBytes: number; preparedBytes: number; systemAllocations: number }
 
 // A binding with more than four arguments takes its operands positionally and the rest as one options object,
 // read by name (native/napi/common.h, Options): a new option shifts no index, and a key the binding does not

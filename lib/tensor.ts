@@ -124,11 +124,18 @@ export class Tensor {
 export interface MemoryReport {
   /**
    * preparedBytes: weights packed or transformed for their conv algorithm, alive — held by ConvPlans, compiled
-   * plans and eager F.conv2d's cache (convCacheStats(); freed with their weight tensors).
+   * plans and eager F.conv2d's cache (convCacheStats(); freed with their weight tensors). systemAllocations:
+   * blocks the caching allocator had to take from the system (its misses) since the process started; a loop
+   * whose allocations the cache serves leaves it unchanged. cachedBytes holds blocks freed by recent work
+   * (activations, workspaces); weights and other long-lived blocks go back to the system once a compiled plan
+   * has run (or, without one, once unused for a while): emptyCache() is not needed for that.
    */
-  cpu: { tensors: number; bytes: number; cachedBytes: number; preparedBytes: number };
-  /** preparedBytes is 0 on CUDA: a CUDA plan's transformed weights are device tensors, counted in bytes. */
-  cuda: { tensors: number; bytes: number; cachedBytes: number; preparedBytes: number }[];
+  cpu: { tensors: number; bytes: number; cachedBytes: number; preparedBytes: number; systemAllocations: number };
+  /**
+   * preparedBytes is 0 on CUDA: a CUDA plan's transformed weights are device tensors, counted in bytes.
+   * systemAllocations counts the CPU cache's misses only: 0 on CUDA.
+   */
+  cuda: { tensors: number; bytes: number; cachedBytes: number; preparedBytes: number; systemAllocations: number }[];
 }
 
 /**

@@ -5,6 +5,7 @@
 #include <malloc.h>
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/cuda_api.h"
@@ -24,6 +26,36 @@ namespace {
 constexpr size_t kAlign = 64;
 // Freed CPU blocks kept for reuse, at most this many bytes in all (oldest sizes go first).
 constexpr int64_t kMaxCachedCpuBytes = int64_t(1) << 30;
+
+// What the cache keeps, and what it gives back (issue 16: a compiled ResNet-50 held 497 MiB of freed weights
+// in this cache until the user called emptyCache(), more than onnxruntime's whole footprint).
+//
+// The cache exists for blocks that are freed and asked for again: activations and workspaces, every run.
+// Blocks freed once after living long (a state dict, a module's weights, a disposed plan's prepared weights)
+// are not asked for again and should go back to the system. Time is counted in allocations served (the
+// allocator's clock, `ticks`), never in wall time, so the policy is deterministic and testable. Three rules:
+//
+// 1. Steady state (settled()): when a compiled plan has recorded its first run and planned its activation
+//    arena, the process has shown a whole run's working set. Blocks born before that run began are the old
+//    generation: loading, compiling, the module's weights (some freed during that very run, as the plan lets
+//    go of what it no longer needs). The cached ones go back now; blocks born during the run (its workspaces,
+//    other threads' eager tensors) stay.
+// 2. Old generation, later: a block born before the latest steady-state point and freed after it (the
+//    module's weights disposed after a first run, a plan disposed later) goes back on free. Its lifetime
+//    spans a whole settle, which no activation or workspace does (each hand-out of a cached block is a birth).
+// 3. Idle decay, for processes that never compile (jemalloc's decay, in allocations rather than seconds):
+//    a cached block not reused within kIdleAllocations allocations goes back. An eager loop reuses its blocks
+//    every forward pass (an output per layer, plus workspaces: far fewer allocations than that window), and
+//    memory().cpu.systemAllocations shows it taking nothing new (test/ops/allocator-cache.test.ts).
+//
+// Rejected: releasing on free by lifetime alone. A state dict lives only as many allocations as it has
+// entries (~320 for ResNet-50), no longer than an eager forward's input or output, so no fixed threshold
+// tells them apart; the steady-state point does.
+constexpr uint64_t kIdleAllocations = uint64_t(1) << 14;
+constexpr uint64_t kSweepEvery = 1024;  // rule 3 looks at the cache once per this many allocations
+// Blocks under glibc's mmap threshold go back to its heap, which keeps the pages resident: after this many
+// bytes went back, malloc_trim hands the free heap pages to the system (not on every free: it walks the heap).
+constexpr int64_t kTrimAfterBytes = int64_t(16) << 20;
 
 // Blocks of at least 2 MiB are 2 MiB aligned, whole 2 MiB pages, and asked to be backed by transparent
 // huge pages (THP is often in 'madvise' mode). Why: GEMM's packed A block fills half of L2, and with 4 KiB
@@ -43,6 +75,12 @@ void* allocateBlock(size_t n) {
   return p;
 }
 
+void trimHeap() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
 // A small id per thread: which thread freed a cached block.
 uint32_t threadTag() {
   static std::atomic<uint32_t> next{0};
@@ -51,7 +89,7 @@ uint32_t threadTag() {
 }
 
 // The one explicit CPU cache: exact-size free lists. Inference repeats the same shapes, so exact
-// sizes hit; a bounded total keeps a long-running server from hoarding memory.
+// sizes hit; a bounded total and the rules above keep a long-running server from hoarding memory.
 //
 // Thread affinity: a block goes preferably back to the thread that freed it. Kernel workspaces are taken
 // and freed inside pool tasks, and their lines stay in that core's cache; handed to the other core next
@@ -61,32 +99,81 @@ uint32_t threadTag() {
 struct CpuCache {
   struct Block {
     void* p;
-    uint32_t tag;  // the thread that freed it
+    uint32_t tag;     // the thread that freed it
+    uint64_t bornAt;   // ticks when it was last handed out
+    uint64_t freedAt;  // ticks when it was freed
   };
   std::mutex mu;
   std::multimap<size_t, Block> free;  // rounded size -> block
+  std::unordered_map<void*, uint64_t> born;  // blocks handed out -> ticks when they were
+  uint64_t ticks = 0;      // allocations served, hits and misses: the clock of the rules above
+  uint64_t oldBefore = 0;  // rule 2: blocks born before this tick go back on free
   int64_t cached = 0;
   int64_t held = 0;  // from the system: live and cached blocks, workspaces included
   int64_t liveBuffers = 0;
   int64_t liveBytes = 0;
+  int64_t systemAllocations = 0;  // blocks taken from the system (misses), ever
+  int64_t releasedSinceTrim = 0;  // bytes given back since the last malloc_trim
+
+  // Blocks taken out of the books under the lock, freed after it (free() and malloc_trim can be slow).
+  struct Released {
+    std::vector<void*> blocks;
+    bool trim = false;
+    void finish() {
+      for (void* p : blocks) std::free(p);
+      if (trim) trimHeap();
+    }
+  };
+  // Under mu: the cached blocks that `drop` picks go back.
+  template <class Pred>
+  void releaseLocked(Pred drop, Released& out) {
+    for (auto it = free.begin(); it != free.end();) {
+      if (drop(it->second)) {
+        dropLocked(it->first, it->second.p, out);
+        cached -= int64_t(it->first);
+        it = free.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  void dropLocked(size_t n, void* p, Released& out) {
+    out.blocks.push_back(p);
+    held -= int64_t(n);
+    releasedSinceTrim += int64_t(n);
+    if (releasedSinceTrim >= kTrimAfterBytes) {
+      releasedSinceTrim = 0;
+      out.trim = true;
+    }
+  }
 
   void* take(size_t bytes) {
     size_t n = roundUp(bytes ? bytes : 1);
+    Released released;
+    void* p = nullptr;
+    uint64_t now;
     {
       std::lock_guard<std::mutex> lock(mu);
+      now = ++ticks;
+      if (now % kSweepEvery == 0 && now > kIdleAllocations) {
+        const uint64_t idleSince = now - kIdleAllocations;
+        releaseLocked([&](const Block& b) { return b.freedAt < idleSince; }, released);
+      }
       auto [lo, hi] = free.equal_range(n);
       if (lo != hi) {
         auto it = lo;
         const uint32_t me = threadTag();
         while (it != hi && it->second.tag != me) ++it;
         if (it == hi) it = lo;  // none of ours: any block of the size
-        void* p = it->second.p;
+        p = it->second.p;
         free.erase(it);
         cached -= int64_t(n);
-        return p;
+        born[p] = now;
       }
     }
-    void* p = allocateBlock(n);
+    released.finish();
+    if (p) return p;
+    p = allocateBlock(n);
     if (!p) {
       release();  // give cached blocks back and try once more
       p = allocateBlock(n);
@@ -94,18 +181,42 @@ struct CpuCache {
     }
     std::lock_guard<std::mutex> lock(mu);
     held += int64_t(n);
+    systemAllocations += 1;
+    born[p] = now;
     return p;
   }
   void give(void* p, size_t bytes) {
     size_t n = roundUp(bytes ? bytes : 1);
-    std::lock_guard<std::mutex> lock(mu);
-    if (cached + int64_t(n) > kMaxCachedCpuBytes) {
-      std::free(p);
-      held -= int64_t(n);
-      return;
+    Released released;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      uint64_t birth = 0;
+      auto b = born.find(p);
+      if (b != born.end()) {
+        birth = b->second;
+        born.erase(b);
+      }
+      if (birth < oldBefore || cached + int64_t(n) > kMaxCachedCpuBytes) {
+        dropLocked(n, p, released);
+      } else {
+        free.emplace(n, Block{p, threadTag(), birth, ticks});
+        cached += int64_t(n);
+      }
     }
-    free.emplace(n, Block{p, threadTag()});
-    cached += int64_t(n);
+    released.finish();
+  }
+  // Rule 1 and 2, at a steady-state point; `since`: the tick when the run that showed it began.
+  void settled(uint64_t since) {
+    // The clock moves on allocations only: blocks freed (or born) at tick `since` came before the run's first
+    // allocation (measured: a module disposed right before the first run was freed at exactly `since`).
+    const uint64_t cut = since + 1;
+    Released released;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      oldBefore = std::max(oldBefore, cut);
+      releaseLocked([&](const Block& b) { return b.bornAt < cut; }, released);
+    }
+    released.finish();
   }
   void release() {
     std::lock_guard<std::mutex> lock(mu);
@@ -115,6 +226,7 @@ struct CpuCache {
     }
     free.clear();
     cached = 0;
+    releasedSinceTrim = 0;  // emptyCache() trims the heap itself
   }
 };
 
@@ -213,6 +325,7 @@ MemoryStats memoryStats(Device device) {
     s.liveBuffers = c.liveBuffers;
     s.liveBytes = c.liveBytes;
     s.cachedBytes = c.cached;
+    s.systemAllocations = c.systemAllocations;
     s.preparedBytes = preparedCounter().load(std::memory_order_relaxed);
     return s;
   }
@@ -239,13 +352,19 @@ int64_t heldBytes() {
   return cpu + cudart::heldBytes();
 }
 
+uint64_t cpuAllocationTicks() {
+  auto& c = cpuCache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  return c.ticks;
+}
+
+void cpuCacheSettled(uint64_t since) { cpuCache().settled(since); }
+
 void emptyCache() {
   cpuCache().release();
-#if defined(__GLIBC__)
   // Blocks under the mmap threshold went back to glibc's heap, which keeps the pages; hand the free ones back to
   // the system too, so RSS drops by what was cached (measured: a compiled GoogLeNet's process 220 → ~100 MiB).
-  malloc_trim(0);
-#endif
+  trimHeap();
   cudart::emptyCache();
 }
 

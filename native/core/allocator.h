@@ -1,6 +1,7 @@
 // Memory: every buffer is a Storage (RAII). CPU storage is 64-byte aligned and comes from a caching
 // allocator, because touching freshly mapped pages is very slow on these machines (measured):
-// freed blocks are kept per size and reused, up to a bounded cache. Counters per device make leaks testable.
+// freed blocks are kept per size and reused, up to a bounded cache; blocks unlikely to be asked for again
+// (long-lived ones freed once, like loaded weights) go back to the system (rules in allocator.cc). Counters per device make leaks testable.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -72,6 +73,7 @@ struct MemoryStats {
   int64_t liveBytes = 0;    // bytes they hold
   int64_t cachedBytes = 0;  // freed bytes kept by the caching allocator for reuse
   int64_t preparedBytes = 0;  // CPU: weights packed or transformed for an algorithm (CpuBuffer::prepared), alive
+  int64_t systemAllocations = 0;  // CPU: blocks the cache took from the system (its misses), since the start
 };
 
 MemoryStats memoryStats(Device device);
@@ -86,6 +88,12 @@ int64_t heldBytes();
 // CUDA, tensor or workspace, is first filled with 0xFF bytes (NaN in every float), so an output element a
 // kernel never writes, or a workspace element it reads before writing, shows up as NaN.
 bool poisonAllocations();
+
+// The CPU cache's clock: allocations served so far (core/allocator.cc says what it times).
+uint64_t cpuAllocationTicks();
+// A steady-state point (a compiled plan has recorded its first run, which began at tick `since`): blocks
+// born before then go back to the system, the cached ones now and the live ones when freed.
+void cpuCacheSettled(uint64_t since);
 
 // Raw CPU blocks for workspaces: same cache, not counted as live tensors.
 void* cpuAllocate(size_t bytes);

@@ -36,8 +36,10 @@ class ArenaState {
   int next = 0;  // index of the next allocation
   std::vector<int> live;  // planned allocations handed out and not yet released
   bool fellBack = false;
+  uint64_t recordSince = 0;  // the allocator's clock when the recording run began
 
   void beginRun() {
+    if (!recorded) recordSince = cpuAllocationTicks();
     run += 1;
     events = 0;
     next = 0;
@@ -80,18 +82,22 @@ class ArenaState {
     if (it != live.end()) live.erase(it);
   }
 
-  void endRun(bool failed) {
+  // True when this run was recorded and planned: the process reached its steady state (see
+  // cpuCacheSettled); `since` is then when the run began.
+  bool endRun(bool failed, uint64_t& since) {
     std::lock_guard<std::mutex> lock(mu);
     if (fellBack) fallbacks += 1;
     if (!live.empty()) disabled = true;
     run += 1;  // storages released from now on belong to no run
-    if (recorded) return;
+    if (recorded) return false;
     if (failed) {  // a partial sequence: record again on the next run
       allocs.clear();
-      return;
+      return false;
     }
     recorded = true;
     plan();
+    since = recordSince;
+    return true;
   }
 
  private:
@@ -171,8 +177,11 @@ ArenaScope::~ArenaScope() {
   if (!active_) return;
   tArena = nullptr;
   tArenaOwner = nullptr;
-  arena_.state_->endRun(std::uncaught_exceptions() > uncaught_);
+  uint64_t since = 0;
+  const bool planned = arena_.state_->endRun(std::uncaught_exceptions() > uncaught_, since);
   arena_.runMu_.unlock();
+  // Outside the arena's locks: what loading and compiling left in the allocator's cache goes back now.
+  if (planned) cpuCacheSettled(since);
 }
 
 void* arenaAllocate(size_t bytes, ArenaLease& lease) {

@@ -241,10 +241,11 @@ Napi::Object statsObject(Napi::Env env, const MemoryStats& s) {
   o.Set("bytes", double(s.liveBytes));
   o.Set("cachedBytes", double(s.cachedBytes));
   o.Set("preparedBytes", double(s.preparedBytes));
+  o.Set("systemAllocations", double(s.systemAllocations));
   return o;
 }
 
-// memory(): { cpu: {tensors, bytes, cachedBytes, preparedBytes}, cuda: [ per device ] }
+// memory(): { cpu: {tensors, bytes, cachedBytes, preparedBytes, systemAllocations}, cuda: [ per device ] }
 Napi::Value memory(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = Napi::Object::New(env);
