@@ -158,15 +158,27 @@ CN_ISA_VARIANTS_T(rows8, (const Job& j, int64_t kb, int64_t oh0, int64_t oh1), (
 CN_ISA_VARIANTS_T(rows16, (const Job& j, int64_t kb, int64_t oh0, int64_t oh1), (j, kb, oh0, oh1), Generic16,
                   Avx2x16, Avx512x16)
 
-using RowsFn = void (*)(const Job&, int64_t, int64_t, int64_t);
-RowsFn rowsFor(Isa isa, int B) {
-  if (B == 16) return isa == Isa::Avx512 ? rows16Avx512 : isa == Isa::Avx2 ? rows16Avx2 : rows16Generic;
-  return isa == Isa::Avx512 ? rows8Avx512 : isa == Isa::Avx2 ? rows8Avx2 : rows8Generic;
+// AVX-512 on rows of ≤ 7 pixels (7² maps), where 2 × 14 leaves half the accumulators idle: 4 output blocks ×
+// 7 pixels, each broadcast feeding 4 FMAs and each input row read by half as many tasks. Only from 256 input
+// channels: A/B in one process (bench/conv-nchwc.ts, 2026-12-04), 512×7²→512 3×3 1.10–1.13×, 832×7²→384 1×1
+// 1.21–1.27× faster; 160–192 channels unchanged; 32–48 channels 0.87–0.92× (fewer, smaller tasks).
+CN_TARGET_AVX512 void rows16NarrowAvx512(const Job& j, int64_t kb, int64_t oh0, int64_t oh1) {
+  rowsBody<Cfg<v16, 4, 7>>(j, kb, oh0, oh1);
 }
-// Output blocks one rows() call covers (its Cfg::NB).
-int blocksPerTile(Isa isa, int B) {
-  if (isa == Isa::Avx512) return 2;
-  return isa == Isa::Avx2 && B == 8 ? 2 : 1;
+CN_TARGET_AVX512 void rows8NarrowAvx512(const Job& j, int64_t kb, int64_t oh0, int64_t oh1) {
+  rowsBody<Cfg<v8, 4, 7>>(j, kb, oh0, oh1);
+}
+
+using RowsFn = void (*)(const Job&, int64_t, int64_t, int64_t);
+// The compiled rows() for the ISA and block, and the output blocks one call covers (its Cfg::NB).
+struct Rows {
+  RowsFn fn;
+  int nb;
+};
+Rows rowsFor(Isa isa, int B, int64_t OW, int64_t Kb, int64_t C) {
+  if (isa == Isa::Avx512 && OW <= 7 && Kb >= 4 && C >= 256) return {B == 16 ? rows16NarrowAvx512 : rows8NarrowAvx512, 4};
+  if (B == 16) return {isa == Isa::Avx512 ? rows16Avx512 : isa == Isa::Avx2 ? rows16Avx2 : rows16Generic, isa == Isa::Avx512 ? 2 : 1};
+  return {isa == Isa::Avx512 ? rows8Avx512 : isa == Isa::Avx2 ? rows8Avx2 : rows8Generic, isa == Isa::Generic ? 1 : 2};
 }
 
 }  // namespace
@@ -210,8 +222,9 @@ void convNchwc(const ConvDesc& d, int B, Isa isa, const float* weight, const flo
   const int64_t Hp = gathers ? d.H + d.padH + d.padBottom : d.H, Wp = gathers ? d.W + d.padW + d.padRight : d.W;
   Job j{nullptr, Hp * Wp * B, Wp * B, d.strideW * B, weight, d.C * d.R * d.S * B, paddedBias, d.C, Cb, d.R, d.S,
         d.strideH, d.K, Kb, OH, OW, nullptr, nullptr, out.blocked, relu};
-  const RowsFn rows = rowsFor(isa, B);
-  const int nb = blocksPerTile(isa, B);
+  const Rows picked = rowsFor(isa, B, OW, Kb, d.C);
+  const RowsFn rows = picked.fn;
+  const int nb = picked.nb;
   const int64_t groups = (Kb + nb - 1) / nb;
   const int64_t outImage = out.blocked ? Kb * OH * OW * B : d.K * OH * OW;
   // One item = one output row of one group of nb output blocks; a chunk of at least ~32K vector FMAs, so a
