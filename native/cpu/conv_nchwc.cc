@@ -113,7 +113,7 @@ CN_ALWAYS_INLINE void tileRun(int p, const Job& j, int64_t oh, int64_t ow0, int6
 }
 
 // Rows oh0 … oh1−1 of output blocks kb … kb+Cfg::NB−1 (fewer at the end of K). A row of OW pixels is cut into
-// ceil(OW / P) runs of nearly equal length, so no run is a short leftover (OW 14 with P 12: 7 + 7).
+// ceil(OW / P) runs of nearly equal length, so no run is a short leftover (OW 28 with P 14: 14 + 14; OW 29: 10 + 10 + 9).
 template <typename Cfg>
 CN_ALWAYS_INLINE void rowsBody(const Job& j, int64_t kb, int64_t oh0, int64_t oh1) {
   using V = typename Cfg::V;
@@ -132,7 +132,9 @@ CN_ALWAYS_INLINE void rowsBody(const Job& j, int64_t kb, int64_t oh0, int64_t oh
 
 // Register tiles per ISA and block: accumulators NB·P vectors, plus NB weight vectors and a broadcast, within
 // the register file (32 zmm/ymm with AVX-512, 16 ymm with AVX2, 16 xmm for generic code, where a 16-lane
-// vector takes 4).
+// vector takes 4). AVX-512: 2 × 14 (28 accumulators + 2 weights + 1 broadcast = 31 registers) so a 14-wide row
+// is one run: on 14² layers 7–30% faster than 2 × 12 (two runs of 7), same elsewhere (A/B in one process,
+// bench/conv-nchwc.ts, 2026-12-04); 2 blocks share each broadcast, 14 pixels share each weight load.
 template <typename VT, int NBT, int PT>
 struct Cfg {
   using V = VT;
@@ -142,8 +144,8 @@ using Generic8 = Cfg<v8, 1, 6>;
 using Generic16 = Cfg<v16, 1, 3>;
 using Avx2x8 = Cfg<v8, 2, 6>;
 using Avx2x16 = Cfg<v16, 1, 6>;
-using Avx512x8 = Cfg<v8, 2, 12>;
-using Avx512x16 = Cfg<v16, 2, 12>;
+using Avx512x8 = Cfg<v8, 2, 14>;
+using Avx512x16 = Cfg<v16, 2, 14>;
 
 // The two blocks' entry points (the macro compiles NAME##Body per ISA).
 template <typename C>
@@ -156,15 +158,27 @@ CN_ISA_VARIANTS_T(rows8, (const Job& j, int64_t kb, int64_t oh0, int64_t oh1), (
 CN_ISA_VARIANTS_T(rows16, (const Job& j, int64_t kb, int64_t oh0, int64_t oh1), (j, kb, oh0, oh1), Generic16,
                   Avx2x16, Avx512x16)
 
-using RowsFn = void (*)(const Job&, int64_t, int64_t, int64_t);
-RowsFn rowsFor(Isa isa, int B) {
-  if (B == 16) return isa == Isa::Avx512 ? rows16Avx512 : isa == Isa::Avx2 ? rows16Avx2 : rows16Generic;
-  return isa == Isa::Avx512 ? rows8Avx512 : isa == Isa::Avx2 ? rows8Avx2 : rows8Generic;
+// AVX-512 on rows of ≤ 7 pixels (7² maps), where 2 × 14 leaves half the accumulators idle: 4 output blocks ×
+// 7 pixels, each broadcast feeding 4 FMAs and each input row read by half as many tasks. Only from 256 input
+// channels: A/B in one process (bench/conv-nchwc.ts, 2026-12-04), 512×7²→512 3×3 1.10–1.13×, 832×7²→384 1×1
+// 1.21–1.27× faster; 160–192 channels unchanged; 32–48 channels 0.87–0.92× (fewer, smaller tasks).
+CN_TARGET_AVX512 void rows16NarrowAvx512(const Job& j, int64_t kb, int64_t oh0, int64_t oh1) {
+  rowsBody<Cfg<v16, 4, 7>>(j, kb, oh0, oh1);
 }
-// Output blocks one rows() call covers (its Cfg::NB).
-int blocksPerTile(Isa isa, int B) {
-  if (isa == Isa::Avx512) return 2;
-  return isa == Isa::Avx2 && B == 8 ? 2 : 1;
+CN_TARGET_AVX512 void rows8NarrowAvx512(const Job& j, int64_t kb, int64_t oh0, int64_t oh1) {
+  rowsBody<Cfg<v8, 4, 7>>(j, kb, oh0, oh1);
+}
+
+using RowsFn = void (*)(const Job&, int64_t, int64_t, int64_t);
+// The compiled rows() for the ISA and block, and the output blocks one call covers (its Cfg::NB).
+struct Rows {
+  RowsFn fn;
+  int nb;
+};
+Rows rowsFor(Isa isa, int B, int64_t OW, int64_t Kb, int64_t C) {
+  if (isa == Isa::Avx512 && OW <= 7 && Kb >= 4 && C >= 256) return {B == 16 ? rows16NarrowAvx512 : rows8NarrowAvx512, 4};
+  if (B == 16) return {isa == Isa::Avx512 ? rows16Avx512 : isa == Isa::Avx2 ? rows16Avx2 : rows16Generic, isa == Isa::Avx512 ? 2 : 1};
+  return {isa == Isa::Avx512 ? rows8Avx512 : isa == Isa::Avx2 ? rows8Avx2 : rows8Generic, isa == Isa::Generic ? 1 : 2};
 }
 
 }  // namespace
@@ -208,8 +222,9 @@ void convNchwc(const ConvDesc& d, int B, Isa isa, const float* weight, const flo
   const int64_t Hp = gathers ? d.H + d.padH + d.padBottom : d.H, Wp = gathers ? d.W + d.padW + d.padRight : d.W;
   Job j{nullptr, Hp * Wp * B, Wp * B, d.strideW * B, weight, d.C * d.R * d.S * B, paddedBias, d.C, Cb, d.R, d.S,
         d.strideH, d.K, Kb, OH, OW, nullptr, nullptr, out.blocked, relu};
-  const RowsFn rows = rowsFor(isa, B);
-  const int nb = blocksPerTile(isa, B);
+  const Rows picked = rowsFor(isa, B, OW, Kb, d.C);
+  const RowsFn rows = picked.fn;
+  const int nb = picked.nb;
   const int64_t groups = (Kb + nb - 1) / nb;
   const int64_t outImage = out.blocked ? Kb * OH * OW * B : d.K * OH * OW;
   // One item = one output row of one group of nb output blocks; a chunk of at least ~32K vector FMAs, so a

@@ -26,7 +26,7 @@ describe('conv2d validates before computing', () => {
     expect(() => F.conv2d(x, w, Tensor.rand([10]))).toThrow('conv2d: bias has 10 elements but weight has 64 output channels');
     expect(() => F.conv2d(x, w, null, { activation: 'gelu' as 'relu' })).toThrow("conv2d: activation must be 'none' or 'relu', got 'gelu'");
     expect(() => F.conv2d(x, w, null, { algo: 'fft' as ConvAlgo })).toThrow(
-      "conv2d: unknown algorithm 'fft' (expected 'auto', 'find' or one of: direct, im2col, implicit_gemm, gemm_1x1, winograd_2x2_3x3, winograd_4x4_3x3)");
+      "conv2d: unknown algorithm 'fft' (expected 'auto', 'find' or one of: direct, im2col, implicit_gemm, gemm_1x1, winograd_2x2_3x3, winograd_4x4_3x3, direct_nchwc)");
     expect(() => F.conv2d(x, w, null, { stride: [1, 2, 3] as unknown as [number, number] })).toThrow(/stride must be a number or \[h, w\]/);
     expect(() => F.conv2d(x, w, null, { padding: 'full' as 'same' })).toThrow(/padding must be a number, \[h, w\], 'same' or 'valid', got 'full'/);
     expect(() => F.conv2d(x, w, null, { groups: 1.5 })).toThrow(/groups must be an integer/);

@@ -22,6 +22,7 @@ const layers: Layer[] = [
   { name: 'C3→K7 11×11/4 p2, 31×35 (AlexNet stem)', N: 1, C: 3, H: 31, W: 35, K: 7, R: 11, S: 11, stride: 4, pad: 2 },
   { name: 'C33→K40 3×3/2 p1, 15×13', N: 1, C: 33, H: 15, W: 13, K: 40, R: 3, S: 3, stride: 2, pad: 1 },
   { name: 'C40→K33 3×3 p0, 9×30 (no padding: in place)', N: 1, C: 40, H: 9, W: 30, K: 33, R: 3, S: 3, stride: 1, pad: 0 },
+  { name: 'C260→K70 3×3 p1, 5×7 (AVX-512: 4 blocks × 7 pixels, then a 1-block tail)', N: 1, C: 260, H: 5, W: 7, K: 70, R: 3, S: 3, stride: 1, pad: 1 },
   { name: 'C16→K32 3×3/4 p1, 6×6 (whole blocks)', N: 1, C: 16, H: 6, W: 6, K: 32, R: 3, S: 3, stride: 4, pad: 1 },
 ];
 

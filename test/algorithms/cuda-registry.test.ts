@@ -19,9 +19,9 @@ describe('CUDA registry: list, reasons, workspace sizes', () => {
     expect(convAlgorithms(awkward, { device: 'cuda:0' }).map((a) => a.name)).toEqual(CUDA_NAMES);
     expect(convAlgorithms(awkward, 'cuda').map((a) => a.name)).toEqual(CUDA_NAMES); // the device alone
     expect(convAlgorithms(awkward, 'cpu').map((a) => a.name)).toEqual(convAlgorithms(awkward).map((a) => a.name));
-    // The CPU registry has the same first six names (implicit_gemm came to the CPU later), in the same order;
-    // implicit_gemm_tc (tensor cores) is CUDA's alone.
-    expect(convAlgorithms(awkward).map((a) => a.name)).toEqual(CUDA_NAMES.filter((n) => n !== 'implicit_gemm_tc'));
+    // The CPU registry has the same first six names (implicit_gemm came to the CPU later), in the same order,
+    // then its own direct_nchwc; implicit_gemm_tc (tensor cores) is CUDA's alone.
+    expect(convAlgorithms(awkward).map((a) => a.name)).toEqual([...CUDA_NAMES.filter((n) => n !== 'implicit_gemm_tc'), 'direct_nchwc']);
   });
 
   test('3x3 stride 1: everything but gemm_1x1; workspace sizes from the layouts', () => {
