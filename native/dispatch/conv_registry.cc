@@ -35,7 +35,9 @@ const ConvAlgo& chooseConvAuto(const ConvDesc& d) {
   if (d.Kg() < 8 || d.Cg() < 2) return convAlgorithm("direct");
   if (k3s1 && d.Cg() >= 16 && d.Kg() >= 16) {
     const int64_t C = d.Cg(), K = d.Kg();
-    // C3. 3×3/1, 24–63 input channels fanning out (K > 2C) on ≤ 28² outputs: the 9C-deep implicit GEMM.
+    // C3. 3×3/1, 16–63 input channels on ≤ 28² outputs: the direct NCHWc kernel (16 output channels × a row
+    //     in registers; GoogLeNet's branch convs), else with groups the 9C-deep implicit GEMM when fanning out.
+    if (d.outH * d.outW <= 28 * 28 && C < 64 && d.groups == 1) return convAlgorithm("direct_nchwc");
     if (d.outH * d.outW <= 28 * 28 && C >= 24 && C < 64 && K > 2 * C) return convAlgorithm("implicit_gemm");
     // C4. 3×3/1 from 8×8 outputs up: Winograd F(4×4).
     if (d.outH >= 8 && d.outW >= 8) return convAlgorithm("winograd_4x4_3x3");

@@ -49,13 +49,13 @@ describe('conv2d validates before computing', () => {
 
 describe('ConvPlan', () => {
   test('checks each input against its weights and reports its algorithm', () => {
-    const w = Tensor.rand([16, 16, 3, 3], { seed: 3 });
-    const plan = new ConvPlan(w, null, [1, 16, 9, 9], { padding: 1 });
+    const w = Tensor.rand([16, 64, 3, 3], { seed: 3 });
+    const plan = new ConvPlan(w, null, [1, 64, 9, 9], { padding: 1 });
     expect(plan.algo).toBe('winograd_4x4_3x3');
-    expect(() => plan.run(Tensor.rand([1, 5, 9, 9]))).toThrow('conv2d: weight has 16 input channels per group but input has 5');
-    expect(() => plan.run(Tensor.rand([16, 9, 9]))).toThrow('conv2d: expected a 4-D input (N, C, H, W), got [16, 9, 9]');
+    expect(() => plan.run(Tensor.rand([1, 5, 9, 9]))).toThrow('conv2d: weight has 64 input channels per group but input has 5');
+    expect(() => plan.run(Tensor.rand([64, 9, 9]))).toThrow('conv2d: expected a 4-D input (N, C, H, W), got [64, 9, 9]');
     // Another batch and image size reuse the same prepared weights.
-    const x = Tensor.rand([3, 16, 6, 7], { seed: 4 });
+    const x = Tensor.rand([3, 64, 6, 7], { seed: 4 });
     expect(Array.from(plan.run(x).data())).toEqual(Array.from(F.conv2d(x, w, null, { padding: 1, algo: 'winograd_4x4_3x3' }).data()));
   });
 });
@@ -72,6 +72,12 @@ describe('chooser', () => {
     expect(pick([1, 192, 7, 7], [384, 192, 3, 3], { padding: 1 })).toBe('winograd_2x2_3x3');
     expect(pick([1, 512, 7, 7], [512, 512, 3, 3], { padding: 1 })).toBe('winograd_2x2_3x3');
     expect(pick([1, 128, 56, 56], [128, 128, 3, 3], { stride: 2, padding: 1 })).toBe('im2col');
+    // C3: GoogLeNet's 3×3 branches with 16–63 input channels on ≤ 28² maps; not from 64 channels, nor with groups.
+    expect(pick([1, 16, 28, 28], [32, 16, 3, 3], { padding: 1 })).toBe('direct_nchwc');
+    expect(pick([1, 48, 7, 7], [128, 48, 3, 3], { padding: 1 })).toBe('direct_nchwc');
+    expect(pick([1, 64, 28, 28], [128, 64, 3, 3], { padding: 1 })).toBe('winograd_4x4_3x3');
+    expect(pick([1, 32, 56, 56], [64, 32, 3, 3], { padding: 1 })).toBe('winograd_4x4_3x3');
+    expect(pick([1, 96, 14, 14], [256, 48, 3, 3], { padding: 1, groups: 2 })).toBe('implicit_gemm');
   });
   test('find times every supported algorithm, fastest first, and caches a supported winner', () => {
     const d = { input: [1, 16, 12, 12], weight: [16, 16, 3, 3], padding: 1 };
