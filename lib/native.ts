@@ -72,7 +72,7 @@ export interface NativeConvQuery extends NativeConvGeometry { device?: string; w
 /** maxPool2d's and avgPool2d's window; poolOutputShape reads the same (dilation [1, 1] for avgPool2d). */
 export interface NativePoolWindow { kernelSize: number[]; stride: number[]; padding: number[]; ceilMode: boolean }
 
-export type NativeBlockedOp = 'toBlocked' | 'fromBlocked' | 'maxPool2d' | 'avgPool2d' | 'adaptiveAvgPool2d' | 'add' |
+export type NativeBlockedOp = 'toBlocked' | 'affineAvgPool' | 'fromBlocked' | 'maxPool2d' | 'avgPool2d' | 'adaptiveAvgPool2d' | 'add' |
   'relu' | 'affine' | 'cat';
 
 export interface NativeBinding {

@@ -5,6 +5,7 @@
 #include "core/cpu_features.h"
 #include "core/error.h"
 #include "core/pool_desc.h"
+#include "cpu/blocked_affine_pool.h"
 #include "cpu/blocked_eltwise.h"
 #include "cpu/blocked_layout.h"
 #include "cpu/blocked_pool.h"
@@ -179,6 +180,46 @@ Tensor cat(const std::vector<Tensor>& parts, const std::vector<int64_t>& channel
   const int64_t N = parts[0].size(0), H = parts[0].size(2), W = parts[0].size(3);
   Tensor y = Tensor::empty({N, channelBlocks(C, B), H, W, B});
   cpu::catBlocked(data.data(), channels.data(), int64_t(parts.size()), y.data(), N, H, W, B);
+  return y;
+}
+
+Tensor affineAvgPool(const std::vector<Tensor>& parts, const std::vector<int64_t>& channels,
+                     const std::vector<float>& scale, const std::vector<float>& shift, bool relu, Pair window) {
+  const char* op = "affineAvgPool";
+  CN_CHECK(!parts.empty() && channels.size() == parts.size(), op, ": ", parts.size(), " parts but ",
+           channels.size(), " channel counts");
+  CN_CHECK(window[0] >= 1 && window[1] >= 1, op, ": window must be positive, got ", pairStr(window));
+  const int B = checkBlocked(op, "parts[0]", parts[0]);
+  int64_t C = 0;
+  bool aligned = true;  // every part but the last fills its blocks: the parts' blocks are the output's
+  for (size_t i = 0; i < parts.size(); ++i) {
+    C += channels[i];
+    aligned = aligned && (i + 1 == parts.size() || channels[i] % B == 0);
+  }
+  CN_CHECK(scale.empty() || (int64_t(scale.size()) == C && shift.size() == scale.size()), op, ": scale and shift need ",
+           C, " values, got ", scale.size(), " and ", shift.size());
+  // Read in place when aligned; otherwise the one concatenated tensor (cat checks the parts).
+  const std::vector<Tensor> srcs = aligned ? parts : std::vector<Tensor>{cat(parts, channels)};
+  const std::vector<int64_t> srcChannels = aligned ? channels : std::vector<int64_t>{C};
+  const int64_t N = parts[0].size(0), H = parts[0].size(2), W = parts[0].size(3);
+  for (size_t i = 0; i < srcs.size(); ++i) {
+    const std::string name = "parts[" + std::to_string(i) + "]";
+    checkChannels(op, name.c_str(), srcChannels[i], srcs[i]);
+    CN_CHECK(checkBlocked(op, name.c_str(), srcs[i]) == B && srcs[i].size(0) == N && srcs[i].size(2) == H &&
+                 srcs[i].size(3) == W,
+             op, ": ", name, " has shape ", shapeStr(srcs[i].shape()), " but parts[0] has shape ",
+             shapeStr(parts[0].shape()), "; they must match except in channel blocks");
+  }
+  CN_CHECK(H >= window[0] && W >= window[1], op, ": window ", pairStr(window), " is larger than the input ",
+           pairStr({H, W}));
+  std::vector<const float*> blocks;
+  blocks.reserve(size_t(N * channelBlocks(C, B)));
+  for (int64_t n = 0; n < N; ++n)
+    for (const Tensor& t : srcs)
+      for (int64_t b = 0; b < t.size(1); ++b) blocks.push_back(t.data() + (n * t.size(1) + b) * H * W * B);
+  Tensor y = Tensor::empty({N, channelBlocks(C, B), H / window[0], W / window[1], B});
+  cpu::affineAvgPoolBlocked(blocks.data(), N, C, H, W, window[0], window[1], scale.empty() ? nullptr : scale.data(),
+                            scale.empty() ? nullptr : shift.data(), relu, y.data(), B);
   return y;
 }
 

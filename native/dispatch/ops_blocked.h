@@ -42,6 +42,13 @@ Tensor affine(const Tensor& xb, const std::vector<float>& scale, const std::vect
 // not a multiple of B shifts the lanes of the parts after it).
 Tensor cat(const std::vector<Tensor>& parts, const std::vector<int64_t>& channels);
 
+// The window × window average pool (stride = window, no padding, floor mode) of the channel concatenation of
+// the parts, each channel first mapped by x·scale[c] + shift[c] (then ReLU) when scale is non-empty: NCHW's
+// ops::affineAvgPool (DenseNet's transitions after compile()'s poolFirst), the same bits. Parts that fill their
+// blocks (all but the last a multiple of B) are read in place; others are concatenated first.
+Tensor affineAvgPool(const std::vector<Tensor>& parts, const std::vector<int64_t>& channels,
+                     const std::vector<float>& scale, const std::vector<float>& shift, bool relu, Pair window);
+
 // A convolution layer with weights prepared once for the direct NCHWc kernel (cpu/conv_nchwc.h). groups == 1.
 class BlockedConv {
  public:

@@ -199,12 +199,16 @@ class BlockedLayoutPass {
         s.fn = [w](const std::vector<Tensor>& x) { return blk::adaptiveAvgPool2d(x[0], Pair{w.outH, w.outW}); };
         break;
       default:
-        // cat → BN (+ ReLU) → pool, each over whole blocks: what affineAvgPool does in one NCHW pass.
-        s.fn = [k, st, p, w, parts, affine](const std::vector<Tensor>& x) {
-          Tensor t = x.size() > 1 ? blk::cat(x, parts) : x[0];
-          if (affine) t = blk::affine(t, affine->scale, affine->shift, affine->relu);
-          return blk::avgPool2d(t, k, st, p, w.ceilMode, w.countIncludePad);
-        };
+        if (fused) {
+          // poolBeforePointwiseConv's step: cat → BN (+ ReLU) → non-overlapping pool in one pass over the parts.
+          s.fn = [k, parts, affine](const std::vector<Tensor>& x) {
+            static const std::vector<float> none;
+            return blk::affineAvgPool(x, parts, affine ? affine->scale : none, affine ? affine->shift : none,
+                                      affine && affine->relu, k);
+          };
+        } else {
+          s.fn = [k, st, p, w](const std::vector<Tensor>& x) { return blk::avgPool2d(x[0], k, st, p, w.ceilMode, w.countIncludePad); };
+        }
     }
     setOutput(s, true, channels);
   }

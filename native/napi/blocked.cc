@@ -78,6 +78,14 @@ Tensor run(const std::string& name, const Napi::Value& tensors, const Napi::Valu
     Options o = optionsArg(options, op, {"channels"});
     return B::cat(tensorsArg(tensors, op, 0), o.integers("channels"));
   }
+  if (name == "affineAvgPool") {
+    Options o = optionsArg(options, op, {"channels", "scale", "shift", "relu", "window"});
+    const bool mapped = o.has("scale");
+    return B::affineAvgPool(tensorsArg(tensors, op, 0), o.integers("channels"),
+                            mapped ? floatsOption(o, "scale") : std::vector<float>(),
+                            mapped ? floatsOption(o, "shift") : std::vector<float>(), o.boolean("relu", false),
+                            o.pair("window"));
+  }
   fail("blockedOp: unknown op '", name, "' (expected toBlocked, fromBlocked, maxPool2d, avgPool2d, ",
        "adaptiveAvgPool2d, add, relu, affine or cat)");
 }

@@ -55,6 +55,18 @@ function viaBlocked(xs: Tensor[], B: number, C: number, run: (xbs: Tensor[]) => 
   expectBlockedClean(yb, C);
   return fromBlocked(yb, C);
 }
+/** x·scale[c] + shift[c] (then ReLU) per channel of an NCHW tensor, in JavaScript: the affine ops' reference. */
+function mapChannels(x: Tensor, scale: number[], shift: number[], relu: boolean): Tensor {
+  const [, C, H, W] = x.shape;
+  const xd = x.data();
+  const out = new Float32Array(xd.length);
+  for (let i = 0; i < xd.length; i++) {
+    const c = Math.floor(i / (H * W)) % C;
+    const v = xd[i] * scale[c] + shift[c];
+    out[i] = relu ? Math.max(v, 0) : v;
+  }
+  return Tensor.from(out, [...x.shape]);
+}
 const blockedNumel = (N: number, C: number, H: number, W: number, B: number) => N * Math.ceil(C / B) * H * W * B;
 
 const channelCounts = [1, 3, 17, 33, 40];
@@ -156,15 +168,8 @@ forEachIsa(() => {
         const scale = Array.from({ length: C }, (_, c) => 0.5 + 0.1 * c);
         const shift = Array.from({ length: C }, (_, c) => 0.25 - 0.03 * c);
         for (const relu of [false, true]) {
-          const xd = x.data();
-          const ref = new Float32Array(xd.length);
-          for (let i = 0; i < xd.length; i++) {
-            const c = Math.floor(i / (H * W)) % C;
-            const v = xd[i] * scale[c] + shift[c];
-            ref[i] = relu ? Math.max(v, 0) : v;
-          }
           const out = viaBlocked([x], B, C, ([xb]) => blockedOp('affine', [xb], { scale, shift, relu }), blockedNumel(N, C, H, W, B));
-          expectNear(out, Tensor.from(ref, [N, C, H, W]), `affine relu=${relu}`);
+          expectNear(out, mapChannels(x, scale, shift, relu), `affine relu=${relu}`);
         }
       });
 
@@ -177,6 +182,22 @@ forEachIsa(() => {
         const out = viaBlocked(parts, B, C, (xbs) => blockedOp('cat', xbs, { channels: cs }), blockedNumel(N, C, H, W, B));
         expectBitExact(out, F.cat(parts, 1), 'cat');
       });
+
+      // DenseNet's transition after compile()'s poolFirst: cat → BN (+ ReLU) → 2×2/2 (or 3×3/3) average pool in one
+      // pass; aligned parts are read in place, others concatenated first.
+      test.each([[[32, 16, 5], [2, 2], true], [[17, 3], [2, 2], false], [[40], [3, 3], true], [[16, 8, 8], [2, 2], true]])(
+        'affineAvgPool of %p channels, window %p, relu %p equals cat → affine → avgPool2d', (cs, win, relu) => {
+          const [N, H, W] = [2, 9, 11];
+          const parts = (cs as number[]).map((C) => rand([N, C, H, W]));
+          const C = (cs as number[]).reduce((a, c) => a + c, 0);
+          const scale = Array.from({ length: C }, (_, c) => 0.5 + (c % 7) / 7);
+          const shift = Array.from({ length: C }, (_, c) => ((c % 5) - 2) / 4);
+          const [kh, kw] = win as number[];
+          const ref = F.avgPool2d(mapChannels(F.cat(parts, 1), scale, shift, relu as boolean), { kernelSize: [kh, kw] });
+          const out = viaBlocked(parts, B, C, (xbs) => blockedOp('affineAvgPool', xbs, { channels: cs, scale, shift, relu, window: win }),
+            blockedNumel(N, C, Math.floor(H / kh), Math.floor(W / kw), B));
+          expectNear(out, ref, 'affineAvgPool');
+        });
     });
   }
 });
