@@ -166,7 +166,9 @@ void winogradPrepare(const WinogradVariant& v, const ConvDesc& d, const float* w
 }
 
 void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias,
-                 bool relu, float* y) {
+                 bool relu, float* y, const WinoIO& io) {
+  CN_CHECK(d.groups == 1 || (!io.inBlock && !io.outBlock && !io.count), "winograd: blocked layouts need groups 1");
+  CN_CHECK(!io.count || io.inBlock, "winograd: input parts are blocked");
   const GemmKernel& k = preparedKernel(w);
   const Tiling t = tiling(v, d);
   const WinoGatherFn gatherFn = w.isa == Isa::Avx512 ? winogradGatherAvx512(v.alpha) : nullptr;
@@ -191,8 +193,23 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
   // Border tiles used to be gathered element by element with checks: 26% of the tiles on 56×56, 49% on
   // 28×28 and 75% on 14×14, and the bulk of the run time on ResNet's 3×3 layers. One pass over the input.
   const int64_t PH = t.padH, PW = t.padW, planeP = PH * PW;
-  // Padded rows [r0, r0 + rows) of one input channel plane into dst (rows PW floats apart).
-  auto padRows = [&](const float* src, int64_t r0, int64_t rows, float* dst) {
+  // Input channel c of image n: its first element and the stride between its pixels (1 in NCHW, B blocked).
+  const int64_t inStride = io.inBlock ? io.inBlock : 1;
+  auto channelPlane = [&](int64_t n, int64_t c) -> const float* {
+    if (!io.inBlock) return x + (n * d.C + c) * H * W;
+    const float* base = x;
+    int64_t Cp = d.C;
+    for (int i = 0; i < io.count; ++i, c -= Cp) {  // a part holds whole blocks (but the last)
+      base = io.parts[i];
+      Cp = io.channels[i];
+      if (c < Cp || i + 1 == io.count) break;
+    }
+    const int64_t B = io.inBlock;
+    return base + ((n * ceilDiv(Cp, B) + c / B) * H * W) * B + c % B;
+  };
+  const InputAffine* affine = io.affine;
+  // Padded rows [r0, r0 + rows) of input channel c (plane src) into dst (rows PW floats apart).
+  auto padRows = [&](const float* src, int64_t c, int64_t r0, int64_t rows, float* dst) {
     for (int64_t r = r0; r < r0 + rows; ++r) {
       float* row = dst + (r - r0) * PW;
       const int64_t ih = r - d.padH;
@@ -203,7 +220,20 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
       // Columns: padW zeros, the input row (as much as fits), zeros to the end.
       const int64_t lead = std::min<int64_t>(d.padW, PW), n = std::clamp<int64_t>(PW - d.padW, 0, W);
       std::fill(row, row + lead, 0.0f);
-      std::copy(src + ih * W, src + ih * W + n, row + lead);
+      if (inStride == 1 && !affine) {
+        std::copy(src + ih * W, src + ih * W + n, row + lead);
+      } else {
+        const float* in = src + ih * W * inStride;
+        const float sc = affine ? affine->scale[c] : 1.0f, sh = affine ? affine->shift[c] : 0.0f;
+        for (int64_t j = 0; j < n; ++j) {
+          float e = in[j * inStride];
+          if (affine) {
+            e = e * sc + sh;
+            if (affine->relu) e = e > 0.0f ? e : 0.0f;
+          }
+          row[lead + j] = e;
+        }
+      }
       std::fill(row + lead + n, row + PW, 0.0f);
     }
   };
@@ -220,8 +250,17 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
   float* xp = padded.as();
   if (!localPad)
     parallelFor(d.N * d.C, grainFor(planeP), [&](int64_t b, int64_t e) {
-      for (int64_t pl = b; pl < e; ++pl) padRows(x + pl * H * W, 0, PH, xp + pl * planeP);
+      for (int64_t pl = b; pl < e; ++pl) padRows(channelPlane(pl / d.C, pl % d.C), pl % d.C, 0, PH, xp + pl * planeP);
     });
+
+  // A blocked output's pad lanes (channels K.. of its last block): no tile writes them, and they must be 0.
+  if (io.outBlock && d.K % io.outBlock) {
+    const int64_t B = io.outBlock, KB = ceilDiv(d.K, B), from = d.K % B;
+    for (int64_t n = 0; n < d.N; ++n) {
+      float* last = y + (n * KB + KB - 1) * OH * OW * B;
+      for (int64_t p = 0; p < OH * OW; ++p) std::fill(last + p * B + from, last + (p + 1) * B, 0.0f);
+    }
+  }
 
   // Lane blocks of tiles [p0, p0 + pc) as segments of consecutive tiles along a tile row (the same for
   // every channel).
@@ -292,7 +331,8 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
       return;
     }
     const int64_t r0 = at[p0].oh0, rows = blockRows(p0, pc);
-    for (int64_t c = c0; c < c1; ++c) padRows(x + (g * Cg + c) * H * W, r0, rows, lp + (c - c0) * rows * PW);
+    for (int64_t c = c0; c < c1; ++c)
+      padRows(channelPlane(0, g * Cg + c), g * Cg + c, r0, rows, lp + (c - c0) * rows * PW);
     segments(p0, pc, sg, r0);
     inputTransform(g, pc, c0, c1, sg, V, lp, rows * PW);
   };
@@ -310,21 +350,58 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
     const TileAt* ta = at + p0;
     alignas(64) float of[16 * kWinoLanes];
     WinoVec mt[64], ot[16];
-    for (int64_t kk = k0; kk < k0 + kn; ++kk) {
+    // Output channel kk of lane block lb (lanes tiles) into ot, bias added, ReLU'd when reluNow.
+    auto tileOutput = [&](int64_t kk, int64_t lb, int64_t lanes, bool reluNow) {
       const float bv = bias ? bias[g * Kg + kk] : 0.0f;
+      const float* src = M + kk * pc + lb * kWinoLanes;
+      for (int64_t xi = 0; xi < a2; ++xi) {
+        if (lanes == kWinoLanes) __builtin_memcpy(&mt[xi], src + xi * Kg * pc, sizeof(WinoVec));
+        else for (int l = 0; l < kWinoLanes; ++l) mt[xi][l] = l < lanes ? src[xi * Kg * pc + l] : 0.0f;
+      }
+      v.output[int(w.isa)](mt, ot);
+      const WinoVec zero = {};
+      for (int i = 0; i < m * m; ++i) {
+        ot[i] += bv;
+        if (reluNow) ot[i] = ot[i] > zero ? ot[i] : zero;
+      }
+    };
+    if (io.outBlock || io.residual) {
+      // Blocked output (pixel stride B) or a residual: element by element. Lane blocks outermost, so the
+      // channels of one block of pixels (16 tiles, at most 256 pixels × B floats) fill the same cache lines
+      // one after another.
+      const int64_t os = io.outBlock ? io.outBlock : 1, KB = io.outBlock ? ceilDiv(d.K, io.outBlock) : 0;
       for (int64_t lb = 0; lb < ceilDiv(pc, kWinoLanes); ++lb) {
         const int64_t q = lb * kWinoLanes, lanes = std::min<int64_t>(kWinoLanes, pc - q);
-        const float* src = M + kk * pc + q;
-        for (int64_t xi = 0; xi < a2; ++xi) {
-          if (lanes == kWinoLanes) __builtin_memcpy(&mt[xi], src + xi * Kg * pc, sizeof(WinoVec));
-          else for (int l = 0; l < kWinoLanes; ++l) mt[xi][l] = l < lanes ? src[xi * Kg * pc + l] : 0.0f;
+        for (int64_t kk = k0; kk < k0 + kn; ++kk) {
+          tileOutput(kk, lb, lanes, relu && !io.residual);
+          __builtin_memcpy(of, ot, sizeof(float) * m * m * kWinoLanes);
+          const int64_t kc = g * Kg + kk;
+          for (int64_t l = 0; l < lanes; ++l) {
+            const TileAt& tl = ta[q + l];
+            const int64_t off = io.outBlock ? (((tl.n * KB + kc / os) * OH + tl.oh0) * OW + tl.ow0) * os + kc % os
+                                            : ((tl.n * d.K + kc) * OH + tl.oh0) * OW + tl.ow0;
+            float* yt = y + off;
+            const int hn = int(std::min<int64_t>(m, OH - tl.oh0)), wn = int(std::min<int64_t>(m, OW - tl.ow0));
+            if (!io.residual) {
+              for (int i = 0; i < hn; ++i)
+                for (int j = 0; j < wn; ++j) yt[(i * OW + j) * os] = of[(i * m + j) * kWinoLanes + l];
+              continue;
+            }
+            const float* rt = io.residual + off;
+            for (int i = 0; i < hn; ++i)
+              for (int j = 0; j < wn; ++j) {
+                const float e = of[(i * m + j) * kWinoLanes + l] + rt[(i * OW + j) * os];
+                yt[(i * OW + j) * os] = relu && !(e > 0.0f) ? 0.0f : e;
+              }
+          }
         }
-        v.output[int(w.isa)](mt, ot);
-        const WinoVec zero = {};
-        for (int i = 0; i < m * m; ++i) {
-          ot[i] += bv;
-          if (relu) ot[i] = ot[i] > zero ? ot[i] : zero;
-        }
+      }
+      return;
+    }
+    for (int64_t kk = k0; kk < k0 + kn; ++kk) {
+      for (int64_t lb = 0; lb < ceilDiv(pc, kWinoLanes); ++lb) {
+        const int64_t q = lb * kWinoLanes, lanes = std::min<int64_t>(kWinoLanes, pc - q);
+        tileOutput(kk, lb, lanes, relu);
         if (scatterFn) {
           scatterFn(ot, y + (g * Kg + kk) * OH * OW, OH, OW, sg.segs[lb], sg.nsegs[lb]);
           continue;

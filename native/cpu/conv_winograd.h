@@ -43,11 +43,30 @@ WinoGatherFn winogradGatherAvx512(int alpha);  // winograd_gather_avx512.cc
 using WinoScatterFn = void (*)(const WinoVec* ot, float* yPlane, int64_t OH, int64_t OW, const WinoSegment* seg, int nseg);
 WinoScatterFn winogradScatterAvx512(int m);
 
+// Where winogradRun reads its input and writes its output. The default is the registry's NCHW → NCHW. A
+// channel-blocked (NCHWc, dispatch/ops_blocked.h) input or output has block inBlock / outBlock (8 or 16;
+// groups 1): channel c of pixel (h, w) at [n][c / B][h][w][c % B]. Only the copy of the input into the
+// zero-padded planes and the store of the output tiles change: tiling, transforms and GEMMs are the same, so
+// a compiled blocked plan runs the layer without reordering around it (two copies).
+struct WinoIO {
+  int inBlock = 0;   // 0: NCHW input
+  int outBlock = 0;  // 0: NCHW output; else its pad lanes (channels K.. of the last block) are written 0
+  // Added before the ReLU, in the output's layout (ResNet's conv + identity + ReLU); may not alias y.
+  const float* residual = nullptr;
+  // A blocked input read from parts (part i: channels[i] channels, every count but the last a multiple of
+  // inBlock) instead of x: a channel concatenation read in place. count 0: x.
+  const float* const* parts = nullptr;
+  const int64_t* channels = nullptr;
+  int count = 0;
+  // x·scale[c] + shift[c] (then ReLU) on every real input element before padding (padding stays 0).
+  const InputAffine* affine = nullptr;
+};
+
 std::string winogradSupports(const WinogradVariant& v, const ConvDesc& d);
 int64_t winogradWorkspace(const WinogradVariant& v, const ConvDesc& d, Isa isa);
 void winogradPrepare(const WinogradVariant& v, const ConvDesc& d, const float* weight, Isa isa, ConvPrepared& out);
 void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias,
-                 bool relu, float* y);
+                 bool relu, float* y, const WinoIO& io = WinoIO());
 
 const WinogradVariant& winograd2x2_3x3();
 const WinogradVariant& winograd4x4_3x3();
