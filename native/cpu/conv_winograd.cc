@@ -369,29 +369,36 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
       // Blocked output (pixel stride B) or a residual: element by element. Lane blocks outermost, so the
       // channels of one block of pixels (16 tiles, at most 256 pixels × B floats) fill the same cache lines
       // one after another.
-      const int64_t os = io.outBlock ? io.outBlock : 1, KB = io.outBlock ? ceilDiv(d.K, io.outBlock) : 0;
+      const int64_t os = io.outBlock ? io.outBlock : 1, KB = io.outBlock ? ceilDiv(d.K, io.outBlock) : d.K / os;
+      const int64_t rowStride = OW * os, chanStride = io.outBlock ? OH * OW * os : OH * OW;
+      int64_t pix[kWinoLanes];
+      int hn[kWinoLanes], wn[kWinoLanes];
       for (int64_t lb = 0; lb < ceilDiv(pc, kWinoLanes); ++lb) {
         const int64_t q = lb * kWinoLanes, lanes = std::min<int64_t>(kWinoLanes, pc - q);
+        // Each lane's tile: its first output pixel (channel 0) and its size cropped at the bottom and right.
+        for (int64_t l = 0; l < lanes; ++l) {
+          const TileAt& tl = ta[q + l];
+          pix[l] = tl.n * KB * chanStride + (tl.oh0 * OW + tl.ow0) * os;
+          hn[l] = int(std::min<int64_t>(m, OH - tl.oh0));
+          wn[l] = int(std::min<int64_t>(m, OW - tl.ow0));
+        }
         for (int64_t kk = k0; kk < k0 + kn; ++kk) {
           tileOutput(kk, lb, lanes, relu && !io.residual);
           __builtin_memcpy(of, ot, sizeof(float) * m * m * kWinoLanes);
-          const int64_t kc = g * Kg + kk;
+          const int64_t kc = g * Kg + kk, chan = (kc / os) * chanStride + kc % os;
           for (int64_t l = 0; l < lanes; ++l) {
-            const TileAt& tl = ta[q + l];
-            const int64_t off = io.outBlock ? (((tl.n * KB + kc / os) * OH + tl.oh0) * OW + tl.ow0) * os + kc % os
-                                            : ((tl.n * d.K + kc) * OH + tl.oh0) * OW + tl.ow0;
-            float* yt = y + off;
-            const int hn = int(std::min<int64_t>(m, OH - tl.oh0)), wn = int(std::min<int64_t>(m, OW - tl.ow0));
+            float* yt = y + chan + pix[l];
+            const float* o = of + l;
             if (!io.residual) {
-              for (int i = 0; i < hn; ++i)
-                for (int j = 0; j < wn; ++j) yt[(i * OW + j) * os] = of[(i * m + j) * kWinoLanes + l];
+              for (int i = 0; i < hn[l]; ++i)
+                for (int j = 0; j < wn[l]; ++j) yt[i * rowStride + j * os] = o[(i * m + j) * kWinoLanes];
               continue;
             }
-            const float* rt = io.residual + off;
-            for (int i = 0; i < hn; ++i)
-              for (int j = 0; j < wn; ++j) {
-                const float e = of[(i * m + j) * kWinoLanes + l] + rt[(i * OW + j) * os];
-                yt[(i * OW + j) * os] = relu && !(e > 0.0f) ? 0.0f : e;
+            const float* rt = io.residual + chan + pix[l];
+            for (int i = 0; i < hn[l]; ++i)
+              for (int j = 0; j < wn[l]; ++j) {
+                const float e = o[(i * m + j) * kWinoLanes] + rt[i * rowStride + j * os];
+                yt[i * rowStride + j * os] = relu && !(e > 0.0f) ? 0.0f : e;
               }
           }
         }

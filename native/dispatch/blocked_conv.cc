@@ -1,6 +1,8 @@
 // ops::blocked::BlockedConv (ops_blocked.h): checks shapes and hands the direct NCHWc kernel
 // (cpu/conv_nchwc.h) its input, output and workspace.
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 
 #include "core/error.h"
 #include "cpu/conv_nchwc.h"
@@ -80,6 +82,13 @@ std::string BlockedConv::supports(const ConvDesc& d) { return cpu::nchwcSupports
 // cost more than they save. Any input affine (DenseNet's BN + ReLU) or concatenated parts are applied by
 // Winograd's padded copy, so they do not change the choice (they are set after construction).
 const char* BlockedConv::chooseKernel(const ConvDesc& d) {
+  // CONVNETS_BLOCKED_CONV=direct_nchwc: every layer on the direct kernel, as before Winograd read the blocked
+  // layout (bench/layout.ts before/after in one build; read once).
+  static const bool directOnly = [] {
+    const char* v = std::getenv("CONVNETS_BLOCKED_CONV");
+    return v && std::string(v) == "direct_nchwc";
+  }();
+  if (directOnly) return "direct_nchwc";
   const bool k3s1 = d.R == 3 && d.S == 3 && d.strideH == 1 && d.strideW == 1 && d.dilationH == 1 && d.dilationW == 1;
   if (!k3s1 || d.groups != 1 || d.C < 64) return "direct_nchwc";
   // As the CPU 'auto' rules C4 and C5 (dispatch/conv_registry.cc).
