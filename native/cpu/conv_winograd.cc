@@ -173,6 +173,8 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
   const Tiling t = tiling(v, d);
   const WinoGatherFn gatherFn = w.isa == Isa::Avx512 ? winogradGatherAvx512(v.alpha) : nullptr;
   const WinoScatterFn scatterFn = w.isa == Isa::Avx512 ? winogradScatterAvx512(v.m) : nullptr;
+  const WinoBlockedStoreFn blockedStoreFn =
+      w.isa == Isa::Avx512 && io.outBlock == 16 ? winogradBlockedStoreAvx512(v.m) : nullptr;
   const int m = v.m, alpha = v.alpha;
   const int64_t a2 = int64_t(alpha) * alpha, Kg = d.Kg(), Cg = d.Cg(), G = d.groups;
   const int64_t TB = blockTiles(v, d, k, t), blocks = ceilDiv(t.total, TB);
@@ -351,7 +353,7 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
     alignas(64) float of[16 * kWinoLanes];
     WinoVec mt[64], ot[16];
     // Output channel kk of lane block lb (lanes tiles) into ot, bias added, ReLU'd when reluNow.
-    auto tileOutput = [&](int64_t kk, int64_t lb, int64_t lanes, bool reluNow) {
+    auto tileOutput = [&](int64_t kk, int64_t lb, int64_t lanes, bool reluNow, WinoVec* ot) {
       const float bv = bias ? bias[g * Kg + kk] : 0.0f;
       const float* src = M + kk * pc + lb * kWinoLanes;
       for (int64_t xi = 0; xi < a2; ++xi) {
@@ -372,6 +374,7 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
       const int64_t os = io.outBlock ? io.outBlock : 1, KB = io.outBlock ? ceilDiv(d.K, io.outBlock) : d.K / os;
       const int64_t rowStride = OW * os, chanStride = io.outBlock ? OH * OW * os : OH * OW;
       int64_t pix[kWinoLanes];
+      WinoVec otb[16 * 16];  // the 16 channels of one output block (blockedStoreFn)
       int hn[kWinoLanes], wn[kWinoLanes];
       for (int64_t lb = 0; lb < ceilDiv(pc, kWinoLanes); ++lb) {
         const int64_t q = lb * kWinoLanes, lanes = std::min<int64_t>(kWinoLanes, pc - q);
@@ -383,9 +386,23 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
           wn[l] = int(std::min<int64_t>(m, OW - tl.ow0));
         }
         for (int64_t kk = k0; kk < k0 + kn; ++kk) {
-          tileOutput(kk, lb, lanes, relu && !io.residual);
-          __builtin_memcpy(of, ot, sizeof(float) * m * m * kWinoLanes);
           const int64_t kc = g * Kg + kk, chan = (kc / os) * chanStride + kc % os;
+          // A whole block of 16 channels in this task (the last one may end at K: its pad lanes get zeros):
+          // transposed 16 × 16 in registers into one vector store per pixel (groups == 1 here). Element by
+          // element, the store of each value to its own cache line cost more than the output transform.
+          const int64_t blockEnd = std::min(kk + 16, d.K);
+          if (blockedStoreFn && kk % 16 == 0 && blockEnd <= k0 + kn) {
+            for (int64_t c = 0; c < 16; ++c) {
+              if (kk + c < blockEnd) tileOutput(kk + c, lb, lanes, relu && !io.residual, otb + c * 16);
+              else std::fill(otb + c * 16, otb + c * 16 + m * m, WinoVec{});
+            }
+            blockedStoreFn(otb, int(lanes), pix, hn, wn, rowStride, y + chan, io.residual ? io.residual + chan : nullptr,
+                           relu);
+            kk = blockEnd - 1;
+            continue;
+          }
+          tileOutput(kk, lb, lanes, relu && !io.residual, ot);
+          __builtin_memcpy(of, ot, sizeof(float) * m * m * kWinoLanes);
           for (int64_t l = 0; l < lanes; ++l) {
             float* yt = y + chan + pix[l];
             const float* o = of + l;
@@ -408,7 +425,7 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
     for (int64_t kk = k0; kk < k0 + kn; ++kk) {
       for (int64_t lb = 0; lb < ceilDiv(pc, kWinoLanes); ++lb) {
         const int64_t q = lb * kWinoLanes, lanes = std::min<int64_t>(kWinoLanes, pc - q);
-        tileOutput(kk, lb, lanes, relu);
+        tileOutput(kk, lb, lanes, relu, ot);
         if (scatterFn) {
           scatterFn(ot, y + (g * Kg + kk) * OH * OW, OH, OW, sg.segs[lb], sg.nsegs[lb]);
           continue;

@@ -42,6 +42,13 @@ WinoGatherFn winogradGatherAvx512(int alpha);  // winograd_gather_avx512.cc
 // output channel (yPlane, OH×OW), cropped at the bottom and right edges.
 using WinoScatterFn = void (*)(const WinoVec* ot, float* yPlane, int64_t OH, int64_t OW, const WinoSegment* seg, int nseg);
 WinoScatterFn winogradScatterAvx512(int m);
+// Writes the m×m output tiles of 16 lanes for all 16 channels of one block of a blocked (B = 16) output:
+// ot[c·16 + i·m + j] (c < 16, lanes = tiles; bias applied, ReLU too unless residual); pixel (i, j) of lane l goes
+// to y + pix[l] + i·rowStride + j·16 (one vector: the 16 channels), cropped to hn[l] × wn[l]. residual (null, or
+// read at the same offsets) is added, then ReLU when relu.
+using WinoBlockedStoreFn = void (*)(const WinoVec* ot, int lanes, const int64_t* pix, const int* hn, const int* wn,
+                                    int64_t rowStride, float* y, const float* residual, bool relu);
+WinoBlockedStoreFn winogradBlockedStoreAvx512(int m);
 
 // Where winogradRun reads its input and writes its output. The default is the registry's NCHW → NCHW. A
 // channel-blocked (NCHWc, dispatch/ops_blocked.h) input or output has block inBlock / outBlock (8 or 16;

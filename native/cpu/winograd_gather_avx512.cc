@@ -1,4 +1,4 @@
-// AVX-512 gather of Winograd input tiles (and the matching scatter of output tiles): 16 tiles (one per lane) of one channel, from the zero-padded
+// AVX-512 gather of Winograd input tiles (and the matching scatters of output tiles, NCHW and blocked): 16 tiles (one per lane) of one channel, from the zero-padded
 // input plane, into the engine's element-major block dt[ξ·16 + lane].
 //
 // Lanes are consecutive tiles, so they come in runs ("segments") along one tile row, where tile l starts
@@ -136,8 +136,58 @@ void scatter(const WinoVec* ot, float* yPlane, int64_t OH, int64_t OW, const Win
   }
 }
 
+// r[c][l] → r[l][c] for a 16×16 block: interleave pairs of rows, then pairs of pairs (64-bit), then 128-bit
+// chunks, 64 shuffles. After the first two steps u[4g + q] holds, in its 128-bit chunk k, rows 4g..4g+3 of
+// column 4k + q; the chunk shuffles then gather chunk k of u[q], u[4 + q], u[8 + q], u[12 + q].
+inline void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int g = 0; g < 4; ++g) {
+    const __m512d a = _mm512_castps_pd(t[4 * g]), b = _mm512_castps_pd(t[4 * g + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * g + 2]), d = _mm512_castps_pd(t[4 * g + 3]);
+    u[4 * g] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (int q = 0; q < 4; ++q) {
+    const __m512 w0 = _mm512_shuffle_f32x4(u[q], u[4 + q], 0x88), w1 = _mm512_shuffle_f32x4(u[q], u[4 + q], 0xDD);
+    const __m512 w2 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0x88), w3 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0xDD);
+    r[q] = _mm512_shuffle_f32x4(w0, w2, 0x88);
+    r[8 + q] = _mm512_shuffle_f32x4(w0, w2, 0xDD);
+    r[4 + q] = _mm512_shuffle_f32x4(w1, w3, 0x88);
+    r[12 + q] = _mm512_shuffle_f32x4(w1, w3, 0xDD);
+  }
+}
+
+template <int M>
+void blockedStore(const WinoVec* ot, int lanes, const int64_t* pix, const int* hn, const int* wn, int64_t rowStride,
+                  float* y, const float* residual, bool relu) {
+  const __m512 zero = _mm512_setzero_ps();
+  for (int e = 0; e < M * M; ++e) {
+    const int i = e / M, j = e % M;
+    __m512 r[16];
+    for (int c = 0; c < 16; ++c) r[c] = _mm512_loadu_ps(reinterpret_cast<const float*>(&ot[c * 16 + e]));
+    transpose16(r);
+    for (int l = 0; l < lanes; ++l) {
+      if (i >= hn[l] || j >= wn[l]) continue;
+      const int64_t off = pix[l] + i * rowStride + j * 16;
+      __m512 v = r[l];
+      if (residual) {
+        v = _mm512_add_ps(v, _mm512_loadu_ps(residual + off));
+        if (relu) v = _mm512_max_ps(v, zero);
+      }
+      _mm512_storeu_ps(y + off, v);
+    }
+  }
+}
+
 }  // namespace
 
+WinoBlockedStoreFn winogradBlockedStoreAvx512(int m) { return m == 4 ? blockedStore<4> : blockedStore<2>; }
 WinoGatherFn winogradGatherAvx512(int alpha) { return alpha == 6 ? gather<6, 4> : gather<4, 2>; }
 WinoScatterFn winogradScatterAvx512(int m) { return m == 4 ? scatter<4> : scatter<2>; }
 
