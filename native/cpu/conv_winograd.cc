@@ -173,6 +173,9 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
   const Tiling t = tiling(v, d);
   const WinoGatherFn gatherFn = w.isa == Isa::Avx512 ? winogradGatherAvx512(v.alpha) : nullptr;
   const WinoScatterFn scatterFn = w.isa == Isa::Avx512 ? winogradScatterAvx512(v.m) : nullptr;
+  // Blocked input without an affine map, batch 1: whole channel blocks are unblocked 16 × 16 in registers.
+  const WinoUnblockFn unblockFn =
+      w.isa == Isa::Avx512 && io.inBlock == 16 && !io.affine && d.N == 1 ? winogradUnblockAvx512() : nullptr;
   const WinoBlockedStoreFn blockedStoreFn =
       w.isa == Isa::Avx512 && io.outBlock == 16 ? winogradBlockedStoreAvx512(v.m) : nullptr;
   const int m = v.m, alpha = v.alpha;
@@ -332,9 +335,35 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
       inputTransform(g, pc, c0, c1, sg, V, xp + (g * Cg + c0) * planeP, planeP);
       return;
     }
-    const int64_t r0 = at[p0].oh0, rows = blockRows(p0, pc);
-    for (int64_t c = c0; c < c1; ++c)
-      padRows(channelPlane(0, g * Cg + c), g * Cg + c, r0, rows, lp + (c - c0) * rows * PW);
+    const int64_t r0 = at[p0].oh0, rows = blockRows(p0, pc), planeStride = rows * PW;
+    for (int64_t c = c0; c < c1; ++c) {
+      // A whole channel block (the last one may end at C; groups == 1): one strided read per pixel and
+      // channel cost more than the input transform on 56² maps.
+      const int64_t blockEnd = std::min(c + 16, d.C);
+      if (unblockFn && c % 16 == 0 && blockEnd <= c1) {
+        const float* src = channelPlane(0, c);
+        float* dst = lp + (c - c0) * planeStride;
+        const int nch = int(blockEnd - c);
+        for (int64_t r = r0; r < r0 + rows; ++r) {
+          float* row = dst + (r - r0) * PW;
+          const int64_t ih = r - d.padH;
+          const int64_t lead = std::min<int64_t>(d.padW, PW), n = std::clamp<int64_t>(PW - d.padW, 0, W);
+          for (int ch = 0; ch < nch; ++ch) {
+            float* pr = row + ch * planeStride;
+            if (ih < 0 || ih >= H) {
+              std::fill(pr, pr + PW, 0.0f);
+              continue;
+            }
+            std::fill(pr, pr + lead, 0.0f);
+            std::fill(pr + lead + n, pr + PW, 0.0f);
+          }
+          if (ih >= 0 && ih < H) unblockFn(src + ih * W * 16, n, row + lead, planeStride, nch);
+        }
+        c = blockEnd - 1;
+        continue;
+      }
+      padRows(channelPlane(0, g * Cg + c), g * Cg + c, r0, rows, lp + (c - c0) * planeStride);
+    }
     segments(p0, pc, sg, r0);
     inputTransform(g, pc, c0, c1, sg, V, lp, rows * PW);
   };

@@ -49,6 +49,10 @@ WinoScatterFn winogradScatterAvx512(int m);
 using WinoBlockedStoreFn = void (*)(const WinoVec* ot, int lanes, const int64_t* pix, const int* hn, const int* wn,
                                     int64_t rowStride, float* y, const float* residual, bool relu);
 WinoBlockedStoreFn winogradBlockedStoreAvx512(int m);
+// The input side: n pixels of one row of a blocked (B = 16) channel block (pixel p's 16 channels at
+// src[p·16]) into `channels` ≤ 16 plane rows dst + c·planeStride (n floats each).
+using WinoUnblockFn = void (*)(const float* src, int64_t n, float* dst, int64_t planeStride, int channels);
+WinoUnblockFn winogradUnblockAvx512();
 
 // Where winogradRun reads its input and writes its output. The default is the registry's NCHW → NCHW. A
 // channel-blocked (NCHWc, dispatch/ops_blocked.h) input or output has block inBlock / outBlock (8 or 16;

@@ -17,6 +17,7 @@
 
 #include "cpu/conv_winograd.h"
 #include "cpu/masked_avx512.h"
+#include "cpu/transpose_avx512.h"
 
 // GCC 12 warns that _mm512_undefined_ps() (inside the shuffle intrinsics) is used uninitialised: it is
 // undefined on purpose.
@@ -136,33 +137,6 @@ void scatter(const WinoVec* ot, float* yPlane, int64_t OH, int64_t OW, const Win
   }
 }
 
-// r[c][l] → r[l][c] for a 16×16 block: interleave pairs of rows, then pairs of pairs (64-bit), then 128-bit
-// chunks, 64 shuffles. After the first two steps u[4g + q] holds, in its 128-bit chunk k, rows 4g..4g+3 of
-// column 4k + q; the chunk shuffles then gather chunk k of u[q], u[4 + q], u[8 + q], u[12 + q].
-inline void transpose16(__m512 r[16]) {
-  __m512 t[16], u[16];
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  for (int g = 0; g < 4; ++g) {
-    const __m512d a = _mm512_castps_pd(t[4 * g]), b = _mm512_castps_pd(t[4 * g + 1]);
-    const __m512d c = _mm512_castps_pd(t[4 * g + 2]), d = _mm512_castps_pd(t[4 * g + 3]);
-    u[4 * g] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-    u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-    u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
-    u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
-  }
-  for (int q = 0; q < 4; ++q) {
-    const __m512 w0 = _mm512_shuffle_f32x4(u[q], u[4 + q], 0x88), w1 = _mm512_shuffle_f32x4(u[q], u[4 + q], 0xDD);
-    const __m512 w2 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0x88), w3 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0xDD);
-    r[q] = _mm512_shuffle_f32x4(w0, w2, 0x88);
-    r[8 + q] = _mm512_shuffle_f32x4(w0, w2, 0xDD);
-    r[4 + q] = _mm512_shuffle_f32x4(w1, w3, 0x88);
-    r[12 + q] = _mm512_shuffle_f32x4(w1, w3, 0xDD);
-  }
-}
-
 template <int M>
 void blockedStore(const WinoVec* ot, int lanes, const int64_t* pix, const int* hn, const int* wn, int64_t rowStride,
                   float* y, const float* residual, bool relu) {
@@ -185,8 +159,21 @@ void blockedStore(const WinoVec* ot, int lanes, const int64_t* pix, const int* h
   }
 }
 
+void unblockRows(const float* src, int64_t n, float* dst, int64_t planeStride, int channels) {
+  int64_t p = 0;
+  for (; p < n; p += 16) {
+    const int rest = int(std::min<int64_t>(16, n - p));
+    __m512 r[16];
+    for (int i = 0; i < 16; ++i) r[i] = i < rest ? _mm512_loadu_ps(src + (p + i) * 16) : _mm512_setzero_ps();
+    transpose16(r);  // r[c]: 16 pixels of channel c
+    const __mmask16 m = __mmask16(rest == 16 ? 0xFFFF : (1u << rest) - 1);
+    for (int c = 0; c < channels; ++c) _mm512_mask_storeu_ps(dst + c * planeStride + p, m, r[c]);
+  }
+}
+
 }  // namespace
 
+WinoUnblockFn winogradUnblockAvx512() { return unblockRows; }
 WinoBlockedStoreFn winogradBlockedStoreAvx512(int m) { return m == 4 ? blockedStore<4> : blockedStore<2>; }
 WinoGatherFn winogradGatherAvx512(int alpha) { return alpha == 6 ? gather<6, 4> : gather<4, 2>; }
 WinoScatterFn winogradScatterAvx512(int m) { return m == 4 ? scatter<4> : scatter<2>; }
