@@ -2,6 +2,9 @@
 // 'blocked' (compile()'s option), plus onnxruntime-node on the same weights, timed in alternating blocks in one
 // process (each engine alone on the cores while it runs; ORT spins only inside a run), medians.
 //   npx tsx bench/layout.ts [--nets googlenet,resnet18] [--threads 2] [--batch 1] [--rounds 7] [--block 10]
+//     [--layouts nchw,auto,blocked,blocked-direct]
+// 'blocked-direct': layout 'blocked' with every blocked conv on the direct NCHWc kernel (CONVNETS_BLOCKED_CONV,
+// read when the plan is compiled), the blocked plans before they ran Winograd: before/after in one process.
 // Needs the ONNX exports `npm run bench:networks` caches in bench/.cache (for --batch N: `-- --batch N`).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +20,7 @@ const threads = Number(opt('--threads') ?? 2);
 const batch = Number(opt('--batch') ?? 1);
 const rounds = Number(opt('--rounds') ?? 7);
 const block = Number(opt('--block') ?? 10);
-const layouts = (opt('--layouts') ?? 'nchw,auto,blocked').split(',') as ('nchw' | 'auto' | 'blocked')[];
+const layouts = (opt('--layouts') ?? 'nchw,auto,blocked').split(',') as ('nchw' | 'auto' | 'blocked' | 'blocked-direct')[];
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
@@ -32,7 +35,15 @@ async function main() {
     const shape = [batch, 3, 224, 224];
     const x = Tensor.rand(shape, { seed: 7, low: -1, high: 1 });
     const engines: { name: string; run: () => Promise<void>; blocks: number[] }[] = [];
-    const plans = layouts.map((layout) => compile(model, { inputShape: shape, layout, warmup: 2 }));
+    const plans = layouts.map((layout) => {
+      if (layout !== 'blocked-direct') return compile(model, { inputShape: shape, layout, warmup: 2 });
+      process.env.CONVNETS_BLOCKED_CONV = 'direct_nchwc';
+      try {
+        return compile(model, { inputShape: shape, layout: 'blocked', warmup: 2 });
+      } finally {
+        delete process.env.CONVNETS_BLOCKED_CONV;
+      }
+    });
     for (const [i, layout] of layouts.entries()) {
       const plan = plans[i];
       engines.push({ name: layout, run: async () => (await plan.run(x)).dispose(), blocks: [] });

@@ -173,9 +173,8 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
   const Tiling t = tiling(v, d);
   const WinoGatherFn gatherFn = w.isa == Isa::Avx512 ? winogradGatherAvx512(v.alpha) : nullptr;
   const WinoScatterFn scatterFn = w.isa == Isa::Avx512 ? winogradScatterAvx512(v.m) : nullptr;
-  // Blocked input without an affine map, batch 1: whole channel blocks are unblocked 16 × 16 in registers.
-  const WinoUnblockFn unblockFn =
-      w.isa == Isa::Avx512 && io.inBlock == 16 && !io.affine && d.N == 1 ? winogradUnblockAvx512() : nullptr;
+  // Blocked input, batch 1: whole channel blocks are unblocked 16 × 16 in registers.
+  const WinoUnblockFn unblockFn = w.isa == Isa::Avx512 && io.inBlock == 16 && d.N == 1 ? winogradUnblockAvx512() : nullptr;
   const WinoBlockedStoreFn blockedStoreFn =
       w.isa == Isa::Avx512 && io.outBlock == 16 ? winogradBlockedStoreAvx512(v.m) : nullptr;
   const int m = v.m, alpha = v.alpha;
@@ -357,7 +356,18 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
             std::fill(pr, pr + lead, 0.0f);
             std::fill(pr + lead + n, pr + PW, 0.0f);
           }
-          if (ih >= 0 && ih < H) unblockFn(src + ih * W * 16, n, row + lead, planeStride, nch);
+          if (ih < 0 || ih >= H) continue;
+          unblockFn(src + ih * W * 16, n, row + lead, planeStride, nch);
+          if (!affine) continue;
+          for (int ch = 0; ch < nch; ++ch) {  // the map on the copied pixels only: padding stays 0
+            float* pr = row + ch * planeStride + lead;
+            const float sc = affine->scale[c + ch], sh = affine->shift[c + ch];
+            for (int64_t j = 0; j < n; ++j) {
+              float e = pr[j] * sc + sh;
+              if (affine->relu) e = e > 0.0f ? e : 0.0f;
+              pr[j] = e;
+            }
+          }
         }
         c = blockEnd - 1;
         continue;

@@ -83,12 +83,9 @@ std::string BlockedConv::supports(const ConvDesc& d) { return cpu::nchwcSupports
 // Winograd's padded copy, so they do not change the choice (they are set after construction).
 const char* BlockedConv::chooseKernel(const ConvDesc& d) {
   // CONVNETS_BLOCKED_CONV=direct_nchwc: every layer on the direct kernel, as before Winograd read the blocked
-  // layout (bench/layout.ts before/after in one build; read once).
-  static const bool directOnly = [] {
-    const char* v = std::getenv("CONVNETS_BLOCKED_CONV");
-    return v && std::string(v) == "direct_nchwc";
-  }();
-  if (directOnly) return "direct_nchwc";
+  // layout (bench/layout.ts 'blocked-direct': before/after in one process, so read at each construction).
+  const char* env = std::getenv("CONVNETS_BLOCKED_CONV");
+  if (env && std::string(env) == "direct_nchwc") return "direct_nchwc";
   const bool k3s1 = d.R == 3 && d.S == 3 && d.strideH == 1 && d.strideW == 1 && d.dilationH == 1 && d.dilationW == 1;
   if (!k3s1 || d.groups != 1 || d.C < 64) return "direct_nchwc";
   // As the CPU 'auto' rules C4 and C5 (dispatch/conv_registry.cc).
