@@ -30,6 +30,7 @@ const layers: Layer[] = [
   { name: 'resnet 1×1 1024→256 @14²', C: 1024, K: 256, H: 14, k: 1, stride: 1, pad: 0 },
   { name: 'resnet 3×3/2 128→128 from 56²', C: 128, K: 128, H: 56, k: 3, stride: 2, pad: 1 },
   { name: 'vgg 3×3 256→256 @56²', C: 256, K: 256, H: 56, k: 3, stride: 1, pad: 1 },
+  ...[56, 28, 14, 7].map((H) => ({ name: `densenet 3×3 128→32 @${H}²`, C: 128, K: 32, H, k: 3, stride: 1, pad: 1 })),
 ];
 
 /** NCHW → blocked [N, ceil(C/B), H, W, B] (the bench's own reorder: the other helper owns ops::blocked::toBlocked). */

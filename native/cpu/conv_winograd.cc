@@ -407,10 +407,10 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
       }
     };
     if (io.outBlock || io.residual) {
-      // Blocked output (pixel stride B) or a residual: element by element. Lane blocks outermost, so the
-      // channels of one block of pixels (16 tiles, at most 256 pixels × B floats) fill the same cache lines
-      // one after another.
-      const int64_t os = io.outBlock ? io.outBlock : 1, KB = io.outBlock ? ceilDiv(d.K, io.outBlock) : d.K / os;
+      // Blocked output (pixel stride B) or a residual: whole 16-channel blocks through blockedStoreFn (AVX-512,
+      // B = 16), else element by element. Lane blocks outermost, so the channels of one block of pixels (16
+      // tiles, at most 256 pixels × B floats) fill the same cache lines one after another.
+      const int64_t os = io.outBlock ? io.outBlock : 1, KB = io.outBlock ? ceilDiv(d.K, io.outBlock) : d.K;
       const int64_t rowStride = OW * os, chanStride = io.outBlock ? OH * OW * os : OH * OW;
       int64_t pix[kWinoLanes];
       WinoVec otb[16 * 16];  // the 16 channels of one output block (blockedStoreFn)
