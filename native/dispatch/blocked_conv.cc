@@ -78,8 +78,8 @@ BlockedConv::BlockedConv(const ConvDesc& d, const Tensor& weight, const Tensor& 
 std::string BlockedConv::supports(const ConvDesc& d) { return cpu::nchwcSupports(d); }
 
 // Winograd does fewer multiplies than the direct kernel on 3×3 stride-1 layers; measured on blocked layers
-// of ≥ 64 input channels (bench/RESULTS-chooser.md, "Winograd in blocked plans"). Below that the transforms
-// cost more than they save. Any input affine (DenseNet's BN + ReLU) or concatenated parts are applied by
+// of ≥ 64 input channels, 1.2–2.3× (bench/RESULTS-chooser.md, "Winograd in blocked plans"); thinner layers
+// were not measured and keep the direct kernel. Any input affine (DenseNet's BN + ReLU) or concatenated parts are applied by
 // Winograd's padded copy, so they do not change the choice (they are set after construction).
 const char* BlockedConv::chooseKernel(const ConvDesc& d) {
   // CONVNETS_BLOCKED_CONV=direct_nchwc: every layer on the direct kernel, as before Winograd read the blocked
@@ -88,8 +88,11 @@ const char* BlockedConv::chooseKernel(const ConvDesc& d) {
   if (env && std::string(env) == "direct_nchwc") return "direct_nchwc";
   const bool k3s1 = d.R == 3 && d.S == 3 && d.strideH == 1 && d.strideW == 1 && d.dilationH == 1 && d.dilationW == 1;
   if (!k3s1 || d.groups != 1 || d.C < 64) return "direct_nchwc";
-  // As the CPU 'auto' rules C4 and C5 (dispatch/conv_registry.cc).
-  return d.outH >= 8 && d.outW >= 8 ? "winograd_4x4_3x3" : "winograd_2x2_3x3";
+  // As the CPU 'auto' rules C4 and C5 (dispatch/conv_registry.cc), but F(2×2) on maps under 8×8 only from 64
+  // output channels: DenseNet's 128→32 on 7² ran 0.66× the direct kernel's speed (0.031 vs 0.020 ms), its
+  // transforms and tile padding not paid back by 32 channels; 192→384 and 512→512 on 7² gained 1.2–1.4×.
+  if (d.outH >= 8 && d.outW >= 8) return "winograd_4x4_3x3";
+  return d.K >= 64 ? "winograd_2x2_3x3" : "direct_nchwc";
 }
 
 const char* BlockedConv::kernelName() const { return wino_ ? wino_->name : "direct_nchwc"; }

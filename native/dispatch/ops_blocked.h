@@ -58,7 +58,7 @@ class BlockedConv {
   // "" when the kernel can run d (groups 1, dilation 1), else why not.
   static std::string supports(const ConvDesc& d);
   // The kernel "auto" picks for d: Winograd for 3×3 stride-1 layers of at least 64 input channels (F(4×4)
-  // from 8×8 outputs up, else F(2×2), as the CPU 'auto' rules C4/C5), else "direct_nchwc".
+  // from 8×8 outputs up, else F(2×2) when K ≥ 64, as the CPU 'auto' rules C4/C5), else "direct_nchwc".
   static const char* chooseKernel(const ConvDesc& d);
   // The kernel this layer runs (one of chooseKernel's names).
   const char* kernelName() const;

@@ -19,7 +19,7 @@ const layers: Layer[] = [
   { name: 'C65→K64 15×29 p1 batch 2', N: 2, C: 65, H: 15, W: 29, K: 64, pad: 1, kernel: 'winograd_4x4_3x3' },
   { name: 'C100→K70 7×7 p1', N: 1, C: 100, H: 7, W: 7, K: 70, pad: 1, kernel: 'winograd_2x2_3x3' },
   { name: 'C64→K70 28×28 p1', N: 1, C: 64, H: 28, W: 28, K: 70, pad: 1, kernel: 'winograd_4x4_3x3' },
-  { name: 'C100→K17 9×13 p0 (7×11 out)', N: 1, C: 100, H: 9, W: 13, K: 17, pad: 0, kernel: 'winograd_2x2_3x3' },
+  { name: 'C100→K70 9×13 p0 (7×11 out)', N: 1, C: 100, H: 9, W: 13, K: 70, pad: 0, kernel: 'winograd_2x2_3x3' },
 ];
 
 interface Run { input?: Tensor; parts?: Tensor[]; channels?: number[]; inputBlocked: boolean; outputBlocked: boolean; B: number;
@@ -70,17 +70,18 @@ const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLen
 const reluOf = (a: Float64Array) => a.map((v) => (v < 0 ? 0 : v));
 const other = (k: NativeBlockedConvKernel): NativeBlockedConvKernel => (k === 'winograd_4x4_3x3' ? 'winograd_2x2_3x3' : 'winograd_4x4_3x3');
 
-test('BlockedConv picks Winograd for 3×3 stride-1 layers of ≥ 64 input channels (F(2×2) under 8×8 outputs)', () => {
-  const pick = (C: number, H: number, W: number, stride = 1, R = 3, pad = 1) => {
-    const w = Tensor.zeros([16, C, R, R]);
+test('BlockedConv picks Winograd for 3×3 stride-1 layers of ≥ 64 input channels (F(2×2) under 8×8 outputs from K 64)', () => {
+  const pick = (C: number, H: number, W: number, stride = 1, R = 3, pad = 1, K = 16) => {
+    const w = Tensor.zeros([K, C, R, R]);
     const x = Tensor.zeros([1, C, H, W]);
     return native.blockedConvProbe(x.handle, w.handle, null, {
       stride: [stride, stride], padding: [pad, pad], dilation: [1, 1], groups: 1, block: 8, kernelName: true });
   };
   expect(pick(64, 14, 14)).toBe('winograd_4x4_3x3');
   expect(pick(64, 8, 8)).toBe('winograd_4x4_3x3');
-  expect(pick(512, 7, 7)).toBe('winograd_2x2_3x3');
-  expect(pick(64, 9, 9, 1, 3, 0)).toBe('winograd_2x2_3x3');  // 7×7 outputs
+  expect(pick(512, 7, 7, 1, 3, 1, 64)).toBe('winograd_2x2_3x3');
+  expect(pick(64, 9, 9, 1, 3, 0, 64)).toBe('winograd_2x2_3x3');  // 7×7 outputs
+  expect(pick(128, 7, 7, 1, 3, 1, 32)).toBe('direct_nchwc');  // DenseNet's 128→32 on 7²
   expect(pick(63, 28, 28)).toBe('direct_nchwc');
   expect(pick(64, 28, 28, 2)).toBe('direct_nchwc');
   expect(pick(64, 28, 28, 1, 1, 0)).toBe('direct_nchwc');
