@@ -1,10 +1,11 @@
 // The direct NCHWc convolution on real layers (batch 1): 'direct_nchwc' NCHW → NCHW through a ConvPlan (gather,
 // compute, transposed store), the current 'auto' choice through a ConvPlan, and the blocked → blocked form a
-// compiled plan would run (dispatch's BlockedConv through the blockedConvProbe hook, weights prepared once).
+// compiled plan would run (dispatch's BlockedConv through the blockedConvProbe hook, weights prepared once),
+// both with the direct NCHWc kernel forced and with the kernel BlockedConv picks (Winograd on wide 3×3/1 layers).
 // Alternating A/B/C in one process, medians; GFLOP/s and % of the measured FMA peak.
 //   npx tsx bench/conv-nchwc.ts [--threads N] [--filter TEXT] [--rounds N]
 import { Tensor, ConvPlan, setNumThreads, cpuInfo, peakFlops } from '../lib';
-import { native } from '../lib/native';
+import { native, NativeBlockedConvProbe } from '../lib/native';
 import { median } from './stats';
 
 const args = process.argv.slice(2);
@@ -28,6 +29,8 @@ const layers: Layer[] = [
   { name: 'resnet 3×3 512→512 @7²', C: 512, K: 512, H: 7, k: 3, stride: 1, pad: 1 },
   { name: 'resnet 1×1 1024→256 @14²', C: 1024, K: 256, H: 14, k: 1, stride: 1, pad: 0 },
   { name: 'resnet 3×3/2 128→128 from 56²', C: 128, K: 128, H: 56, k: 3, stride: 2, pad: 1 },
+  { name: 'vgg 3×3 256→256 @56²', C: 256, K: 256, H: 56, k: 3, stride: 1, pad: 1 },
+  ...[56, 28, 14, 7].map((H) => ({ name: `densenet 3×3 128→32 @${H}²`, C: 128, K: 32, H, k: 3, stride: 1, pad: 1 })),
 ];
 
 /** NCHW → blocked [N, ceil(C/B), H, W, B] (the bench's own reorder: the other helper owns ops::blocked::toBlocked). */
@@ -51,8 +54,9 @@ function main() {
   const peak = peakFlops(threads);
   const B = cpuInfo().active === 'avx512' ? 16 : 8;
   console.log(`ISA ${cpuInfo().active}, ${threads} threads, block ${B}; peak (FMA loop) ${(peak / 1e9).toFixed(0)} GFLOP/s`);
-  console.log('| layer | GFLOP | auto: algo | ms | GF/s | direct_nchwc NCHW ms | GF/s | blocked→blocked ms | GF/s | % peak | blocked vs auto |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| layer | GFLOP | auto: algo | ms | GF/s | direct_nchwc NCHW ms | GF/s | blocked→blocked direct ms | GF/s | % peak | ' +
+    'blocked kernel | blocked→blocked ms | GF/s | blocked vs auto | vs blocked direct |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const l of layers.filter((x) => x.name.includes(filter))) {
     const shape = [1, l.C, l.H, l.H];
     const x = Tensor.rand(shape, { seed: 1, low: -1, high: 1 });
@@ -62,13 +66,16 @@ function main() {
     const auto = new ConvPlan(w, b, shape, { ...geo });
     const nchwc = new ConvPlan(w, b, shape, { ...geo, algo: 'direct_nchwc' });
     const xb = blocked(x.data(), shape, B);
-    const runBlocked = native.blockedConvProbe(xb.handle, w.handle, b.handle, {
+    const probe: NativeBlockedConvProbe = {
       stride: [l.stride, l.stride], padding: [l.pad, l.pad], dilation: [1, 1], groups: 1, block: B as 8 | 16,
-      inputBlocked: true, outputBlocked: true, prepared: true });
-    const runs = [() => auto.run(x), () => nchwc.run(x), () => new Tensor(runBlocked())];
+      inputBlocked: true, outputBlocked: true };
+    const runBlocked = native.blockedConvProbe(xb.handle, w.handle, b.handle, { ...probe, kernel: 'direct_nchwc', prepared: true });
+    const runChosen = native.blockedConvProbe(xb.handle, w.handle, b.handle, { ...probe, prepared: true });
+    const chosen = native.blockedConvProbe(xb.handle, w.handle, b.handle, { ...probe, kernelName: true });
+    const runs = [() => auto.run(x), () => nchwc.run(x), () => new Tensor(runBlocked()), () => new Tensor(runChosen())];
     const OH = Math.floor((l.H + 2 * l.pad - l.k) / l.stride) + 1;
     const flop = 2 * l.K * l.C * l.k * l.k * OH * OH;
-    const t: number[][] = [[], [], []];
+    const t: number[][] = runs.map(() => []);
     for (const r of runs) { time(r); time(r); }  // warm-up: caches, workspace blocks
     const start = performance.now();
     for (let round = 0; round < minRounds || (round < 61 && performance.now() - start < 600); round++)
@@ -76,7 +83,8 @@ function main() {
     const ms = t.map(median);
     const gf = ms.map((m) => flop / m / 1e6);
     console.log(`| ${l.name} | ${(flop / 1e9).toFixed(3)} | ${auto.algo} | ${ms[0].toFixed(3)} | ${gf[0].toFixed(0)} | ${ms[1].toFixed(3)} | ` +
-      `${gf[1].toFixed(0)} | ${ms[2].toFixed(3)} | ${gf[2].toFixed(0)} | ${(100 * gf[2] * 1e9 / peak).toFixed(0)}% | ${(ms[0] / ms[2]).toFixed(2)}× |`);
+      `${gf[1].toFixed(0)} | ${ms[2].toFixed(3)} | ${gf[2].toFixed(0)} | ${(100 * gf[2] * 1e9 / peak).toFixed(0)}% | ${chosen} | ` +
+      `${ms[3].toFixed(3)} | ${gf[3].toFixed(0)} | ${(ms[0] / ms[3]).toFixed(2)}× | ${(ms[2] / ms[3]).toFixed(2)}× |`);
     auto.dispose(); nchwc.dispose(); x.dispose(); xb.dispose(); w.dispose(); b.dispose();
   }
 }

@@ -2,6 +2,7 @@
 // 'blocked' (compile()'s option), plus onnxruntime-node on the same weights, timed in alternating blocks in one
 // process (each engine alone on the cores while it runs; ORT spins only inside a run), medians.
 //   npx tsx bench/layout.ts [--nets googlenet,resnet18] [--threads 2] [--batch 1] [--rounds 7] [--block 10]
+//     [--layouts nchw,auto,blocked]
 // Needs the ONNX exports `npm run bench:networks` caches in bench/.cache (for --batch N: `-- --batch N`).
 import * as fs from 'node:fs';
 import * as path from 'node:path';

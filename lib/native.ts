@@ -66,7 +66,10 @@ export interface NativeBlockedConvProbe extends NativeConvGeometry {
   inputAffine?: { scale: NativeTensor; shift: NativeTensor; relu?: boolean };
   parts?: NativeTensor[];
   channels?: number[];
+  /** Force a kernel (default 'auto': BlockedConv::chooseKernel). */
+  kernel?: NativeBlockedConvKernel | 'auto';
 }
+export type NativeBlockedConvKernel = 'direct_nchwc' | 'winograd_4x4_3x3' | 'winograd_2x2_3x3';
 /** The registry queries' options. */
 export interface NativeConvQuery extends NativeConvGeometry { device?: string; workspaceLimit?: number | null }
 /** maxPool2d's and avgPool2d's window; poolOutputShape reads the same (dilation [1, 1] for avgPool2d). */
@@ -141,6 +144,8 @@ export interface NativeBinding {
   peakFlops(threads: number): number;
   winogradTransform(variant: string, which: 'weight' | 'input' | 'output', data: Float32Array): Float32Array;
   /** Test hook (internal): one run of the blocked NCHWc conv (native/dispatch/ops_blocked.h BlockedConv). */
+  /** The kernel the layer chose (nothing runs). */
+  blockedConvProbe(x: NativeTensor | null, weight: NativeTensor, bias: NativeTensor | null, options: NativeBlockedConvProbe & { kernelName: true }): NativeBlockedConvKernel;
   blockedConvProbe(x: NativeTensor | null, weight: NativeTensor, bias: NativeTensor | null, options: NativeBlockedConvProbe & { prepared?: false }): NativeTensor;
   /** The same layer prepared once: each call runs it on the same operands (bench/conv-nchwc.ts). */
   blockedConvProbe(x: NativeTensor | null, weight: NativeTensor, bias: NativeTensor | null, options: NativeBlockedConvProbe & { prepared: true }): () => NativeTensor;

@@ -166,11 +166,17 @@ void winogradPrepare(const WinogradVariant& v, const ConvDesc& d, const float* w
 }
 
 void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias,
-                 bool relu, float* y) {
+                 bool relu, float* y, const WinoIO& io) {
+  CN_CHECK(d.groups == 1 || (!io.inBlock && !io.outBlock && !io.count), "winograd: blocked layouts need groups 1");
+  CN_CHECK(!io.count || io.inBlock, "winograd: input parts are blocked");
   const GemmKernel& k = preparedKernel(w);
   const Tiling t = tiling(v, d);
   const WinoGatherFn gatherFn = w.isa == Isa::Avx512 ? winogradGatherAvx512(v.alpha) : nullptr;
   const WinoScatterFn scatterFn = w.isa == Isa::Avx512 ? winogradScatterAvx512(v.m) : nullptr;
+  // Blocked input, batch 1: whole channel blocks are unblocked 16 × 16 in registers.
+  const WinoUnblockFn unblockFn = w.isa == Isa::Avx512 && io.inBlock == 16 && d.N == 1 ? winogradUnblockAvx512() : nullptr;
+  const WinoBlockedStoreFn blockedStoreFn =
+      w.isa == Isa::Avx512 && io.outBlock == 16 ? winogradBlockedStoreAvx512(v.m) : nullptr;
   const int m = v.m, alpha = v.alpha;
   const int64_t a2 = int64_t(alpha) * alpha, Kg = d.Kg(), Cg = d.Cg(), G = d.groups;
   const int64_t TB = blockTiles(v, d, k, t), blocks = ceilDiv(t.total, TB);
@@ -191,8 +197,23 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
   // Border tiles used to be gathered element by element with checks: 26% of the tiles on 56×56, 49% on
   // 28×28 and 75% on 14×14, and the bulk of the run time on ResNet's 3×3 layers. One pass over the input.
   const int64_t PH = t.padH, PW = t.padW, planeP = PH * PW;
-  // Padded rows [r0, r0 + rows) of one input channel plane into dst (rows PW floats apart).
-  auto padRows = [&](const float* src, int64_t r0, int64_t rows, float* dst) {
+  // Input channel c of image n: its first element and the stride between its pixels (1 in NCHW, B blocked).
+  const int64_t inStride = io.inBlock ? io.inBlock : 1;
+  auto channelPlane = [&](int64_t n, int64_t c) -> const float* {
+    if (!io.inBlock) return x + (n * d.C + c) * H * W;
+    const float* base = x;
+    int64_t Cp = d.C;
+    for (int i = 0; i < io.count; ++i, c -= Cp) {  // a part holds whole blocks (but the last)
+      base = io.parts[i];
+      Cp = io.channels[i];
+      if (c < Cp || i + 1 == io.count) break;
+    }
+    const int64_t B = io.inBlock;
+    return base + ((n * ceilDiv(Cp, B) + c / B) * H * W) * B + c % B;
+  };
+  const InputAffine* affine = io.affine;
+  // Padded rows [r0, r0 + rows) of input channel c (plane src) into dst (rows PW floats apart).
+  auto padRows = [&](const float* src, int64_t c, int64_t r0, int64_t rows, float* dst) {
     for (int64_t r = r0; r < r0 + rows; ++r) {
       float* row = dst + (r - r0) * PW;
       const int64_t ih = r - d.padH;
@@ -203,7 +224,20 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
       // Columns: padW zeros, the input row (as much as fits), zeros to the end.
       const int64_t lead = std::min<int64_t>(d.padW, PW), n = std::clamp<int64_t>(PW - d.padW, 0, W);
       std::fill(row, row + lead, 0.0f);
-      std::copy(src + ih * W, src + ih * W + n, row + lead);
+      if (inStride == 1 && !affine) {
+        std::copy(src + ih * W, src + ih * W + n, row + lead);
+      } else {
+        const float* in = src + ih * W * inStride;
+        const float sc = affine ? affine->scale[c] : 1.0f, sh = affine ? affine->shift[c] : 0.0f;
+        for (int64_t j = 0; j < n; ++j) {
+          float e = in[j * inStride];
+          if (affine) {
+            e = e * sc + sh;
+            if (affine->relu) e = e > 0.0f ? e : 0.0f;
+          }
+          row[lead + j] = e;
+        }
+      }
       std::fill(row + lead + n, row + PW, 0.0f);
     }
   };
@@ -220,8 +254,17 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
   float* xp = padded.as();
   if (!localPad)
     parallelFor(d.N * d.C, grainFor(planeP), [&](int64_t b, int64_t e) {
-      for (int64_t pl = b; pl < e; ++pl) padRows(x + pl * H * W, 0, PH, xp + pl * planeP);
+      for (int64_t pl = b; pl < e; ++pl) padRows(channelPlane(pl / d.C, pl % d.C), pl % d.C, 0, PH, xp + pl * planeP);
     });
+
+  // A blocked output's pad lanes (channels K.. of its last block): no tile writes them, and they must be 0.
+  if (io.outBlock && d.K % io.outBlock) {
+    const int64_t B = io.outBlock, KB = ceilDiv(d.K, B), from = d.K % B;
+    for (int64_t n = 0; n < d.N; ++n) {
+      float* last = y + (n * KB + KB - 1) * OH * OW * B;
+      for (int64_t p = 0; p < OH * OW; ++p) std::fill(last + p * B + from, last + (p + 1) * B, 0.0f);
+    }
+  }
 
   // Lane blocks of tiles [p0, p0 + pc) as segments of consecutive tiles along a tile row (the same for
   // every channel).
@@ -291,8 +334,46 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
       inputTransform(g, pc, c0, c1, sg, V, xp + (g * Cg + c0) * planeP, planeP);
       return;
     }
-    const int64_t r0 = at[p0].oh0, rows = blockRows(p0, pc);
-    for (int64_t c = c0; c < c1; ++c) padRows(x + (g * Cg + c) * H * W, r0, rows, lp + (c - c0) * rows * PW);
+    const int64_t r0 = at[p0].oh0, rows = blockRows(p0, pc), planeStride = rows * PW;
+    for (int64_t c = c0; c < c1; ++c) {
+      // A whole channel block (the last one may end at C; groups == 1): one strided read per pixel and
+      // channel cost more than the input transform on 56² maps.
+      const int64_t blockEnd = std::min(c + 16, d.C);
+      if (unblockFn && c % 16 == 0 && blockEnd <= c1) {
+        const float* src = channelPlane(0, c);
+        float* dst = lp + (c - c0) * planeStride;
+        const int nch = int(blockEnd - c);
+        for (int64_t r = r0; r < r0 + rows; ++r) {
+          float* row = dst + (r - r0) * PW;
+          const int64_t ih = r - d.padH;
+          const int64_t lead = std::min<int64_t>(d.padW, PW), n = std::clamp<int64_t>(PW - d.padW, 0, W);
+          for (int ch = 0; ch < nch; ++ch) {
+            float* pr = row + ch * planeStride;
+            if (ih < 0 || ih >= H) {
+              std::fill(pr, pr + PW, 0.0f);
+              continue;
+            }
+            std::fill(pr, pr + lead, 0.0f);
+            std::fill(pr + lead + n, pr + PW, 0.0f);
+          }
+          if (ih < 0 || ih >= H) continue;
+          unblockFn(src + ih * W * 16, n, row + lead, planeStride, nch);
+          if (!affine) continue;
+          for (int ch = 0; ch < nch; ++ch) {  // the map on the copied pixels only: padding stays 0
+            float* pr = row + ch * planeStride + lead;
+            const float sc = affine->scale[c + ch], sh = affine->shift[c + ch];
+            for (int64_t j = 0; j < n; ++j) {
+              float e = pr[j] * sc + sh;
+              if (affine->relu) e = e > 0.0f ? e : 0.0f;
+              pr[j] = e;
+            }
+          }
+        }
+        c = blockEnd - 1;
+        continue;
+      }
+      padRows(channelPlane(0, g * Cg + c), g * Cg + c, r0, rows, lp + (c - c0) * planeStride);
+    }
     segments(p0, pc, sg, r0);
     inputTransform(g, pc, c0, c1, sg, V, lp, rows * PW);
   };
@@ -310,21 +391,80 @@ void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared
     const TileAt* ta = at + p0;
     alignas(64) float of[16 * kWinoLanes];
     WinoVec mt[64], ot[16];
-    for (int64_t kk = k0; kk < k0 + kn; ++kk) {
+    // Output channel kk of lane block lb (lanes tiles) into ot, bias added, ReLU'd when reluNow.
+    auto tileOutput = [&](int64_t kk, int64_t lb, int64_t lanes, bool reluNow, WinoVec* ot) {
       const float bv = bias ? bias[g * Kg + kk] : 0.0f;
+      const float* src = M + kk * pc + lb * kWinoLanes;
+      for (int64_t xi = 0; xi < a2; ++xi) {
+        if (lanes == kWinoLanes) __builtin_memcpy(&mt[xi], src + xi * Kg * pc, sizeof(WinoVec));
+        else for (int l = 0; l < kWinoLanes; ++l) mt[xi][l] = l < lanes ? src[xi * Kg * pc + l] : 0.0f;
+      }
+      v.output[int(w.isa)](mt, ot);
+      const WinoVec zero = {};
+      for (int i = 0; i < m * m; ++i) {
+        ot[i] += bv;
+        if (reluNow) ot[i] = ot[i] > zero ? ot[i] : zero;
+      }
+    };
+    if (io.outBlock || io.residual) {
+      // Blocked output (pixel stride B) or a residual: whole 16-channel blocks through blockedStoreFn (AVX-512,
+      // B = 16), else element by element. Lane blocks outermost, so the channels of one block of pixels (16
+      // tiles, at most 256 pixels × B floats) fill the same cache lines one after another.
+      const int64_t os = io.outBlock ? io.outBlock : 1, KB = io.outBlock ? ceilDiv(d.K, io.outBlock) : d.K;
+      const int64_t rowStride = OW * os, chanStride = io.outBlock ? OH * OW * os : OH * OW;
+      int64_t pix[kWinoLanes];
+      WinoVec otb[16 * 16];  // the 16 channels of one output block (blockedStoreFn)
+      int hn[kWinoLanes], wn[kWinoLanes];
       for (int64_t lb = 0; lb < ceilDiv(pc, kWinoLanes); ++lb) {
         const int64_t q = lb * kWinoLanes, lanes = std::min<int64_t>(kWinoLanes, pc - q);
-        const float* src = M + kk * pc + q;
-        for (int64_t xi = 0; xi < a2; ++xi) {
-          if (lanes == kWinoLanes) __builtin_memcpy(&mt[xi], src + xi * Kg * pc, sizeof(WinoVec));
-          else for (int l = 0; l < kWinoLanes; ++l) mt[xi][l] = l < lanes ? src[xi * Kg * pc + l] : 0.0f;
+        // Each lane's tile: its first output pixel (channel 0) and its size cropped at the bottom and right.
+        for (int64_t l = 0; l < lanes; ++l) {
+          const TileAt& tl = ta[q + l];
+          pix[l] = tl.n * KB * chanStride + (tl.oh0 * OW + tl.ow0) * os;
+          hn[l] = int(std::min<int64_t>(m, OH - tl.oh0));
+          wn[l] = int(std::min<int64_t>(m, OW - tl.ow0));
         }
-        v.output[int(w.isa)](mt, ot);
-        const WinoVec zero = {};
-        for (int i = 0; i < m * m; ++i) {
-          ot[i] += bv;
-          if (relu) ot[i] = ot[i] > zero ? ot[i] : zero;
+        for (int64_t kk = k0; kk < k0 + kn; ++kk) {
+          const int64_t kc = g * Kg + kk, chan = (kc / os) * chanStride + kc % os;
+          // A whole block of 16 channels in this task (the last one may end at K: its pad lanes get zeros):
+          // transposed 16 × 16 in registers into one vector store per pixel (groups == 1 here). Element by
+          // element, the store of each value to its own cache line cost more than the output transform.
+          const int64_t blockEnd = std::min(kk + 16, d.K);
+          if (blockedStoreFn && kk % 16 == 0 && blockEnd <= k0 + kn) {
+            for (int64_t c = 0; c < 16; ++c) {
+              if (kk + c < blockEnd) tileOutput(kk + c, lb, lanes, relu && !io.residual, otb + c * 16);
+              else std::fill(otb + c * 16, otb + c * 16 + m * m, WinoVec{});
+            }
+            blockedStoreFn(otb, int(lanes), pix, hn, wn, rowStride, y + chan, io.residual ? io.residual + chan : nullptr,
+                           relu);
+            kk = blockEnd - 1;
+            continue;
+          }
+          tileOutput(kk, lb, lanes, relu && !io.residual, ot);
+          __builtin_memcpy(of, ot, sizeof(float) * m * m * kWinoLanes);
+          for (int64_t l = 0; l < lanes; ++l) {
+            float* yt = y + chan + pix[l];
+            const float* o = of + l;
+            if (!io.residual) {
+              for (int i = 0; i < hn[l]; ++i)
+                for (int j = 0; j < wn[l]; ++j) yt[i * rowStride + j * os] = o[(i * m + j) * kWinoLanes];
+              continue;
+            }
+            const float* rt = io.residual + chan + pix[l];
+            for (int i = 0; i < hn[l]; ++i)
+              for (int j = 0; j < wn[l]; ++j) {
+                const float e = o[(i * m + j) * kWinoLanes] + rt[i * rowStride + j * os];
+                yt[i * rowStride + j * os] = relu && !(e > 0.0f) ? 0.0f : e;
+              }
+          }
         }
+      }
+      return;
+    }
+    for (int64_t kk = k0; kk < k0 + kn; ++kk) {
+      for (int64_t lb = 0; lb < ceilDiv(pc, kWinoLanes); ++lb) {
+        const int64_t q = lb * kWinoLanes, lanes = std::min<int64_t>(kWinoLanes, pc - q);
+        tileOutput(kk, lb, lanes, relu, ot);
         if (scatterFn) {
           scatterFn(ot, y + (g * Kg + kk) * OH * OW, OH, OW, sg.segs[lb], sg.nsegs[lb]);
           continue;

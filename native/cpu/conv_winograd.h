@@ -42,12 +42,42 @@ WinoGatherFn winogradGatherAvx512(int alpha);  // winograd_gather_avx512.cc
 // output channel (yPlane, OH×OW), cropped at the bottom and right edges.
 using WinoScatterFn = void (*)(const WinoVec* ot, float* yPlane, int64_t OH, int64_t OW, const WinoSegment* seg, int nseg);
 WinoScatterFn winogradScatterAvx512(int m);
+// Writes the m×m output tiles of 16 lanes for all 16 channels of one block of a blocked (B = 16) output:
+// ot[c·16 + i·m + j] (c < 16, lanes = tiles; bias applied, ReLU too unless residual); pixel (i, j) of lane l goes
+// to y + pix[l] + i·rowStride + j·16 (one vector: the 16 channels), cropped to hn[l] × wn[l]. residual (null, or
+// read at the same offsets) is added, then ReLU when relu.
+using WinoBlockedStoreFn = void (*)(const WinoVec* ot, int lanes, const int64_t* pix, const int* hn, const int* wn,
+                                    int64_t rowStride, float* y, const float* residual, bool relu);
+WinoBlockedStoreFn winogradBlockedStoreAvx512(int m);
+// The input side: n pixels of one row of a blocked (B = 16) channel block (pixel p's 16 channels at
+// src[p·16]) into `channels` ≤ 16 plane rows dst + c·planeStride (n floats each).
+using WinoUnblockFn = void (*)(const float* src, int64_t n, float* dst, int64_t planeStride, int channels);
+WinoUnblockFn winogradUnblockAvx512();
+
+// Where winogradRun reads its input and writes its output. The default is the registry's NCHW → NCHW. A
+// channel-blocked (NCHWc, dispatch/ops_blocked.h) input or output has block inBlock / outBlock (8 or 16;
+// groups 1): channel c of pixel (h, w) at [n][c / B][h][w][c % B]. Only the copy of the input into the
+// zero-padded planes and the store of the output tiles change: tiling, transforms and GEMMs are the same, so
+// a compiled blocked plan runs the layer without reordering around it (two copies).
+struct WinoIO {
+  int inBlock = 0;   // 0: NCHW input
+  int outBlock = 0;  // 0: NCHW output; else its pad lanes (channels K.. of the last block) are written 0
+  // Added before the ReLU, in the output's layout (ResNet's conv + identity + ReLU); may not alias y.
+  const float* residual = nullptr;
+  // A blocked input read from parts (part i: channels[i] channels, every count but the last a multiple of
+  // inBlock) instead of x: a channel concatenation read in place. count 0: x.
+  const float* const* parts = nullptr;
+  const int64_t* channels = nullptr;
+  int count = 0;
+  // x·scale[c] + shift[c] (then ReLU) on every real input element before padding (padding stays 0).
+  const InputAffine* affine = nullptr;
+};
 
 std::string winogradSupports(const WinogradVariant& v, const ConvDesc& d);
 int64_t winogradWorkspace(const WinogradVariant& v, const ConvDesc& d, Isa isa);
 void winogradPrepare(const WinogradVariant& v, const ConvDesc& d, const float* weight, Isa isa, ConvPrepared& out);
 void winogradRun(const WinogradVariant& v, const ConvDesc& d, const ConvPrepared& w, const float* x, const float* bias,
-                 bool relu, float* y);
+                 bool relu, float* y, const WinoIO& io = WinoIO());
 
 const WinogradVariant& winograd2x2_3x3();
 const WinogradVariant& winograd4x4_3x3();

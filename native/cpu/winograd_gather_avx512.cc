@@ -1,4 +1,4 @@
-// AVX-512 gather of Winograd input tiles (and the matching scatter of output tiles): 16 tiles (one per lane) of one channel, from the zero-padded
+// AVX-512 gather of Winograd input tiles (and the matching scatters of output tiles, NCHW and blocked): 16 tiles (one per lane) of one channel, from the zero-padded
 // input plane, into the engine's element-major block dt[ξ·16 + lane].
 //
 // Lanes are consecutive tiles, so they come in runs ("segments") along one tile row, where tile l starts
@@ -17,6 +17,7 @@
 
 #include "cpu/conv_winograd.h"
 #include "cpu/masked_avx512.h"
+#include "cpu/transpose_avx512.h"
 
 // GCC 12 warns that _mm512_undefined_ps() (inside the shuffle intrinsics) is used uninitialised: it is
 // undefined on purpose.
@@ -136,8 +137,44 @@ void scatter(const WinoVec* ot, float* yPlane, int64_t OH, int64_t OW, const Win
   }
 }
 
+template <int M>
+void blockedStore(const WinoVec* ot, int lanes, const int64_t* pix, const int* hn, const int* wn, int64_t rowStride,
+                  float* y, const float* residual, bool relu) {
+  const __m512 zero = _mm512_setzero_ps();
+  for (int e = 0; e < M * M; ++e) {
+    const int i = e / M, j = e % M;
+    __m512 r[16];
+    for (int c = 0; c < 16; ++c) r[c] = _mm512_loadu_ps(reinterpret_cast<const float*>(&ot[c * 16 + e]));
+    transpose16(r);
+    for (int l = 0; l < lanes; ++l) {
+      if (i >= hn[l] || j >= wn[l]) continue;
+      const int64_t off = pix[l] + i * rowStride + j * 16;
+      __m512 v = r[l];
+      if (residual) {
+        v = _mm512_add_ps(v, _mm512_loadu_ps(residual + off));
+        if (relu) v = _mm512_max_ps(v, zero);
+      }
+      _mm512_storeu_ps(y + off, v);
+    }
+  }
+}
+
+void unblockRows(const float* src, int64_t n, float* dst, int64_t planeStride, int channels) {
+  int64_t p = 0;
+  for (; p < n; p += 16) {
+    const int rest = int(std::min<int64_t>(16, n - p));
+    __m512 r[16];
+    for (int i = 0; i < 16; ++i) r[i] = i < rest ? _mm512_loadu_ps(src + (p + i) * 16) : _mm512_setzero_ps();
+    transpose16(r);  // r[c]: 16 pixels of channel c
+    const __mmask16 m = __mmask16(rest == 16 ? 0xFFFF : (1u << rest) - 1);
+    for (int c = 0; c < channels; ++c) _mm512_mask_storeu_ps(dst + c * planeStride + p, m, r[c]);
+  }
+}
+
 }  // namespace
 
+WinoUnblockFn winogradUnblockAvx512() { return unblockRows; }
+WinoBlockedStoreFn winogradBlockedStoreAvx512(int m) { return m == 4 ? blockedStore<4> : blockedStore<2>; }
 WinoGatherFn winogradGatherAvx512(int alpha) { return alpha == 6 ? gather<6, 4> : gather<4, 2>; }
 WinoScatterFn winogradScatterAvx512(int m) { return m == 4 ? scatter<4> : scatter<2>; }
 

@@ -18,6 +18,10 @@
 #include "core/tensor.h"
 #include "dispatch/ops.h"
 
+namespace convnets::cpu {
+struct WinogradVariant;
+}
+
 namespace convnets::ops::blocked {
 
 // 16 when the active ISA is AVX-512, else 8.
@@ -49,13 +53,22 @@ Tensor cat(const std::vector<Tensor>& parts, const std::vector<int64_t>& channel
 Tensor affineAvgPool(const std::vector<Tensor>& parts, const std::vector<int64_t>& channels,
                      const std::vector<float>& scale, const std::vector<float>& shift, bool relu, Pair window);
 
-// A convolution layer with weights prepared once for the direct NCHWc kernel (cpu/conv_nchwc.h). groups == 1.
+// A convolution layer with weights prepared once for one kernel, chosen at construction (chooseKernel): the
+// direct NCHWc kernel (cpu/conv_nchwc.h), or for wide 3×3 stride-1 layers Winograd F(4×4) / F(2×2)
+// (cpu/conv_winograd.h) reading and writing the blocked layout directly. groups == 1.
 class BlockedConv {
  public:
   // weight [K, C, R, S]; bias [K] or undefined; relu fused into the store. B: the block of its input and output.
-  BlockedConv(const ConvDesc& d, const Tensor& weight, const Tensor& bias, bool relu, int B);
+  // kernel: "auto" (chooseKernel), or "direct_nchwc", "winograd_4x4_3x3", "winograd_2x2_3x3" (tests, benches).
+  BlockedConv(const ConvDesc& d, const Tensor& weight, const Tensor& bias, bool relu, int B,
+              const std::string& kernel = "auto");
   // "" when the kernel can run d (groups 1, dilation 1), else why not.
   static std::string supports(const ConvDesc& d);
+  // The kernel "auto" picks for d: Winograd for 3×3 stride-1 layers of at least 64 input channels (F(4×4)
+  // from 8×8 outputs up, else F(2×2) when K ≥ 64, as the CPU 'auto' rules C4/C5), else "direct_nchwc".
+  static const char* chooseKernel(const ConvDesc& d);
+  // The kernel this layer runs (one of chooseKernel's names).
+  const char* kernelName() const;
   // A preceding BN (+ ReLU) applied to every input channel before the conv (zero padding stays zero, as
   // torch pads the BN's output). Set before the layer is shared.
   void setInputAffine(InputAffine a);
@@ -77,6 +90,7 @@ class BlockedConv {
   bool relu_;
   ConvPrepared prepared_;
   Tensor bias_;
+  const cpu::WinogradVariant* wino_ = nullptr;  // null: the direct NCHWc kernel
 };
 
 }  // namespace convnets::ops::blocked

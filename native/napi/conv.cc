@@ -249,17 +249,20 @@ Napi::Value peakFlops(const Napi::CallbackInfo& info) {
 }
 
 // Test hook: blockedConvProbe(x|null, weight, bias|null, {geometry…, relu, inputBlocked, outputBlocked, block,
-// residual?, inputAffine? {scale, shift, relu}, parts?, channels?, prepared?}) runs ops::blocked::BlockedConv once,
+// residual?, inputAffine? {scale, shift, relu}, parts?, channels?, prepared?, kernel?, kernelName?}) runs
+// ops::blocked::BlockedConv once,
 // so jest reaches the blocked input and output forms (x blocked [N, ceil(C/B), H, W, B] or NCHW; parts: blocked
 // tensors of channels[i] channels each, read instead of x). C is the weight's (× groups); N, H, W: dims 0, 2, 3 of
 // either layout. prepared: returns instead a function that runs the layer (weights prepared once) on the same
-// operands and returns the output (bench/conv-nchwc.ts times it).
+// operands and returns the output (bench/conv-nchwc.ts times it). kernel: 'auto' (default) or a kernel to force
+// (BlockedConv's names); kernelName: returns instead the name of the kernel the layer chose (nothing runs).
 Napi::Value blockedConvProbe(const Napi::CallbackInfo& info) {
   const char* op = "blockedConvProbe";
   const Tensor& w = tensorArg(info[1], op, "weight");
   Tensor b = optionalTensorArg(info[2], op, "bias");
   Options opts = optionsArg(info[3], op, {CONV_GEOMETRY_KEYS, "relu", "inputBlocked", "outputBlocked", "block",
-                                          "residual", "inputAffine", "parts", "channels", "prepared"});
+                                          "residual", "inputAffine", "parts", "channels", "prepared", "kernel",
+                                          "kernelName"});
   std::vector<Tensor> parts;
   if (opts.has("parts")) {
     Napi::Value v = opts.get("parts");
@@ -272,7 +275,9 @@ Napi::Value blockedConvProbe(const Napi::CallbackInfo& info) {
            " and ", shapeStr(w.shape()));
   const ConvOptions o = convOptions(opts);
   ConvDesc d({x.size(0), w.size(1) * o.groups, x.size(2), x.size(3)}, w.shape(), o, b.defined() ? b.numel() : -1);
-  auto conv = std::make_shared<ops::blocked::BlockedConv>(d, w, b, opts.boolean("relu", false), int(opts.integer("block")));
+  auto conv = std::make_shared<ops::blocked::BlockedConv>(d, w, b, opts.boolean("relu", false), int(opts.integer("block")),
+                                                          opts.has("kernel") ? opts.string("kernel") : "auto");
+  if (opts.boolean("kernelName", false)) return Napi::String::New(info.Env(), conv->kernelName());
   if (opts.has("inputAffine")) {
     Options a(opts.get("inputAffine"), op, {"scale", "shift", "relu"});
     const Tensor& scale = tensorArg(a.get("scale"), op, "inputAffine.scale");

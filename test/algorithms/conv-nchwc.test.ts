@@ -4,6 +4,7 @@
 // poisons every allocation with NaN (helpers/poison.js), so an output element the kernel never writes fails.
 import { Tensor } from '../../lib';
 import { native, NativeBlockedConvProbe } from '../../lib/native';
+import { blocked, nchwOutput } from '../helpers/blocked';
 import { relErr } from '../helpers/check';
 import { forEachIsa } from '../helpers/isa';
 import { refConv2d, RefTensor } from '../reference/conv';
@@ -26,34 +27,6 @@ const layers: Layer[] = [
   { name: 'C16→K32 3×3/4 p1, 6×6 (whole blocks)', N: 1, C: 16, H: 6, W: 6, K: 32, R: 3, S: 3, stride: 4, pad: 1 },
 ];
 
-/** NCHW data → a blocked tensor [N, ceil(C/B), H, W, B], pad lanes 0 (what toBlocked makes). */
-function blocked(x: ArrayLike<number>, [N, C, H, W]: number[], B: number): Tensor {
-  const Cb = Math.ceil(C / B);
-  const out = new Float32Array(N * Cb * H * W * B);
-  for (let n = 0; n < N; n++)
-    for (let c = 0; c < C; c++)
-      for (let i = 0; i < H * W; i++) out[(((n * Cb + Math.floor(c / B)) * H * W) + i) * B + (c % B)] = x[(n * C + c) * H * W + i];
-  return Tensor.from(out, [N, Cb, H, W, B]);
-}
-
-/** A blocked tensor back to NCHW data (C real channels), and every pad lane's value. */
-function unblocked(t: Tensor, C: number): { data: Float32Array; padLanes: number[] } {
-  const [N, Cb, H, W, B] = t.shape;
-  const src = t.data();
-  const data = new Float32Array(N * C * H * W);
-  const padLanes: number[] = [];
-  for (let n = 0; n < N; n++)
-    for (let cb = 0; cb < Cb; cb++)
-      for (let i = 0; i < H * W; i++)
-        for (let l = 0; l < B; l++) {
-          const v = src[((n * Cb + cb) * H * W + i) * B + l];
-          const c = cb * B + l;
-          if (c < C) data[(n * C + c) * H * W + i] = v;
-          else padLanes.push(v);
-        }
-  return { data, padLanes };
-}
-
 interface Run { input?: Tensor; parts?: Tensor[]; channels?: number[]; inputBlocked: boolean; outputBlocked: boolean; B: number;
   relu?: boolean; residual?: Tensor; affine?: { scale: Tensor; shift: Tensor; relu: boolean } }
 function probe(l: Layer, w: Tensor, b: Tensor | null, r: Run): Tensor {
@@ -67,21 +40,8 @@ function probe(l: Layer, w: Tensor, b: Tensor | null, r: Run): Tensor {
   return new Tensor(native.blockedConvProbe(r.input ? r.input.handle : null, w.handle, b ? b.handle : null, opts));
 }
 
-/** The output as NCHW data, checking a blocked one's shape and that its pad lanes are exactly 0. */
-function nchwOf(y: Tensor, l: Layer, ref: RefTensor, r: Run): Float32Array {
-  const [N, K, OH, OW] = ref.shape;
-  if (!r.outputBlocked) {
-    expect([...y.shape]).toEqual([N, K, OH, OW]);
-    return y.data();
-  }
-  expect([...y.shape]).toEqual([N, Math.ceil(K / r.B), OH, OW, r.B]);
-  const { data, padLanes } = unblocked(y, K);
-  expect(padLanes.every((v) => Object.is(v, 0))).toBe(true);
-  return data;
-}
-
 function check(y: Tensor, l: Layer, ref: RefTensor, r: Run, what: string): void {
-  const err = relErr(nchwOf(y, l, ref, r), ref.data);
+  const err = relErr(nchwOutput(y, ref.shape, r.outputBlocked, r.B), ref.data);
   if (!(err <= tol)) throw new Error(`${what}: relative L2 error ${err.toExponential(3)} exceeds ${tol}`);
 }
 
