@@ -6,6 +6,10 @@ import { settleGc } from './gc';
 const prepared = () => memory().cpu.preparedBytes;
 
 describe('prepared weights in memory()', () => {
+  // Each test starts after a GC: prepared weights an earlier file left to the garbage collector (jest runs
+  // several files per worker process, and the counters are the process's) must not be freed mid-test.
+  beforeEach(settleGc);
+
   test('a Winograd F(4x4) plan holds (6/3)² = 4x its weight bytes, counted until dispose', () => {
     const start = prepared();
     const w = Tensor.rand([64, 32, 3, 3], { seed: 1 });
