@@ -4,7 +4,6 @@
 // real channels only (so padded pixels and pad lanes stay exactly 0, as torch pads the BN's output), and
 // joins the parts of a channel concatenation.
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 
 #include "core/threadpool.h"
@@ -83,14 +82,6 @@ void fillRow(const ConvDesc& d, int B, const NchwcInput& in, int64_t n, int64_t 
     const float* src = blockedRow(d, B, in, n, cb, h);
     if (!a) {
       std::memcpy(out, src, size_t(W * B) * sizeof(float));
-      return;
-    }
-    if (std::getenv("CONVNETS_NCHWC_1X1_OFF")) {  // TEMP A/B
-      for (int64_t w = 0; w < W; ++w)
-        for (int j = 0; j < B; ++j) {
-          float v = j < cn ? src[w * B + j] * a->scale[c0 + j] + a->shift[c0 + j] : 0.0f;
-          out[w * B + j] = relu && v < 0.0f ? 0.0f : v;
-        }
       return;
     }
     affineRowFor(B)(src, out, W, a->scale.data() + c0, a->shift.data() + c0, cn, relu);
