@@ -14,7 +14,11 @@ const threads = Number(arg('--threads', '2'));
 const filter = arg('--filter', '');
 const minRounds = Number(arg('--rounds', '9'));
 
-interface Layer { name: string; C: number; K: number; H: number; k: number; stride: number; pad: number }
+// parts: the blocked input as a channel concatenation of these parts; affine: a preceding BN + ReLU applied in the
+// gather (DenseNet's pre-activation); both only change the blocked → blocked form.
+interface Layer { name: string; C: number; K: number; H: number; k: number; stride: number; pad: number; parts?: number[]; affine?: boolean }
+const p1 = (net: string, C: number, K: number, H: number, stride = 1): Layer =>
+  ({ name: `${net} 1×1${stride > 1 ? '/' + stride : ''} ${C}→${K} ${stride > 1 ? 'from' : '@'}${H}²`, C, K, H, k: 1, stride, pad: 0 });
 const g3 = (C: number, K: number, H: number): Layer => ({ name: `googlenet 3×3 ${C}→${K} @${H}²`, C, K, H, k: 3, stride: 1, pad: 1 });
 const layers: Layer[] = [
   g3(16, 32, 28), g3(32, 96, 28), g3(16, 48, 14), g3(24, 64, 14), g3(32, 64, 14), g3(32, 128, 14), g3(32, 128, 7), g3(48, 128, 7),
@@ -31,6 +35,11 @@ const layers: Layer[] = [
   { name: 'resnet 3×3/2 128→128 from 56²', C: 128, K: 128, H: 56, k: 3, stride: 2, pad: 1 },
   { name: 'vgg 3×3 256→256 @56²', C: 256, K: 256, H: 56, k: 3, stride: 1, pad: 1 },
   ...[56, 28, 14, 7].map((H) => ({ name: `densenet 3×3 128→32 @${H}²`, C: 128, K: 32, H, k: 3, stride: 1, pad: 1 })),
+  p1('googlenet', 256, 128, 28),
+  p1('resnet50', 64, 256, 56), p1('resnet50', 256, 64, 56), p1('resnet50', 2048, 512, 7), p1('resnet50', 512, 2048, 7),
+  p1('resnet50', 256, 512, 56, 2),
+  { ...p1('densenet121', 512, 128, 28), name: 'densenet121 1×1 512→128 @28² (BN+ReLU, 13 parts)', affine: true,
+    parts: [128, ...Array(12).fill(32)] },
 ];
 
 /** NCHW → blocked [N, ceil(C/B), H, W, B] (the bench's own reorder: the other helper owns ops::blocked::toBlocked). */
@@ -66,12 +75,19 @@ function main() {
     const auto = new ConvPlan(w, b, shape, { ...geo });
     const nchwc = new ConvPlan(w, b, shape, { ...geo, algo: 'direct_nchwc' });
     const xb = blocked(x.data(), shape, B);
+    const scale = Tensor.rand([l.C], { seed: 4, low: 0.5, high: 1.5 }), shift = Tensor.rand([l.C], { seed: 5, low: -0.5, high: 0.5 });
+    const xs = x.data();
+    let c0 = 0;
+    const parts = (l.parts ?? []).map((ci) => blocked(xs.subarray(c0 * l.H * l.H, (c0 += ci) * l.H * l.H), [1, ci, l.H, l.H], B));
     const probe: NativeBlockedConvProbe = {
       stride: [l.stride, l.stride], padding: [l.pad, l.pad], dilation: [1, 1], groups: 1, block: B as 8 | 16,
-      inputBlocked: true, outputBlocked: true };
-    const runBlocked = native.blockedConvProbe(xb.handle, w.handle, b.handle, { ...probe, kernel: 'direct_nchwc', prepared: true });
-    const runChosen = native.blockedConvProbe(xb.handle, w.handle, b.handle, { ...probe, prepared: true });
-    const chosen = native.blockedConvProbe(xb.handle, w.handle, b.handle, { ...probe, kernelName: true });
+      inputBlocked: true, outputBlocked: true,
+      ...(l.parts ? { parts: parts.map((p) => p.handle), channels: l.parts } : {}),
+      ...(l.affine ? { inputAffine: { scale: scale.handle, shift: shift.handle, relu: true } } : {}) };
+    const xin = l.parts ? null : xb.handle;
+    const runBlocked = native.blockedConvProbe(xin, w.handle, b.handle, { ...probe, kernel: 'direct_nchwc', prepared: true });
+    const runChosen = native.blockedConvProbe(xin, w.handle, b.handle, { ...probe, prepared: true });
+    const chosen = native.blockedConvProbe(xin, w.handle, b.handle, { ...probe, kernelName: true });
     const runs = [() => auto.run(x), () => nchwc.run(x), () => new Tensor(runBlocked()), () => new Tensor(runChosen())];
     const OH = Math.floor((l.H + 2 * l.pad - l.k) / l.stride) + 1;
     const flop = 2 * l.K * l.C * l.k * l.k * OH * OH;
@@ -85,7 +101,8 @@ function main() {
     console.log(`| ${l.name} | ${(flop / 1e9).toFixed(3)} | ${auto.algo} | ${ms[0].toFixed(3)} | ${gf[0].toFixed(0)} | ${ms[1].toFixed(3)} | ` +
       `${gf[1].toFixed(0)} | ${ms[2].toFixed(3)} | ${gf[2].toFixed(0)} | ${(100 * gf[2] * 1e9 / peak).toFixed(0)}% | ${chosen} | ` +
       `${ms[3].toFixed(3)} | ${gf[3].toFixed(0)} | ${(ms[0] / ms[3]).toFixed(2)}× | ${(ms[2] / ms[3]).toFixed(2)}× |`);
-    auto.dispose(); nchwc.dispose(); x.dispose(); xb.dispose(); w.dispose(); b.dispose();
+    auto.dispose(); nchwc.dispose(); x.dispose(); xb.dispose(); w.dispose(); b.dispose(); scale.dispose(); shift.dispose();
+    parts.forEach((p) => p.dispose());
   }
 }
 

@@ -1,5 +1,6 @@
 // The direct NCHWc convolution (conv_nchwc.h): register tiles of NB output-channel blocks × P pixels of one
-// output row, written once with GCC vector extensions and compiled per ISA (isa_variants.h).
+// output row, written once with GCC vector extensions and compiled per ISA (isa_variants.h). 1×1 convs (most
+// of ResNet-50's, DenseNet-121's and GoogLeNet's layers) run the same tiles without the kernel loops (tile1x1).
 #include "cpu/conv_nchwc.h"
 
 #include <algorithm>
@@ -30,6 +31,7 @@ struct Job {
   float* y;
   const float* res;
   bool blocked, relu;
+  int unit;  // 1×1 kernel with unit (1) or double (2) pixel step: tile1x1<…, unit>; 0: the general tile
 };
 
 // Bias + conv + residual, ReLU, stored blocked (one vector per pixel) or NCHW (through a stack tile: the
@@ -68,6 +70,17 @@ CN_ALWAYS_INLINE void storeTile(const Job& j, V (&acc)[NB][P], int64_t oh, int64
   }
 }
 
+// Every pixel's accumulators start at the bias of their output channel.
+template <typename V, int NB, int P>
+CN_ALWAYS_INLINE void biasTile(const Job& j, V (&acc)[NB][P], int64_t kb) {
+  constexpr int B = int(sizeof(V) / sizeof(float));
+  for (int b = 0; b < NB; ++b) {
+    V vb;
+    std::memcpy(&vb, j.bias + (kb + b) * B, sizeof vb);
+    for (int p = 0; p < P; ++p) acc[b][p] = vb;
+  }
+}
+
 // Output pixels ow0 … ow0+P−1 of row oh, output blocks kb … kb+NB−1. The loops run input channel, then
 // kernel row and column, so the prepared weights stream sequentially; each (c, r, s) loads NB weight vectors
 // and broadcasts P input values (the same input cache lines are reused for all B channels of a block).
@@ -75,11 +88,7 @@ template <typename V, int NB, int P>
 CN_ALWAYS_INLINE void tile(const Job& j, int64_t oh, int64_t ow0, int64_t kb) {
   constexpr int B = int(sizeof(V) / sizeof(float));
   V acc[NB][P];
-  for (int b = 0; b < NB; ++b) {
-    V vb;
-    std::memcpy(&vb, j.bias + (kb + b) * B, sizeof vb);
-    for (int p = 0; p < P; ++p) acc[b][p] = vb;
-  }
+  biasTile<V, NB, P>(j, acc, kb);
   const float* x0 = j.x + oh * j.strideH * j.rowStride + ow0 * j.pixStride;
   const float* wq = j.w + kb * j.wStrideK;  // weights of (c, r, s) follow each other, B floats each
   for (int64_t cb = 0; cb < j.Cb; ++cb) {
@@ -103,19 +112,58 @@ CN_ALWAYS_INLINE void tile(const Job& j, int64_t oh, int64_t ow0, int64_t kb) {
   storeTile<V, NB, P>(j, acc, oh, ow0, kb);
 }
 
-// tile<V, NB, p> for a run length p ≤ P known only at run time (the row's runs are split evenly).
-template <typename V, int NB, int P>
+// One input channel of a 1×1 tile: NB weight vectors (ws floats apart), P broadcasts STEP·B floats apart.
+// (A helper, not a lambda: GCC does not give lambdas the enclosing function's target attributes.)
+template <typename V, int NB, int P, int STEP>
+CN_ALWAYS_INLINE void channel1x1(V (&acc)[NB][P], const float* xc, const float* wc, int64_t ws) {
+  constexpr int B = int(sizeof(V) / sizeof(float));
+  V wv[NB];
+  for (int b = 0; b < NB; ++b) std::memcpy(&wv[b], wc + b * ws, sizeof(V));
+  for (int p = 0; p < P; ++p) {
+    const float xv = xc[p * STEP * B];
+    for (int b = 0; b < NB; ++b) acc[b][p] += xv * wv[b];
+  }
+}
+
+// The 1×1 tile: the same register tile without the R and S loops, the pixel step a compile-time STEP·B (1×1/1
+// and 1×1/2), so the P broadcasts of an input channel are constant displacements from one pointer (with a
+// run-time step GCC spends address arithmetic per broadcast; the general tile's 3×3 loops keep it, see the
+// tried-and-dropped note in bench/RESULTS-chooser.md). Whole input blocks run a fixed B-channel loop unrolled
+// by 4 with the weight and input pointers bumped, not recomputed; the last, partial block runs its cn channels.
+// 1×1/2 (ResNet's downsample) reads every second pixel in place: 1.4× the general tile, as fast as gemm_1x1,
+// with no gather pass (A/B 2026-12-04).
+template <typename V, int NB, int P, int STEP>
+CN_ALWAYS_INLINE void tile1x1(const Job& j, int64_t oh, int64_t ow0, int64_t kb) {
+  constexpr int B = int(sizeof(V) / sizeof(float));
+  V acc[NB][P];
+  biasTile<V, NB, P>(j, acc, kb);
+  const float* xb = j.x + oh * j.strideH * j.rowStride + ow0 * STEP * B;
+  const float* wq = j.w + kb * j.wStrideK;  // channel c's B weights of block kb; block kb+b is b·wStrideK further
+  const int64_t ws = j.wStrideK, fullCb = j.C / B;
+  for (int64_t cb = 0; cb < fullCb; ++cb, xb += j.planeStride) {
+#pragma GCC unroll 4
+    for (int c = 0; c < B; ++c) channel1x1<V, NB, P, STEP>(acc, xb + c, wq + c * B, ws);
+    wq += B * B;
+  }
+  const int rest = int(j.C - fullCb * B);
+  for (int c = 0; c < rest; ++c) channel1x1<V, NB, P, STEP>(acc, xb + c, wq + c * B, ws);
+  storeTile<V, NB, P>(j, acc, oh, ow0, kb);
+}
+
+// tile<V, NB, p> (or tile1x1) for a run length p ≤ P known only at run time (the row's runs are split evenly).
+template <typename V, int NB, int P, int UNIT>
 CN_ALWAYS_INLINE void tileRun(int p, const Job& j, int64_t oh, int64_t ow0, int64_t kb) {
   if constexpr (P > 1) {
-    if (p < P) return tileRun<V, NB, P - 1>(p, j, oh, ow0, kb);
+    if (p < P) return tileRun<V, NB, P - 1, UNIT>(p, j, oh, ow0, kb);
   }
-  tile<V, NB, P>(j, oh, ow0, kb);
+  if constexpr (UNIT == 0) tile<V, NB, P>(j, oh, ow0, kb);
+  else tile1x1<V, NB, P, UNIT>(j, oh, ow0, kb);
 }
 
 // Rows oh0 … oh1−1 of output blocks kb … kb+Cfg::NB−1 (fewer at the end of K). A row of OW pixels is cut into
 // ceil(OW / P) runs of nearly equal length, so no run is a short leftover (OW 28 with P 14: 14 + 14; OW 29: 10 + 10 + 9).
-template <typename Cfg>
-CN_ALWAYS_INLINE void rowsBody(const Job& j, int64_t kb, int64_t oh0, int64_t oh1) {
+template <typename Cfg, int UNIT>
+CN_ALWAYS_INLINE void rowsLoop(const Job& j, int64_t kb, int64_t oh0, int64_t oh1) {
   using V = typename Cfg::V;
   constexpr int NB = Cfg::NB, P = Cfg::P;
   const int64_t runs = (j.OW + P - 1) / P, base = j.OW / runs, extra = j.OW % runs;
@@ -123,11 +171,19 @@ CN_ALWAYS_INLINE void rowsBody(const Job& j, int64_t kb, int64_t oh0, int64_t oh
   for (int64_t oh = oh0; oh < oh1; ++oh)
     for (int64_t i = 0, ow = 0; i < runs; ++i) {
       const int p = int(base + (i < extra));
-      if (full) tileRun<V, NB, P>(p, j, oh, ow, kb);
+      if (full) tileRun<V, NB, P, UNIT>(p, j, oh, ow, kb);
       else
-        for (int64_t k = kb; k < j.Kb; ++k) tileRun<V, 1, P>(p, j, oh, ow, k);
+        for (int64_t k = kb; k < j.Kb; ++k) tileRun<V, 1, P, UNIT>(p, j, oh, ow, k);
       ow += p;
     }
+}
+
+// rowsLoop with the tile picked once per call (j.unit), so every ISA variant carries the 1×1 tiles too.
+template <typename Cfg>
+CN_ALWAYS_INLINE void rowsBody(const Job& j, int64_t kb, int64_t oh0, int64_t oh1) {
+  if (j.unit == 1) rowsLoop<Cfg, 1>(j, kb, oh0, oh1);
+  else if (j.unit == 2) rowsLoop<Cfg, 2>(j, kb, oh0, oh1);
+  else rowsLoop<Cfg, 0>(j, kb, oh0, oh1);
 }
 
 // Register tiles per ISA and block: accumulators NB·P vectors, plus NB weight vectors and a broadcast, within
@@ -181,6 +237,25 @@ Rows rowsFor(Isa isa, int B, int64_t OW, int64_t Kb, int64_t C) {
   return {isa == Isa::Avx512 ? rows8Avx512 : isa == Isa::Avx2 ? rows8Avx2 : rows8Generic, isa == Isa::Generic ? 1 : 2};
 }
 
+// The 1×1 tile's pixel step (1 or 2, the stride) when it runs d, else 0 (the general tile).
+int unitStep(const ConvDesc& d) {
+  if (d.R != 1 || d.S != 1 || d.strideW > 2) return 0;
+  return int(d.strideW);
+}
+
+// The row length a flattened 1×1 plane of HW pixels is cut into: a divisor of HW (every row whole), of at most
+// 4 runs of P, fewest pixels lost to runs shorter than P (49 → 49: 13+12+12+12; 196 → 28; 3136 → 56).
+int64_t flatRow(int64_t HW, int P) {
+  int64_t best = 1;
+  double bestWaste = 1e30;
+  for (int64_t L = 1; L <= std::min<int64_t>(HW, 4 * P); ++L) {
+    if (HW % L) continue;
+    const double waste = double((L + P - 1) / P * P - L) / double(L);  // idle share of the runs' register tiles
+    if (waste <= bestWaste) best = L, bestWaste = waste;
+  }
+  return best;
+}
+
 }  // namespace
 
 std::string nchwcSupports(const ConvDesc& d) {
@@ -220,8 +295,15 @@ void convNchwc(const ConvDesc& d, int B, Isa isa, const float* weight, const flo
   const bool gathers = nchwcGathers(d, in);
   float* scratch = ws + Kb * B;
   const int64_t Hp = gathers ? d.H + d.padH + d.padBottom : d.H, Wp = gathers ? d.W + d.padW + d.padRight : d.W;
-  Job j{nullptr, Hp * Wp * B, Wp * B, d.strideW * B, weight, d.C * d.R * d.S * B, paddedBias, d.C, Cb, d.R, d.S,
-        d.strideH, d.K, Kb, OH, OW, nullptr, nullptr, out.blocked, relu};
+  const int unit = unitStep(d);
+  // A 1×1/1 conv on an unpadded plane maps output pixel p to input pixel p: the tiles see the plane as rows of
+  // flatRow() pixels, not OW (7² = one row of 49: runs 13+12+12+12 instead of seven runs of 7).
+  const bool flat = unit == 1 && d.strideH == 1 && Hp == d.H && Wp == d.W;
+  const int64_t rowW = flat ? flatRow(OH * OW, isa == Isa::Avx512 ? 14 : 6) : OW, rowsN = flat ? OH * OW / rowW : OH;
+  Job j{nullptr, Hp * Wp * B, (flat ? rowW : Wp) * B, d.strideW * B, weight, d.C * d.R * d.S * B, paddedBias, d.C, Cb,
+        d.R, d.S, d.strideH, d.K, Kb, rowsN, rowW, nullptr, nullptr, out.blocked, relu, unit};
+  // The tile shape follows the real row width: on 7² 1×1 layers with ≥ 256 input channels the 4 × 7 tile (runs of
+  // 7 along the flattened row) beat 2 × 14 on runs of 12–13 by 1.07–1.13× (832→384, 2048→512; A/B 2026-12-04).
   const Rows picked = rowsFor(isa, B, OW, Kb, d.C);
   const RowsFn rows = picked.fn;
   const int nb = picked.nb;
@@ -229,7 +311,7 @@ void convNchwc(const ConvDesc& d, int B, Isa isa, const float* weight, const flo
   const int64_t outImage = out.blocked ? Kb * OH * OW * B : d.K * OH * OW;
   // One item = one output row of one group of nb output blocks; a chunk of at least ~32K vector FMAs, so a
   // small layer wakes only the threads it can feed. Rows vary fastest: a chunk reuses one group's weights.
-  const int64_t grain = grainFor(OW * nb * d.C * d.R * d.S);
+  const int64_t grain = grainFor(rowW * nb * d.C * d.R * d.S);
   for (int64_t n = 0; n < d.N; ++n) {
     if (gathers) {
       gatherNchwc(d, B, in, n, scratch);
@@ -239,9 +321,9 @@ void convNchwc(const ConvDesc& d, int B, Isa isa, const float* weight, const flo
     }
     j.y = out.y + n * outImage;
     j.res = out.residual ? out.residual + n * outImage : nullptr;
-    parallelFor(groups * OH, grain, [&](int64_t t0, int64_t t1) {
+    parallelFor(groups * rowsN, grain, [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1;) {
-        const int64_t g = t / OH, oh0 = t % OH, oh1 = std::min(OH, oh0 + (t1 - t));
+        const int64_t g = t / rowsN, oh0 = t % rowsN, oh1 = std::min(rowsN, oh0 + (t1 - t));
         rows(j, g * nb, oh0, oh1);
         t += oh1 - oh0;
       }

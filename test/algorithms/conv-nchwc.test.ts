@@ -25,6 +25,13 @@ const layers: Layer[] = [
   { name: 'C40→K33 3×3 p0, 9×30 (no padding: in place)', N: 1, C: 40, H: 9, W: 30, K: 33, R: 3, S: 3, stride: 1, pad: 0 },
   { name: 'C260→K70 3×3 p1, 5×7 (AVX-512: 4 blocks × 7 pixels, then a 1-block tail)', N: 1, C: 260, H: 5, W: 7, K: 70, R: 3, S: 3, stride: 1, pad: 1 },
   { name: 'C16→K32 3×3/4 p1, 6×6 (whole blocks)', N: 1, C: 16, H: 6, W: 6, K: 32, R: 3, S: 3, stride: 4, pad: 1 },
+  // The 1×1 tile: 1×1/1 unpadded planes run as one row of H·W pixels cut into flatRow() rows (7²: one row of 49;
+  // 14²: rows of 28; 28²: rows of 56), C and K not multiples of the block (a partial last input block, a 1-block tail).
+  { name: 'C260→K70 1×1, 7×7 (flattened: one row of 49; AVX-512: 4 × 7 tiles)', N: 1, C: 260, H: 7, W: 7, K: 70, R: 1, S: 1, stride: 1, pad: 0 },
+  { name: 'C200→K70 1×1, 14×14, batch 2 (flattened)', N: 2, C: 200, H: 14, W: 14, K: 70, R: 1, S: 1, stride: 1, pad: 0 },
+  { name: 'C200→K70 1×1, 28×28 (flattened)', N: 1, C: 200, H: 28, W: 28, K: 70, R: 1, S: 1, stride: 1, pad: 0 },
+  { name: 'C200→K70 1×1/2, 28×28 (pixel step 2, read in place)', N: 2, C: 200, H: 28, W: 28, K: 70, R: 1, S: 1, stride: 2, pad: 0 },
+  { name: 'C40→K33 1×1/2 p1, 9×9 (pixel step 2 on a padded gather)', N: 1, C: 40, H: 9, W: 9, K: 33, R: 1, S: 1, stride: 2, pad: 1 },
 ];
 
 interface Run { input?: Tensor; parts?: Tensor[]; channels?: number[]; inputBlocked: boolean; outputBlocked: boolean; B: number;
@@ -80,9 +87,9 @@ forEachIsa(() => {
         });
       });
 
-      test('residual added before the ReLU, in either output layout', () => {
-        const l = layers[3];
-        const { x, w, b, ref } = data(l, 3);
+      test.each([3, 12])('residual added before the ReLU, in either output layout (layer %i)', (li) => {
+        const l = layers[li];
+        const { x, w, b, ref } = data(l, li);
         const res = Tensor.rand(ref.shape, { seed: 40, low: -1, high: 1 });
         const want = { shape: ref.shape, data: reluOf(ref.data.map((v, k) => v + res.data()[k])) };
         const xb = blocked(x.data(), [l.N, l.C, l.H, l.W], B);
@@ -93,9 +100,10 @@ forEachIsa(() => {
         }
       });
 
-      test('input affine + ReLU applies to real pixels only: padding stays 0', () => {
-        const l = layers[7];  // 3×3/2 p1, C 33
-        const { x, w, b } = data(l, 7);
+      // layer 7: 3×3/2 p1, C 33; layer 11: 1×1 on 7², C 260 (the vectorized affine row, a partial last block at B 16)
+      test.each([7, 11])('input affine + ReLU applies to real pixels only: padding stays 0 (layer %i)', (li) => {
+        const l = layers[li];
+        const { x, w, b } = data(l, li);
         const scale = Tensor.rand([l.C], { seed: 50, low: 0.5, high: 1.5 });
         const shift = Tensor.rand([l.C], { seed: 51, low: 0.5, high: 1 });  // positive: a padded pixel mapped would show
         const xs = x.data(), sc = scale.data(), sh = shift.data();
