@@ -11,20 +11,6 @@ namespace {
 namespace blk = ops::blocked;
 using ops::Pair;
 
-bool isWinograd(const std::string& algo) { return algo.rfind("winograd", 0) == 0; }
-
-// Auto: which convs the direct NCHWc kernel should run. Measured per layer class at batch 1 and 32
-// (bench/conv-nchwc.ts, bench/RESULTS-chooser.md "NCHWc"): the blocked kernel wins wherever the NCHW
-// algorithm loses to its repacking or to a short GEMM — every 1×1, the strided and large-kernel convs, and
-// the 3×3 layers on small planes or with few input channels. Winograd F(4×4) still does 2.25× fewer
-// multiplies on large 3×3 layers; there its transformed weights stream once per 4×4 tile row of many
-// pixels, and it stays ahead: VGG's and ResNet's 56² and 28² 3×3 layers with 64+ input channels.
-bool blockedConvWins(const ConvLayer& L) {
-  const ConvDesc& d = L.desc;
-  if (!isWinograd(L.algo)) return true;
-  return d.outH * d.outW < 28 * 28 || d.C < 64;
-}
-
 struct SlotInfo {
   bool blocked = false;
   int64_t channels = -1;  // -1: unknown (never blocked)
@@ -33,9 +19,8 @@ struct SlotInfo {
 
 class BlockedLayoutPass {
  public:
-  BlockedLayoutPass(std::vector<Step>& steps, int& numSlots, int output, const Shape& inputShape,
-                    LoweringOptions::Layout policy, int block)
-      : steps_(steps), numSlots_(numSlots), output_(output), policy_(policy), B_(block),
+  BlockedLayoutPass(std::vector<Step>& steps, int& numSlots, int output, const Shape& inputShape, int block)
+      : steps_(steps), numSlots_(numSlots), output_(output), B_(block),
         slots_(size_t(numSlots)) {
     if (inputShape.size() == 4) slots_[0].channels = inputShape[1];
   }
@@ -53,7 +38,6 @@ class BlockedLayoutPass {
   std::vector<Step>& steps_;  // the lowered steps, reorders inserted in front of their readers
   int& numSlots_;
   const int output_;
-  const LoweringOptions::Layout policy_;
   const int B_;
   std::vector<SlotInfo> slots_;
 
@@ -130,9 +114,11 @@ class BlockedLayoutPass {
 
   void lowerConv(Step& s, bool isOutput) {
     ConvLayer* L = s.conv.get();
+    // Auto and Blocked alike: every conv the blocked kernels run. BlockedConv picks per layer between the direct
+    // NCHWc kernel and Winograd over blocks, and per layer class they measured 0.94–2.1× the NCHW algorithms
+    // (bench/RESULTS-chooser.md); leaving one layer in NCHW would cost two reorders around it.
     const bool wanted = L && L->weight.defined() && L->weight.device().isCpu() &&
-                        blk::BlockedConv::supports(L->desc).empty() &&
-                        (policy_ == LoweringOptions::Layout::Blocked || blockedConvWins(*L));
+                        blk::BlockedConv::supports(L->desc).empty();
     // A conv whose input is already blocked, or that starts the blocked region: the kernel reads NCHW too.
     bool parts = L && L->concatInput;
     if (wanted && parts) {
@@ -249,8 +235,8 @@ class BlockedLayoutPass {
 }  // namespace
 
 void lowerBlockedLayout(std::vector<Step>& steps, int& numSlots, int output, const Shape& inputShape,
-                        LoweringOptions::Layout policy, int block) {
-  BlockedLayoutPass(steps, numSlots, output, inputShape, policy, block).run();
+                        int block) {
+  BlockedLayoutPass(steps, numSlots, output, inputShape, block).run();
 }
 
 }  // namespace convnets

@@ -15,8 +15,8 @@ struct LoweringOptions {
   bool fuseConcat = true;     // a channel cat read only by a 1×1 conv → the conv reads the parts in place
   bool poolFirst = true;      // 1×1 conv → non-overlapping average pool → pool first, then the conv
   // CPU plans: activations in the channel-blocked layout (NCHWc, ops::blocked) between the first conv and the
-  // last: Off keeps NCHW; Auto blocks the convs the direct NCHWc kernel runs faster than their NCHW algorithm
-  // (blockedConvWins in lower_blocked_layout.cc); All blocks every conv it can run (tests).
+  // last. Nchw keeps NCHW; Auto (the library's choice) and Blocked block every conv the blocked kernels run —
+  // today the same plan: Auto may come to differ by measurement, Blocked asks for the layout itself (tests).
   enum class Layout : uint8_t { Nchw, Auto, Blocked } layout = Layout::Auto;
   // Not a lowering: a CUDA plan captures its steps into a CUDA graph on the first run and replays it.
   bool cudaGraph = false;
@@ -52,8 +52,7 @@ void poolBeforePointwiseConv(std::vector<Step>& steps, int output);
 // step inserted where a blocked slot meets it (one per slot, shared by all its NCHW readers). The plan's output
 // is always NCHW. Adds slots (numSlots grows). Runs before finishConvLayers: a blocked conv prepares its own
 // weights from the layer the passes left.
-void lowerBlockedLayout(std::vector<Step>& steps, int& numSlots, int output, const Shape& inputShape,
-                        LoweringOptions::Layout policy, int block);
+void lowerBlockedLayout(std::vector<Step>& steps, int& numSlots, int output, const Shape& inputShape, int block);
 // lower_conv_layers.cc: rebuilds the prepared plan of every conv layer a pass changed, and drops the weights
 // kept for the passes. The last pass.
 void finishConvLayers(std::vector<Step>& steps);

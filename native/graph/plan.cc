@@ -27,7 +27,7 @@ Plan::Plan(Shape inputShape, Shape outputShape, Device device, std::vector<Step>
   if (lowering.fuseConcat) fuseConcatInput(steps_, output_);
   if (lowering.poolFirst) poolBeforePointwiseConv(steps_, output_);
   if (device.isCpu() && lowering.layout != LoweringOptions::Layout::Nchw)
-    lowerBlockedLayout(steps_, numSlots_, output_, inputShape_, lowering.layout, ops::blocked::channelBlock());
+    lowerBlockedLayout(steps_, numSlots_, output_, inputShape_, ops::blocked::channelBlock());
   finishConvLayers(steps_);
   // Free each intermediate right after its last reader, so peak memory is the widest point of the
   // network rather than the sum of its activations. The output is never freed; the input slot is
