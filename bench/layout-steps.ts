@@ -1,3 +1,7 @@
+// Where a blocked plan gains or loses against the NCHW one, step by step: one network compiled with layout 'nchw'
+// and 'blocked', each step's best-of-3 median time (plan.profile), summed by op and listed side by side
+// (reorder steps skipped in the pairing). Batch 1, 224², 2 threads.
+//   npx tsx bench/layout-steps.ts [googlenet|resnet50|densenet121|...]
 import { Tensor, compile, setNumThreads } from '../lib';
 import { loadModel } from './nets';
 setNumThreads(2);
