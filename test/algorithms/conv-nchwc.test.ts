@@ -4,7 +4,8 @@
 // poisons every allocation with NaN (helpers/poison.js), so an output element the kernel never writes fails.
 import { Tensor } from '../../lib';
 import { native, NativeBlockedConvProbe } from '../../lib/native';
-import { blocked, nchwOutput } from '../helpers/blocked';
+import { BlockedRun, ConvData, blocked, checkResidual, convData, nchwOutput, probeConv, reluOf } from '../helpers/blocked';
+import type { ConvLayer } from '../helpers/blocked';
 import { relErr } from '../helpers/check';
 import { forEachIsa } from '../helpers/isa';
 import { refConv2d, RefTensor } from '../reference/conv';
@@ -12,7 +13,7 @@ import { tolerance } from './cases';
 
 const tol = tolerance.direct_nchwc;
 
-interface Layer { name: string; N: number; C: number; H: number; W: number; K: number; R: number; S: number; stride: number; pad: number }
+type Layer = ConvLayer;
 const layers: Layer[] = [
   { name: 'C3→K7 3×3 p1, 9×11, batch 2', N: 2, C: 3, H: 9, W: 11, K: 7, R: 3, S: 3, stride: 1, pad: 1 },
   { name: 'C5→K17 5×5/2 p2, 13×15', N: 1, C: 5, H: 13, W: 15, K: 17, R: 5, S: 5, stride: 2, pad: 2 },
@@ -34,41 +35,19 @@ const layers: Layer[] = [
   { name: 'C40→K33 1×1/2 p1, 9×9 (pixel step 2 on a padded gather)', N: 1, C: 40, H: 9, W: 9, K: 33, R: 1, S: 1, stride: 2, pad: 1 },
 ];
 
-interface Run { input?: Tensor; parts?: Tensor[]; channels?: number[]; inputBlocked: boolean; outputBlocked: boolean; B: number;
-  relu?: boolean; residual?: Tensor; affine?: { scale: Tensor; shift: Tensor; relu: boolean } }
-function probe(l: Layer, w: Tensor, b: Tensor | null, r: Run): Tensor {
-  const opts: NativeBlockedConvProbe = {
-    stride: [l.stride, l.stride], padding: [l.pad, l.pad], dilation: [1, 1], groups: 1, block: r.B as 8 | 16,
-    relu: r.relu ?? false, inputBlocked: r.inputBlocked, outputBlocked: r.outputBlocked,
-  };
-  if (r.residual) opts.residual = r.residual.handle;
-  if (r.affine) opts.inputAffine = { scale: r.affine.scale.handle, shift: r.affine.shift.handle, relu: r.affine.relu };
-  if (r.parts) { opts.parts = r.parts.map((p) => p.handle); opts.channels = r.channels; }
-  return new Tensor(native.blockedConvProbe(r.input ? r.input.handle : null, w.handle, b ? b.handle : null, opts));
-}
+type Run = BlockedRun;
+const probe = probeConv;
 
 function check(y: Tensor, l: Layer, ref: RefTensor, r: Run, what: string): void {
   const err = relErr(nchwOutput(y, ref.shape, r.outputBlocked, r.B), ref.data);
   if (!(err <= tol)) throw new Error(`${what}: relative L2 error ${err.toExponential(3)} exceeds ${tol}`);
 }
 
-interface Data { x: Tensor; w: Tensor; b: Tensor; ref: RefTensor }
-const cache = new Map<string, Data>();
-function data(l: Layer, i: number): Data {
-  let d = cache.get(l.name);
-  if (!d) {
-    const x = Tensor.rand([l.N, l.C, l.H, l.W], { seed: 10 + i, low: -1, high: 1 });
-    const w = Tensor.rand([l.K, l.C, l.R, l.S], { seed: 20 + i, low: -0.5, high: 0.5 });
-    const b = Tensor.rand([l.K], { seed: 30 + i, low: -0.5, high: 0.5 });
-    const ref = refConv2d(x.data(), [l.N, l.C, l.H, l.W], w.data(), [l.K, l.C, l.R, l.S], b.data(),
-      { stride: [l.stride, l.stride], pad: [l.pad, l.pad, l.pad, l.pad] });
-    d = { x, w, b, ref };
-    cache.set(l.name, d);
-  }
-  return d;
+const cache = new Map<string, ConvData>();
+function data(l: Layer, i: number): ConvData {
+  if (!cache.has(l.name)) cache.set(l.name, convData(l, 10 + i));
+  return cache.get(l.name)!;
 }
-
-const reluOf = (a: Float64Array) => a.map((v) => (v < 0 ? 0 : v));
 
 forEachIsa(() => {
   for (const B of [8, 16]) {
@@ -89,15 +68,8 @@ forEachIsa(() => {
 
       test.each([3, 12])('residual added before the ReLU, in either output layout (layer %i)', (li) => {
         const l = layers[li];
-        const { x, w, b, ref } = data(l, li);
-        const res = Tensor.rand(ref.shape, { seed: 40, low: -1, high: 1 });
-        const want = { shape: ref.shape, data: reluOf(ref.data.map((v, k) => v + res.data()[k])) };
-        const xb = blocked(x.data(), [l.N, l.C, l.H, l.W], B);
-        for (const outputBlocked of [false, true]) {
-          const residual = outputBlocked ? blocked(res.data(), ref.shape, B) : res;
-          const r: Run = { input: xb, inputBlocked: true, outputBlocked, B, relu: true, residual };
-          check(probe(l, w, b, r), l, want, r, `residual out ${outputBlocked ? 'blocked' : 'NCHW'}`);
-        }
+        checkResidual(l, data(l, li), B, 40, (r) => probe(l, data(l, li).w, data(l, li).b, r),
+          (y, want, r, what) => check(y, l, want, r, what));
       });
 
       // layer 7: 3×3/2 p1, C 33; layer 11: 1×1 on 7², C 260 (the vectorized affine row, a partial last block at B 16)

@@ -5,39 +5,27 @@
 // same tiles and GEMMs: only the copy in and the store out differ). Allocations are NaN-poisoned under the
 // test environment (helpers/poison.js): an output element nobody writes fails, and pad lanes must be 0.
 import { Tensor, F } from '../../lib';
-import { native, NativeBlockedConvProbe, NativeBlockedConvKernel } from '../../lib/native';
-import { blocked, nchwOutput, unblocked } from '../helpers/blocked';
+import { native, NativeBlockedConvKernel } from '../../lib/native';
+import { BlockedRun, ConvData, blocked, checkResidual, convData, nchwOutput, probeConv, probeOptions, reluOf, unblocked } from '../helpers/blocked';
+import type { ConvLayer } from '../helpers/blocked';
 import { relErr } from '../helpers/check';
 import { forEachIsa } from '../helpers/isa';
 import { refConv2d, RefTensor } from '../reference/conv';
 import { tolerance } from './cases';
 
-interface Layer { name: string; N: number; C: number; H: number; W: number; K: number; pad: number; kernel: NativeBlockedConvKernel }
+type Layer = ConvLayer & { kernel: NativeBlockedConvKernel };
 // 3×3 stride 1, C ≥ 64 (BlockedConv's Winograd range): odd sizes, channel counts off the blocks, batch 2.
-const layers: Layer[] = [
+const layers: Layer[] = ([
   { name: 'C64→K17 13×11 p1', N: 1, C: 64, H: 13, W: 11, K: 17, pad: 1, kernel: 'winograd_4x4_3x3' },
   { name: 'C65→K64 15×29 p1 batch 2', N: 2, C: 65, H: 15, W: 29, K: 64, pad: 1, kernel: 'winograd_4x4_3x3' },
   { name: 'C100→K70 7×7 p1', N: 1, C: 100, H: 7, W: 7, K: 70, pad: 1, kernel: 'winograd_2x2_3x3' },
   { name: 'C64→K70 28×28 p1', N: 1, C: 64, H: 28, W: 28, K: 70, pad: 1, kernel: 'winograd_4x4_3x3' },
   { name: 'C100→K70 9×13 p0 (7×11 out)', N: 1, C: 100, H: 9, W: 13, K: 70, pad: 0, kernel: 'winograd_2x2_3x3' },
-];
+] as Omit<Layer, 'R' | 'S' | 'stride'>[]).map((l) => ({ ...l, R: 3, S: 3, stride: 1 }));
 
-interface Run { input?: Tensor; parts?: Tensor[]; channels?: number[]; inputBlocked: boolean; outputBlocked: boolean; B: number;
-  relu?: boolean; residual?: Tensor; affine?: { scale: Tensor; shift: Tensor; relu: boolean }; kernel?: NativeBlockedConvKernel | 'auto' }
-
-function options(l: Layer, r: Run): NativeBlockedConvProbe {
-  const opts: NativeBlockedConvProbe = {
-    stride: [1, 1], padding: [l.pad, l.pad], dilation: [1, 1], groups: 1, block: r.B as 8 | 16,
-    relu: r.relu ?? false, inputBlocked: r.inputBlocked, outputBlocked: r.outputBlocked, kernel: r.kernel ?? 'auto',
-  };
-  if (r.residual) opts.residual = r.residual.handle;
-  if (r.affine) opts.inputAffine = { scale: r.affine.scale.handle, shift: r.affine.shift.handle, relu: r.affine.relu };
-  if (r.parts) { opts.parts = r.parts.map((p) => p.handle); opts.channels = r.channels; }
-  return opts;
-}
-function probe(l: Layer, w: Tensor, b: Tensor | null, r: Run): Tensor {
-  return new Tensor(native.blockedConvProbe(r.input ? r.input.handle : null, w.handle, b ? b.handle : null, options(l, r)));
-}
+type Run = BlockedRun;
+const options = probeOptions;
+const probe = probeConv;
 function kernelOf(l: Layer, w: Tensor, B: number): string {
   const x = Tensor.zeros([l.N, l.C, l.H, l.W]);
   return native.blockedConvProbe(x.handle, w.handle, null, { ...options(l, { inputBlocked: false, outputBlocked: false, B }), kernelName: true });
@@ -50,24 +38,13 @@ function check(y: Tensor, l: Layer, ref: RefTensor, r: Run, what: string): void 
   if (!(err <= tol)) throw new Error(`${l.name} ${what}: relative L2 error ${err.toExponential(3)} exceeds ${tol}`);
 }
 
-interface Data { x: Tensor; w: Tensor; b: Tensor; ref: RefTensor }
-const cache = new Map<string, Data>();
-function data(l: Layer, i: number): Data {
-  let d = cache.get(l.name);
-  if (!d) {
-    const x = Tensor.rand([l.N, l.C, l.H, l.W], { seed: 110 + i, low: -1, high: 1 });
-    const w = Tensor.rand([l.K, l.C, 3, 3], { seed: 120 + i, low: -0.5, high: 0.5 });
-    const b = Tensor.rand([l.K], { seed: 130 + i, low: -0.5, high: 0.5 });
-    const ref = refConv2d(x.data(), [l.N, l.C, l.H, l.W], w.data(), [l.K, l.C, 3, 3], b.data(),
-      { stride: [1, 1], pad: [l.pad, l.pad, l.pad, l.pad] });
-    d = { x, w, b, ref };
-    cache.set(l.name, d);
-  }
-  return d;
+const cache = new Map<string, ConvData>();
+function data(l: Layer, i: number): ConvData {
+  if (!cache.has(l.name)) cache.set(l.name, convData(l, 110 + i));
+  return cache.get(l.name)!;
 }
 
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-const reluOf = (a: Float64Array) => a.map((v) => (v < 0 ? 0 : v));
 const other = (k: NativeBlockedConvKernel): NativeBlockedConvKernel => (k === 'winograd_4x4_3x3' ? 'winograd_2x2_3x3' : 'winograd_4x4_3x3');
 
 test('BlockedConv picks Winograd for 3×3 stride-1 layers of ≥ 64 input channels (F(2×2) under 8×8 outputs from K 64)', () => {
@@ -111,15 +88,8 @@ forEachIsa(() => {
       test('residual added before the ReLU, in either output layout', () => {
         for (const i of [1, 2]) {
           const l = layers[i];
-          const { x, w, b, ref } = data(l, i);
-          const res = Tensor.rand(ref.shape, { seed: 140, low: -1, high: 1 });
-          const want = { shape: ref.shape, data: reluOf(ref.data.map((v, k) => v + res.data()[k])) };
-          const xb = blocked(x.data(), [l.N, l.C, l.H, l.W], B);
-          for (const outputBlocked of [false, true]) {
-            const residual = outputBlocked ? blocked(res.data(), ref.shape, B) : res;
-            const r: Run = { input: xb, inputBlocked: true, outputBlocked, B, relu: true, residual };
-            check(probe(l, w, b, r), l, want, r, `residual out ${outputBlocked ? 'blocked' : 'NCHW'}`);
-          }
+          const d = data(l, i);
+          checkResidual(l, d, B, 140, (r) => probe(l, d.w, d.b, r), (y, want, r, what) => check(y, l, want, r, what));
         }
       });
 
