@@ -1,6 +1,5 @@
 #include <algorithm>
 
-#include "dispatch/conv_registry.h"
 #include "dispatch/ops_blocked.h"
 #include "graph/lowering.h"
 #include "graph/lowering_util.h"
